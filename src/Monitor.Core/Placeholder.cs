@@ -1,0 +1,1 @@
+namespace Monitor.Core; internal static class Placeholder {}
