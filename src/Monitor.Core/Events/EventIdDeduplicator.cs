@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+
+namespace Monitor.Core.Events;
+
+/// <summary>
+/// Remembers recent eventIds in bounded memory: two generations of 64-bit hashes, each holding up
+/// to half of <see cref="Capacity"/>; when the young one fills, the old one is dropped. An id is
+/// therefore remembered for at least Capacity/2 later events. A 64-bit FNV-1a hash keeps entries at
+/// 8 bytes; a false duplicate needs a collision (about 3e-8 at one million ids).
+/// </summary>
+public sealed class EventIdDeduplicator
+{
+    private HashSet<ulong> _young = [];
+    private HashSet<ulong> _old = [];
+
+    /// <param name="capacity">Ids remembered at most (default 1,000,000, about 40 MB).</param>
+    public EventIdDeduplicator(int capacity = 1_000_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 2);
+        Capacity = capacity;
+    }
+
+    public int Capacity { get; }
+
+    /// <summary>True the first time an id is seen, false for a repeat still remembered.</summary>
+    public bool FirstSeen(string eventId)
+    {
+        var hash = Hash(eventId);
+        if (_old.Contains(hash) || !_young.Add(hash))
+        {
+            return false;
+        }
+
+        if (_young.Count >= Capacity / 2)
+        {
+            (_old, _young) = (_young, _old);
+            _young.Clear();
+        }
+
+        return true;
+    }
+
+    private static ulong Hash(string value)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in MemoryMarshal.AsBytes(value.AsSpan()))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+}

@@ -1,0 +1,271 @@
+using Monitor.Core.Events;
+using Monitor.Core.Points;
+
+namespace Monitor.Core.Metrics;
+
+/// <summary>
+/// The chat waiting state machine of one shop (DESIGN §4) and its two outputs: response times per
+/// (channel, kind, responder) over the window, and the backlog of waiting conversations per
+/// channel. Events must be applied in event-time order; the engine guarantees it.
+/// </summary>
+internal sealed class ChatState(string shopId, EngineOptions options)
+{
+    private const int Channels = 3;
+
+    private readonly Dictionary<string, Conversation> _conversations = new(StringComparer.Ordinal);
+    private readonly SortedSet<WaitKey>[] _waiting = [new(), new(), new()];
+    private readonly long[] _lastEventMs = [long.MinValue, long.MinValue, long.MinValue];
+
+    // Index: channel * 4 + kind (0 first, 1 reply) * 2 + responder (0 agent, 1 bot).
+    private readonly ResponseSeries?[] _responses = new ResponseSeries?[Channels * 4];
+    private long _nextSequence;
+
+    private readonly long _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
+    private readonly long _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
+    private readonly long _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
+
+    public int OpenConversations => _conversations.Count;
+
+    /// <summary>Applies one chats event. Returns false when a late event was too old to apply meaningfully.</summary>
+    public bool Apply(MonitorEvent e, bool late)
+    {
+        var id = e.ConversationId!;
+        _conversations.TryGetValue(id, out var conversation);
+        if (late && conversation is not null && e.TimestampMs < conversation.LastEventMs)
+        {
+            return false;
+        }
+
+        if (e.Type == EventType.ConversationClosed)
+        {
+            if (conversation is not null)
+            {
+                StopWaiting(conversation);
+                _conversations.Remove(id);
+            }
+
+            Touch(conversation?.Channel ?? e.Channel, e.TimestampMs);
+            return true;
+        }
+
+        if (conversation is null)
+        {
+            conversation = new Conversation(e.Channel, _nextSequence++);
+            _conversations.Add(id, conversation);
+        }
+
+        conversation.LastEventMs = Math.Max(conversation.LastEventMs, e.TimestampMs);
+        Touch(conversation.Channel, e.TimestampMs);
+
+        if (e.Type != EventType.Message)
+        {
+            return true;
+        }
+
+        if (e.Sender == Sender.Customer)
+        {
+            if (conversation.WaitingSinceMs == long.MinValue)
+            {
+                conversation.WaitingSinceMs = e.TimestampMs;
+                _waiting[(int)conversation.Channel].Add(new WaitKey(e.TimestampMs, conversation.Sequence));
+            }
+
+            return true;
+        }
+
+        if (conversation.WaitingSinceMs != long.MinValue)
+        {
+            var kind = conversation.Responded ? 1 : 0;
+            var responder = e.Sender == Sender.Bot ? 1 : 0;
+            var index = ((int)conversation.Channel * 4) + (kind * 2) + responder;
+            var series = _responses[index] ??= new ResponseSeries();
+            series.Samples.Add(e.TimestampMs, (e.TimestampMs - conversation.WaitingSinceMs) / 1000.0);
+            series.LastEventMs = Math.Max(series.LastEventMs, e.TimestampMs);
+            conversation.Responded = true;
+            StopWaiting(conversation);
+        }
+
+        return true;
+    }
+
+    /// <summary>Emits this shop's chat points for boundary <paramref name="boundaryMs"/>.</summary>
+    public void Emit(long boundaryMs, Action<MetricPoint> emit)
+    {
+        var activeSince = boundaryMs - _ttlMs;
+        var windowStart = boundaryMs - _windowMs;
+        for (var channel = 0; channel < Channels; channel++)
+        {
+            var channelName = Names.Of((TextChannel)channel);
+            var waiting = _waiting[channel];
+            if (waiting.Count > 0 || (_lastEventMs[channel] != long.MinValue && _lastEventMs[channel] >= activeSince))
+            {
+                var oldest = waiting.Count > 0 ? (boundaryMs - waiting.Min.StartMs) / 1000.0 : 0.0;
+                emit(new MetricPoint(
+                    Measurements.Backlog,
+                    [PointBuilder.Tag("queue", channelName), PointBuilder.Tag("shop", shopId)],
+                    [MetricField.Int("waiting", waiting.Count), MetricField.Float("oldest_wait_seconds", oldest)],
+                    boundaryMs));
+            }
+
+            EmitResponses(channel, channelName, boundaryMs, windowStart, activeSince, emit);
+        }
+    }
+
+    /// <summary>True when nothing is open and no series is active any more: the shop can leave state.</summary>
+    public bool IsIdle(long boundaryMs)
+    {
+        if (_conversations.Count > 0)
+        {
+            return false;
+        }
+
+        var activeSince = boundaryMs - _ttlMs;
+        foreach (var last in _lastEventMs)
+        {
+            if (last != long.MinValue && last >= activeSince)
+            {
+                return false;
+            }
+        }
+
+        foreach (var series in _responses)
+        {
+            if (series is not null && (series.LastEventMs >= activeSince || series.Samples.Count > 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Drops conversations with no event for <see cref="EngineOptions.StaleItemAge"/>.</summary>
+    public void EvictStale(long boundaryMs)
+    {
+        List<string>? stale = null;
+        foreach (var (id, conversation) in _conversations)
+        {
+            if (conversation.LastEventMs < boundaryMs - _staleMs)
+            {
+                (stale ??= []).Add(id);
+            }
+        }
+
+        if (stale is null)
+        {
+            return;
+        }
+
+        foreach (var id in stale)
+        {
+            StopWaiting(_conversations[id]);
+            _conversations.Remove(id);
+        }
+    }
+
+    private void EmitResponses(int channel, string channelName, long boundaryMs, long windowStart, long activeSince, Action<MetricPoint> emit)
+    {
+        var slaSeconds = options.ReplySla((TextChannel)channel).TotalSeconds;
+        List<double>? all = null;
+        var anyActive = false;
+        for (var slot = 0; slot < 4; slot++)
+        {
+            var index = (channel * 4) + slot;
+            var series = _responses[index];
+            if (series is null)
+            {
+                continue;
+            }
+
+            series.Samples.EvictBefore(windowStart);
+            if (series.LastEventMs < activeSince && series.Samples.Count == 0)
+            {
+                _responses[index] = null;
+                continue;
+            }
+
+            anyActive = true;
+            var sorted = series.Samples.Sorted();
+            var fields = PointBuilder.Distribution(sorted, extraCapacity: 1);
+            if (!sorted.IsEmpty)
+            {
+                var within = 0;
+                foreach (var value in sorted)
+                {
+                    if (value <= slaSeconds)
+                    {
+                        within++;
+                    }
+                }
+
+                fields.Add(MetricField.Float("within_sla_ratio", (double)within / sorted.Length));
+                (all ??= []).AddRange(sorted);
+            }
+
+            emit(new MetricPoint(
+                Measurements.ResponseTime,
+                [
+                    PointBuilder.Tag("channel", channelName),
+                    PointBuilder.Tag("kind", slot < 2 ? "first" : "reply"),
+                    PointBuilder.Tag("responder", slot % 2 == 0 ? "agent" : "bot"),
+                    PointBuilder.Tag("shop", shopId),
+                ],
+                fields,
+                boundaryMs));
+        }
+
+        if (anyActive)
+        {
+            var combined = all?.ToArray() ?? [];
+            Array.Sort(combined);
+            var fields = new List<MetricField>(2) { MetricField.Int("count", combined.Length) };
+            if (combined.Length > 0)
+            {
+                fields.Add(MetricField.Float("p90", Percentiles.NearestRank(combined, 90)));
+            }
+
+            emit(new MetricPoint(
+                Measurements.ResponseTimeByChannel,
+                [PointBuilder.Tag("channel", channelName), PointBuilder.Tag("shop", shopId)],
+                fields,
+                boundaryMs));
+        }
+    }
+
+    private void Touch(TextChannel channel, long timestampMs) =>
+        _lastEventMs[(int)channel] = Math.Max(_lastEventMs[(int)channel], timestampMs);
+
+    private void StopWaiting(Conversation conversation)
+    {
+        if (conversation.WaitingSinceMs != long.MinValue)
+        {
+            _waiting[(int)conversation.Channel].Remove(new WaitKey(conversation.WaitingSinceMs, conversation.Sequence));
+            conversation.WaitingSinceMs = long.MinValue;
+        }
+    }
+
+    /// <summary>Per-conversation state: about 56 bytes plus the id string held by the dictionary.</summary>
+    private sealed class Conversation(TextChannel channel, long sequence)
+    {
+        public TextChannel Channel { get; } = channel;
+        public long Sequence { get; } = sequence;
+        public long WaitingSinceMs { get; set; } = long.MinValue;
+        public long LastEventMs { get; set; } = long.MinValue;
+        public bool Responded { get; set; }
+    }
+
+    private sealed class ResponseSeries
+    {
+        public SampleWindow Samples { get; } = new();
+        public long LastEventMs { get; set; } = long.MinValue;
+    }
+
+    private readonly record struct WaitKey(long StartMs, long Sequence) : IComparable<WaitKey>
+    {
+        public int CompareTo(WaitKey other)
+        {
+            var byStart = StartMs.CompareTo(other.StartMs);
+            return byStart != 0 ? byStart : Sequence.CompareTo(other.Sequence);
+        }
+    }
+}

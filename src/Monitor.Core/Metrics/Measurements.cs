@@ -1,0 +1,17 @@
+namespace Monitor.Core.Metrics;
+
+/// <summary>Measurement names of DESIGN §4 (contract), plus internal ones that never reach InfluxDB.</summary>
+public static class Measurements
+{
+    public const string ResponseTime = "response_time";
+    public const string Backlog = "backlog";
+
+    /// <summary>
+    /// Internal: response times of a shop and channel over all kinds and responders, feeding the
+    /// Prometheus gauge <c>monitor_response_time_p90_seconds{shop,channel}</c>.
+    /// </summary>
+    public const string ResponseTimeByChannel = "_response_time_by_channel";
+
+    /// <summary>Internal measurements start with an underscore and are not written to InfluxDB.</summary>
+    public static bool IsInternal(string measurement) => measurement.StartsWith('_');
+}

@@ -1,0 +1,208 @@
+using Monitor.Core.Events;
+using Monitor.Core.Points;
+
+namespace Monitor.Core.Metrics;
+
+/// <summary>
+/// Turns events into metric points in event time (DESIGN §2, §4). Events wait in a reorder buffer
+/// until the watermark (newest event time minus the allowed lateness, or a later clock reading in
+/// live mode) passes them, then are applied in (time, causal rank, eventId) order, so any arrival
+/// order within the lateness gives the same output. Boundary b is emitted once every event before
+/// b is applied and none at or after it: the state "at b" is exact. An event older than the
+/// watermark is late: counted and applied to state where still meaningful, never to emitted points.
+/// Single-threaded; time comes only from events and <see cref="AdvanceTo"/>.
+/// </summary>
+public sealed class MetricEngine
+{
+    private const int StaleSweepEverySteps = 60;
+
+    private readonly EngineOptions _options;
+    private readonly Action<MetricPoint> _emit;
+    private readonly PriorityQueue<MonitorEvent, MonitorEvent> _pending = new(EventOrder.Instance);
+    private readonly SortedDictionary<string, ShopState> _shops = new(StringComparer.Ordinal);
+    private readonly long _stepMs;
+    private readonly long _latenessMs;
+    private readonly long _ttlMs;
+    private long _nextBoundary = long.MinValue;
+    private long _maxEventMs = long.MinValue;
+    private long _lastAppliedEventMs = long.MinValue;
+    private long _stepsSinceSweep;
+
+    public MetricEngine(EngineOptions options, Action<MetricPoint> emit)
+    {
+        options.Validate();
+        _options = options;
+        _emit = emit;
+        _stepMs = (long)options.Step.TotalMilliseconds;
+        _latenessMs = (long)options.AllowedLateness.TotalMilliseconds;
+        _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
+    }
+
+    /// <summary>Event time up to which events have been applied (exclusive); <see cref="long.MinValue"/> before the first.</summary>
+    public long Watermark { get; private set; } = long.MinValue;
+
+    /// <summary>Newest event time seen.</summary>
+    public long MaxEventTimeMs => _maxEventMs;
+
+    /// <summary>Events waiting in the reorder buffer.</summary>
+    public int Pending => _pending.Count;
+
+    /// <summary>Shops currently held in state.</summary>
+    public int Shops => _shops.Count;
+
+    /// <summary>
+    /// Accepts one event. Returns false when it is late (older than the watermark); it is then
+    /// applied to state at once where still meaningful.
+    /// </summary>
+    public bool Accept(MonitorEvent e)
+    {
+        if (Watermark != long.MinValue && e.TimestampMs < Watermark)
+        {
+            Apply(e, late: true);
+            return false;
+        }
+
+        _pending.Enqueue(e, e);
+        if (e.TimestampMs > _maxEventMs)
+        {
+            _maxEventMs = e.TimestampMs;
+            AdvanceTo(_maxEventMs - _latenessMs);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Moves the watermark forward to <paramref name="watermarkMs"/> (never back): applies buffered
+    /// events before it and emits every boundary it passes. Live mode calls this with clock −
+    /// lateness so an idle stream still moves.
+    /// </summary>
+    public void AdvanceTo(long watermarkMs)
+    {
+        if (watermarkMs <= Watermark)
+        {
+            return;
+        }
+
+        Watermark = watermarkMs;
+        while (_pending.TryPeek(out var next, out _) && next.TimestampMs < watermarkMs)
+        {
+            EmitBoundariesThrough(next.TimestampMs);
+            _pending.Dequeue();
+            Apply(next, late: false);
+        }
+
+        EmitBoundariesThrough(watermarkMs);
+    }
+
+    /// <summary>End of input (replay): applies everything buffered and emits up to the first boundary after the newest event.</summary>
+    public void Flush()
+    {
+        if (_maxEventMs == long.MinValue)
+        {
+            return;
+        }
+
+        AdvanceTo(FloorToStep(_maxEventMs) + _stepMs);
+    }
+
+    private void Apply(MonitorEvent e, bool late)
+    {
+        if (_nextBoundary == long.MinValue)
+        {
+            _nextBoundary = FloorToStep(e.TimestampMs) + _stepMs;
+        }
+
+        if (!_shops.TryGetValue(e.ShopId, out var shop))
+        {
+            shop = new ShopState(e.ShopId, _options);
+            _shops.Add(e.ShopId, shop);
+        }
+
+        shop.Apply(e, late);
+        _lastAppliedEventMs = Math.Max(_lastAppliedEventMs, e.TimestampMs);
+    }
+
+    /// <summary>Emits every boundary b ≤ <paramref name="limitMs"/> that is still due.</summary>
+    private void EmitBoundariesThrough(long limitMs)
+    {
+        if (_nextBoundary == long.MinValue)
+        {
+            return;
+        }
+
+        while (_nextBoundary <= limitMs)
+        {
+            if (_shops.Count == 0)
+            {
+                // Nothing to emit until the next event: jump instead of walking empty boundaries.
+                _nextBoundary = Math.Max(_nextBoundary, FloorToStep(limitMs) + _stepMs);
+                return;
+            }
+
+            EmitBoundary(_nextBoundary);
+            _nextBoundary += _stepMs;
+        }
+    }
+
+    private void EmitBoundary(long boundaryMs)
+    {
+        var sweep = ++_stepsSinceSweep >= StaleSweepEverySteps;
+        if (sweep)
+        {
+            _stepsSinceSweep = 0;
+        }
+
+        List<string>? idle = null;
+        foreach (var (shopId, shop) in _shops)
+        {
+            if (sweep)
+            {
+                shop.EvictStale(boundaryMs);
+            }
+
+            shop.Emit(boundaryMs, _emit);
+            if (shop.IsIdle(boundaryMs))
+            {
+                (idle ??= []).Add(shopId);
+            }
+        }
+
+        if (idle is not null)
+        {
+            foreach (var shopId in idle)
+            {
+                _shops.Remove(shopId);
+            }
+        }
+    }
+
+    private long FloorToStep(long ms) => ms - (((ms % _stepMs) + _stepMs) % _stepMs);
+
+    /// <summary>Orders events by time, then by causal rank (a customer message before the reply at the same millisecond), then by eventId.</summary>
+    private sealed class EventOrder : IComparer<MonitorEvent>
+    {
+        public static readonly EventOrder Instance = new();
+
+        public int Compare(MonitorEvent? x, MonitorEvent? y)
+        {
+            var byTime = x!.TimestampMs.CompareTo(y!.TimestampMs);
+            if (byTime != 0)
+            {
+                return byTime;
+            }
+
+            var byRank = Rank(x).CompareTo(Rank(y));
+            return byRank != 0 ? byRank : string.CompareOrdinal(x.EventId, y.EventId);
+        }
+
+        private static int Rank(MonitorEvent e) => e.Type switch
+        {
+            EventType.ConversationStarted or EventType.CallQueued or EventType.OrderPaid or EventType.AgentStatus => 0,
+            EventType.Message when e.Sender == Sender.Customer => 1,
+            EventType.ConversationTransferred => 3,
+            EventType.ConversationClosed or EventType.CallEnded or EventType.RefundCompleted or EventType.RefundRejected => 4,
+            _ => 2,
+        };
+    }
+}

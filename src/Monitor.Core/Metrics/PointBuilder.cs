@@ -1,0 +1,32 @@
+using Monitor.Core.Points;
+
+namespace Monitor.Core.Metrics;
+
+/// <summary>Builds the standard statistics fields of a sample (nearest-rank percentiles, mean, max).</summary>
+internal static class PointBuilder
+{
+    public static KeyValuePair<string, string> Tag(string key, string value) => new(key, value);
+
+    /// <summary>count, p50, p90, p99, mean, max of an ascending sample; just count when empty.</summary>
+    public static List<MetricField> Distribution(ReadOnlySpan<double> sorted, int extraCapacity = 0)
+    {
+        var fields = new List<MetricField>(6 + extraCapacity) { MetricField.Int("count", sorted.Length) };
+        if (sorted.IsEmpty)
+        {
+            return fields;
+        }
+
+        var sum = 0.0;
+        foreach (var value in sorted)
+        {
+            sum += value;
+        }
+
+        fields.Add(MetricField.Float("p50", Percentiles.NearestRank(sorted, 50)));
+        fields.Add(MetricField.Float("p90", Percentiles.NearestRank(sorted, 90)));
+        fields.Add(MetricField.Float("p99", Percentiles.NearestRank(sorted, 99)));
+        fields.Add(MetricField.Float("mean", sum / sorted.Length));
+        fields.Add(MetricField.Float("max", sorted[^1]));
+        return fields;
+    }
+}

@@ -1,1 +1,0 @@
-namespace Monitor.Core; internal static class Placeholder {}
