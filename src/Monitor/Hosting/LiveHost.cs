@@ -1,0 +1,78 @@
+using Confluent.Kafka;
+using Monitor.Http;
+using Monitor.Influx;
+using Monitor.Kafka;
+using Monitor.Observability;
+using Monitor.Output;
+using Monitor.Pipeline;
+using Prometheus;
+
+namespace Monitor.Hosting;
+
+/// <summary>Builds the live host: pipeline worker, sinks, /metrics, /healthz, /readyz. All registrations live here.</summary>
+public static class LiveHost
+{
+    public static WebApplication Build(LiveOptions options, TimeProvider clock, ShopBoard? board = null, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(options.MetricsUrl);
+        builder.Logging.ClearProviders();
+        if (logging is null)
+        {
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        }
+        else
+        {
+            logging(builder.Logging);
+        }
+
+        var registry = Metrics.NewCustomRegistry();
+        var metrics = new MonitorMetrics(registry);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(clock);
+        services.AddSingleton(metrics);
+        services.AddSingleton<ConsumerHealth>();
+        services.AddSingleton(board ?? new ShopBoard());
+        services.AddHttpClient();
+
+        if (options.Influx is { } influx)
+        {
+            services.AddSingleton<IPointSink>(sp => new InfluxWriter(
+                influx,
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient("influx"),
+                metrics,
+                clock,
+                sp.GetRequiredService<ILogger<InfluxWriter>>()));
+        }
+
+        services.AddSingleton(sp => new PointRouter(metrics, sp.GetServices<IPointSink>(), sp.GetRequiredService<ShopBoard>()));
+        services.AddSingleton<IDeadLetterSink>(sp =>
+        {
+            var config = new ProducerConfig { BootstrapServers = options.Kafka.BootstrapServers, LingerMs = 20 };
+            foreach (var (key, value) in options.Kafka.Extra)
+            {
+                config.Set(key, value);
+            }
+
+            var producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
+            return new KafkaDeadLetterSink(producer, metrics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeadLetters"));
+        });
+        services.AddSingleton<MonitorWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<MonitorWorker>());
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        var app = builder.Build();
+        app.MapMonitorEndpoints(registry);
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            // Flush InfluxDB last, after the worker stopped producing points.
+            foreach (var sink in app.Services.GetServices<IPointSink>())
+            {
+                sink.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        });
+        return app;
+    }
+}

@@ -1,0 +1,28 @@
+using Monitor.Core.Metrics;
+using Monitor.Influx;
+using Monitor.Kafka;
+
+namespace Monitor.Hosting;
+
+/// <summary>Everything a live instance (demo or run) needs.</summary>
+public sealed record LiveOptions
+{
+    public required KafkaSourceOptions Kafka { get; init; }
+
+    public EngineOptions Engine { get; init; } = new();
+
+    /// <summary>InfluxDB to write to; null writes nowhere (Prometheus and the board still work).</summary>
+    public InfluxOptions? Influx { get; init; }
+
+    /// <summary>Where /metrics, /healthz and /readyz are served (default http://127.0.0.1:9464).</summary>
+    public string MetricsUrl { get; init; } = "http://127.0.0.1:9464";
+
+    /// <summary>Events stamped further ahead of the clock than this are rejected as future_timestamp (default 5 min).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Processing-time tick that advances an idle stream's watermark (default 1 s).</summary>
+    public TimeSpan ClockTick { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>eventIds remembered for duplicate detection (default 1,000,000).</summary>
+    public int DedupCapacity { get; init; } = 1_000_000;
+}

@@ -1,0 +1,69 @@
+using System.Reactive.Linq;
+using Monitor.Core.Events;
+using Monitor.Core.Pipeline;
+using Monitor.Kafka;
+using Monitor.Observability;
+using Monitor.Output;
+using Monitor.Pipeline;
+
+namespace Monitor.Hosting;
+
+/// <summary>
+/// Runs the live pipeline: Kafka inputs merged with clock ticks, through the metric engine, into
+/// the router. A fatal pipeline error stops the host with the reason in the log.
+/// </summary>
+public sealed class MonitorWorker(
+    LiveOptions options,
+    MonitorMetrics metrics,
+    PointRouter router,
+    IDeadLetterSink deadLetters,
+    ConsumerHealth health,
+    TimeProvider clock,
+    IHostApplicationLifetime lifetime,
+    ILogger<MonitorWorker> logger) : BackgroundService
+{
+    public Exception? Failure { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var skewMs = (long)options.MaxFutureSkew.TotalMilliseconds;
+        var intake = new EventIntake(
+            new EventDecoder(),
+            new EventIdDeduplicator(options.DedupCapacity),
+            metrics,
+            deadLetters,
+            () => clock.GetUtcNow().ToUnixTimeMilliseconds() + skewMs);
+        var kafka = new KafkaInputs(options.Kafka, intake, metrics, health, TimeProvider.System, logger);
+        var hooks = new PipelineHooks
+        {
+            Late = e => metrics.EventsLate.WithLabels(Names.Of(e.Topic)).Inc(),
+            WatermarkAdvanced = watermark =>
+                metrics.WatermarkLag.Set((clock.GetUtcNow().ToUnixTimeMilliseconds() - watermark) / 1000.0),
+        };
+
+        var inputs = Observable.Merge(
+                kafka.Create(),
+                MetricPipeline.ClockTicks(clock, options.ClockTick).Select(PipelineInput.Clock))
+            .Synchronize();
+
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = inputs
+            .ToMetricPoints(options.Engine, hooks)
+            .Subscribe(router.Publish, error => finished.TrySetException(error), () => finished.TrySetResult());
+        await using var stopping = stoppingToken.Register(() => finished.TrySetResult());
+        logger.LogInformation("Pipeline consuming {Topics} from {Bootstrap} as group {Group}",
+            string.Join(",", options.Kafka.Topics), options.Kafka.BootstrapServers, options.Kafka.GroupId);
+
+        try
+        {
+            await finished.Task;
+        }
+        catch (Exception ex)
+        {
+            Failure = ex;
+            health.FatalError ??= ex.Message;
+            logger.LogCritical("Pipeline stopped: {Reason}", ex.Message);
+            lifetime.StopApplication();
+        }
+    }
+}

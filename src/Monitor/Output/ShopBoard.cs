@@ -1,0 +1,86 @@
+using Monitor.Core.Metrics;
+using Monitor.Core.Points;
+
+namespace Monitor.Output;
+
+/// <summary>The headline numbers per shop at the newest boundary, for the terminal board. Thread-safe.</summary>
+public sealed class ShopBoard
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, ShopLine> _shops = new(StringComparer.Ordinal);
+
+    /// <summary>Newest boundary seen (epoch ms), or null before the first point.</summary>
+    public long? BoundaryMs { get; private set; }
+
+    public void Observe(MetricPoint point)
+    {
+        var shop = point.Tag("shop");
+        if (shop is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (BoundaryMs is null || point.TimestampMs > BoundaryMs)
+            {
+                BoundaryMs = point.TimestampMs;
+            }
+
+            if (!_shops.TryGetValue(shop, out var line) || line.BoundaryMs < point.TimestampMs)
+            {
+                line = new ShopLine { Shop = shop, BoundaryMs = point.TimestampMs };
+                _shops[shop] = line;
+            }
+
+            switch (point.Measurement)
+            {
+                case Measurements.Backlog:
+                    line.Waiting += (long)(point.Field("waiting")?.Value ?? 0);
+                    line.OldestWaitSeconds = Math.Max(line.OldestWaitSeconds, point.Field("oldest_wait_seconds")?.Value ?? 0);
+                    break;
+                case Measurements.ResponseTimeByChannel when point.Tag("channel") == "chat":
+                    line.ChatResponses = (long)(point.Field("count")?.Value ?? 0);
+                    line.ChatP90Seconds = point.Field("p90")?.Value;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Shops seen at the newest boundary, most urgent first (oldest wait, then backlog).</summary>
+    public IReadOnlyList<ShopLine> Top(int count)
+    {
+        lock (_gate)
+        {
+            return _shops.Values
+                .Where(s => s.BoundaryMs == BoundaryMs)
+                .OrderByDescending(s => s.OldestWaitSeconds)
+                .ThenByDescending(s => s.Waiting)
+                .ThenBy(s => s.Shop, StringComparer.Ordinal)
+                .Take(count)
+                .Select(s => s with { })
+                .ToArray();
+        }
+    }
+
+    public int ShopCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _shops.Values.Count(s => s.BoundaryMs == BoundaryMs);
+            }
+        }
+    }
+}
+
+public sealed record ShopLine
+{
+    public required string Shop { get; init; }
+    public long BoundaryMs { get; init; }
+    public long Waiting { get; set; }
+    public double OldestWaitSeconds { get; set; }
+    public long ChatResponses { get; set; }
+    public double? ChatP90Seconds { get; set; }
+}

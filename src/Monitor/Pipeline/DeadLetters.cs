@@ -1,0 +1,84 @@
+using Confluent.Kafka;
+using Monitor.Core.Events;
+using Monitor.Observability;
+
+namespace Monitor.Pipeline;
+
+/// <summary>Where rejected messages go: the raw bytes, untouched, with the reason beside them.</summary>
+public interface IDeadLetterSink
+{
+    /// <param name="origin">Where the message came from (topic/partition@offset, or file:line), for the header and logs.</param>
+    void Send(string sourceTopic, byte[]? key, byte[] payload, InvalidReason reason, string detail, string origin);
+}
+
+/// <summary>
+/// Writes rejected messages to <c>&lt;topic&gt;.dlq</c> with headers <c>dlq-reason</c> (the label of
+/// monitor_events_invalid_total), <c>dlq-detail</c> and <c>dlq-origin</c>. A failed delivery is
+/// counted in monitor_dead_letter_failures_total and logged without the payload.
+/// </summary>
+public sealed class KafkaDeadLetterSink(IProducer<byte[]?, byte[]> producer, MonitorMetrics metrics, ILogger logger) : IDeadLetterSink, IDisposable
+{
+    public void Send(string sourceTopic, byte[]? key, byte[] payload, InvalidReason reason, string detail, string origin)
+    {
+        var headers = new Headers
+        {
+            { "dlq-reason", System.Text.Encoding.UTF8.GetBytes(InvalidReasons.Label(reason)) },
+            { "dlq-detail", System.Text.Encoding.UTF8.GetBytes(detail) },
+            { "dlq-origin", System.Text.Encoding.UTF8.GetBytes(origin) },
+        };
+        try
+        {
+            producer.Produce(sourceTopic + ".dlq", new Message<byte[]?, byte[]> { Key = key, Value = payload, Headers = headers }, report =>
+            {
+                if (report.Error.IsError)
+                {
+                    metrics.DeadLetterFailures.WithLabels(sourceTopic).Inc();
+                    logger.LogWarning("Could not dead-letter a message from {Origin}: {Error}", origin, report.Error.Reason);
+                }
+            });
+        }
+        catch (ProduceException<byte[]?, byte[]> ex)
+        {
+            metrics.DeadLetterFailures.WithLabels(sourceTopic).Inc();
+            logger.LogWarning("Could not dead-letter a message from {Origin}: {Error}", origin, ex.Error.Reason);
+        }
+    }
+
+    public void Dispose()
+    {
+        producer.Flush(TimeSpan.FromSeconds(5));
+        producer.Dispose();
+    }
+}
+
+/// <summary>
+/// For replay: logs each rejected line (file:line, reason, detail — never the line's content)
+/// and, when a path is given, appends the raw line to a dead-letter JSONL file.
+/// </summary>
+public sealed class FileDeadLetterSink(string? path, ILogger logger) : IDeadLetterSink, IDisposable
+{
+    private readonly FileStream? _file = path is null ? null : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+
+    public int Count { get; private set; }
+
+    public void Send(string sourceTopic, byte[]? key, byte[] payload, InvalidReason reason, string detail, string origin)
+    {
+        Count++;
+        if (Count <= 20)
+        {
+            logger.LogWarning("Rejected {Origin}: {Reason}: {Detail}", origin, InvalidReasons.Label(reason), detail);
+        }
+        else if (Count == 21)
+        {
+            logger.LogWarning("More rejected lines follow; see monitor_events_invalid_total and the dead-letter file");
+        }
+
+        if (_file is not null)
+        {
+            _file.Write(payload);
+            _file.WriteByte((byte)'\n');
+        }
+    }
+
+    public void Dispose() => _file?.Dispose();
+}

@@ -1,0 +1,76 @@
+using Monitor.Core.Events;
+using Monitor.Observability;
+using Prometheus;
+
+namespace Monitor.Pipeline;
+
+/// <summary>
+/// The edge between raw messages and the pipeline: decode and validate, dead-letter and count
+/// what is invalid, drop and count duplicates, count what is consumed. Never throws for bad input.
+/// One instance per consumer thread (not thread-safe).
+/// </summary>
+public sealed class EventIntake
+{
+    private readonly EventDecoder _decoder;
+    private readonly EventIdDeduplicator _deduplicator;
+    private readonly MonitorMetrics _metrics;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly Func<long?> _notAfterMs;
+    private readonly Dictionary<string, Counter.Child> _consumed = new(StringComparer.Ordinal);
+
+    /// <param name="notAfterMs">Latest acceptable event time now (live mode: clock + skew), or null for none (replay).</param>
+    public EventIntake(EventDecoder decoder, EventIdDeduplicator deduplicator, MonitorMetrics metrics, IDeadLetterSink deadLetters, Func<long?>? notAfterMs = null)
+    {
+        _decoder = decoder;
+        _deduplicator = deduplicator;
+        _metrics = metrics;
+        _deadLetters = deadLetters;
+        _notAfterMs = notAfterMs ?? (() => null);
+    }
+
+    public long Accepted { get; private set; }
+
+    public long Invalid { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    /// <summary>
+    /// Returns the event to apply, or null when the message was rejected or a duplicate.
+    /// <paramref name="topicName"/> is the source topic; <paramref name="topic"/> is null when the
+    /// source does not fix it (a replay line with a topic field).
+    /// </summary>
+    public MonitorEvent? Accept(string topicName, Topic? topic, byte[]? key, byte[] payload, string origin)
+    {
+        var result = _decoder.Decode(payload, topic, _notAfterMs());
+        var label = result.Event is { } decoded ? Names.Of(decoded.Topic) : topicName;
+        Consumed(label).Inc();
+        if (result.Event is not { } e)
+        {
+            Invalid++;
+            _metrics.EventsInvalid.WithLabels(label, InvalidReasons.Label(result.Reason)).Inc();
+            _deadLetters.Send(label, key, payload, result.Reason, result.Detail ?? "", origin);
+            return null;
+        }
+
+        if (!_deduplicator.FirstSeen(e.EventId))
+        {
+            Duplicates++;
+            _metrics.EventsDuplicate.WithLabels(label).Inc();
+            return null;
+        }
+
+        Accepted++;
+        return e;
+    }
+
+    private Counter.Child Consumed(string topic)
+    {
+        if (!_consumed.TryGetValue(topic, out var child))
+        {
+            child = _metrics.EventsConsumed.WithLabels(topic);
+            _consumed[topic] = child;
+        }
+
+        return child;
+    }
+}

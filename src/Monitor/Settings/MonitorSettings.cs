@@ -1,0 +1,36 @@
+using Monitor.Core.Metrics;
+using Monitor.Influx;
+using Monitor.Kafka;
+
+namespace Monitor.Settings;
+
+/// <summary>
+/// The settings of <c>monitor run</c>, from a YAML file (see docs/configuration.md) with secrets
+/// from the environment or files: MONITOR_INFLUX_TOKEN / influx.tokenFile, MONITOR_INFLUX_PASSWORD,
+/// MONITOR_KAFKA_SASL_PASSWORD. Secrets are never printed.
+/// </summary>
+public sealed class MonitorSettings
+{
+    public string KafkaBootstrapServers { get; set; } = "localhost:9092";
+    public string KafkaGroupId { get; set; } = "monitor";
+    public Dictionary<string, string> KafkaProperties { get; } = new(StringComparer.Ordinal);
+
+    public InfluxOptions? Influx { get; set; }
+
+    public EngineOptions Engine { get; set; } = new();
+
+    public string MetricsUrl { get; set; } = "http://127.0.0.1:9464";
+
+    public KafkaSourceOptions ToKafkaSource() => new()
+    {
+        BootstrapServers = KafkaBootstrapServers,
+        GroupId = KafkaGroupId,
+        Extra = KafkaProperties,
+    };
+}
+
+/// <summary>A problem in a settings file, with its place.</summary>
+public sealed record SettingsError(string File, int Line, int Column, string Message)
+{
+    public override string ToString() => Line > 0 ? $"{File}:{Line}:{Column}: {Message}" : $"{File}: {Message}";
+}

@@ -1,0 +1,326 @@
+using Monitor.Influx;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Monitor.Settings;
+
+/// <summary>
+/// Reads monitor.yaml into <see cref="MonitorSettings"/>, collecting every problem with its line
+/// and column instead of stopping at the first, so <c>monitor check</c> can list them all.
+/// </summary>
+public static class SettingsLoader
+{
+    public static (MonitorSettings Settings, IReadOnlyList<SettingsError> Errors) Load(string path, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var settings = new MonitorSettings();
+        var errors = new List<SettingsError>();
+        if (!File.Exists(path))
+        {
+            errors.Add(new SettingsError(path, 0, 0, "file not found"));
+            return (settings, errors);
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+        }
+        catch (YamlException ex)
+        {
+            errors.Add(new SettingsError(path, (int)ex.Start.Line, (int)ex.Start.Column, $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}"));
+            return (settings, errors);
+        }
+
+        var context = new Context(path, errors);
+        if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode root)
+        {
+            ReadRoot(root, settings, context);
+        }
+        else if (stream.Documents.Count > 0)
+        {
+            context.Error(stream.Documents[0].RootNode, "the top level must be a mapping with kafka, influx, pipeline, metrics");
+        }
+
+        ApplyEnvironment(settings, environment, context);
+        return (settings, errors);
+    }
+
+    private static void ReadRoot(YamlMappingNode root, MonitorSettings settings, Context context)
+    {
+        foreach (var (keyNode, value) in root.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            switch (key)
+            {
+                case "kafka": ReadKafka(value, settings, context); break;
+                case "influx": settings.Influx = ReadInflux(value, context); break;
+                case "pipeline": ReadPipeline(value, settings, context); break;
+                case "metrics":
+                    foreach (var (k, v) in context.Mapping(value, "metrics"))
+                    {
+                        if (k == "listen")
+                        {
+                            settings.MetricsUrl = context.Url(v, "metrics.listen")?.ToString().TrimEnd('/') ?? settings.MetricsUrl;
+                        }
+                        else
+                        {
+                            context.Unknown(v, "metrics", k, "listen");
+                        }
+                    }
+
+                    break;
+                default: context.Unknown(keyNode, "top level", key, "kafka, influx, pipeline, metrics"); break;
+            }
+        }
+    }
+
+    private static void ReadKafka(YamlNode node, MonitorSettings settings, Context context)
+    {
+        foreach (var (key, value) in context.Mapping(node, "kafka"))
+        {
+            switch (key)
+            {
+                case "bootstrapServers": settings.KafkaBootstrapServers = context.String(value, "kafka.bootstrapServers") ?? settings.KafkaBootstrapServers; break;
+                case "groupId": settings.KafkaGroupId = context.String(value, "kafka.groupId") ?? settings.KafkaGroupId; break;
+                case "properties":
+                    foreach (var (k, v) in context.Mapping(value, "kafka.properties"))
+                    {
+                        if (k.Contains("password", StringComparison.OrdinalIgnoreCase) || k.Contains("secret", StringComparison.OrdinalIgnoreCase))
+                        {
+                            context.Error(v, $"kafka.properties.{k}: secrets do not belong in the file; set MONITOR_KAFKA_SASL_PASSWORD");
+                        }
+                        else if (context.String(v, $"kafka.properties.{k}") is { } s)
+                        {
+                            settings.KafkaProperties[k] = s;
+                        }
+                    }
+
+                    break;
+                default: context.Unknown(value, "kafka", key, "bootstrapServers, groupId, properties"); break;
+            }
+        }
+    }
+
+    private static InfluxOptions ReadInflux(YamlNode node, Context context)
+    {
+        var options = new InfluxOptions();
+        foreach (var (key, value) in context.Mapping(node, "influx"))
+        {
+            switch (key)
+            {
+                case "url": options.Url = context.Url(value, "influx.url") ?? options.Url; break;
+                case "api":
+                    switch (context.String(value, "influx.api"))
+                    {
+                        case "v1": options.Api = InfluxApi.V1; break;
+                        case "v2": options.Api = InfluxApi.V2; break;
+                        case var other: context.Error(value, $"influx.api must be v1 or v2, not '{other}'"); break;
+                    }
+
+                    break;
+                case "database": options.Database = context.String(value, "influx.database") ?? options.Database; break;
+                case "retentionPolicy": options.RetentionPolicy = context.String(value, "influx.retentionPolicy"); break;
+                case "username": options.Username = context.String(value, "influx.username"); break;
+                case "org": options.Org = context.String(value, "influx.org"); break;
+                case "bucket": options.Bucket = context.String(value, "influx.bucket"); break;
+                case "tokenFile":
+                    var file = context.String(value, "influx.tokenFile");
+                    if (file is not null && !File.Exists(file))
+                    {
+                        context.Error(value, $"influx.tokenFile: {file} does not exist");
+                    }
+                    else if (file is not null)
+                    {
+                        options.Token = File.ReadAllText(file).Trim();
+                    }
+
+                    break;
+                case "token" or "password":
+                    context.Error(value, $"influx.{key}: secrets do not belong in the file; use MONITOR_INFLUX_TOKEN, MONITOR_INFLUX_PASSWORD or influx.tokenFile");
+                    break;
+                case "batchSize": options.BatchSize = context.Int(value, "influx.batchSize", 1, 1_000_000) ?? options.BatchSize; break;
+                case "bufferCapacity": options.BufferCapacity = context.Int(value, "influx.bufferCapacity", 1, 100_000_000) ?? options.BufferCapacity; break;
+                case "flushInterval": options.FlushInterval = context.Duration(value, "influx.flushInterval") ?? options.FlushInterval; break;
+                case "gzip": options.Gzip = context.Bool(value, "influx.gzip") ?? options.Gzip; break;
+                case "maxRetries": options.MaxRetries = context.Int(value, "influx.maxRetries", 0, 100) ?? options.MaxRetries; break;
+                default:
+                    context.Unknown(value, "influx", key, "url, api, database, retentionPolicy, username, org, bucket, tokenFile, batchSize, bufferCapacity, flushInterval, gzip, maxRetries");
+                    break;
+            }
+        }
+
+        if (options.Api == InfluxApi.V2 && (options.Org is null || options.Bucket is null))
+        {
+            context.Error(node, "influx: api v2 needs org and bucket");
+        }
+
+        return options;
+    }
+
+    private static void ReadPipeline(YamlNode node, MonitorSettings settings, Context context)
+    {
+        var engine = settings.Engine;
+        foreach (var (key, value) in context.Mapping(node, "pipeline"))
+        {
+            engine = key switch
+            {
+                "step" => engine with { Step = context.Duration(value, "pipeline.step") ?? engine.Step },
+                "window" => engine with { ConversationWindow = context.Duration(value, "pipeline.window") ?? engine.ConversationWindow },
+                "lateness" => engine with { AllowedLateness = context.Duration(value, "pipeline.lateness") ?? engine.AllowedLateness },
+                "seriesTtl" => engine with { SeriesTtl = context.Duration(value, "pipeline.seriesTtl") ?? engine.SeriesTtl },
+                _ => Unknown(value, key),
+            };
+        }
+
+        try
+        {
+            engine.Validate();
+            settings.Engine = engine;
+        }
+        catch (ArgumentException ex)
+        {
+            context.Error(node, $"pipeline: {ex.Message}");
+        }
+
+        Monitor.Core.Metrics.EngineOptions Unknown(YamlNode value, string key)
+        {
+            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl");
+            return engine;
+        }
+    }
+
+    private static void ApplyEnvironment(MonitorSettings settings, Func<string, string?> environment, Context context)
+    {
+        if (environment("MONITOR_KAFKA_BOOTSTRAP_SERVERS") is { Length: > 0 } bootstrap)
+        {
+            settings.KafkaBootstrapServers = bootstrap;
+        }
+
+        if (environment("MONITOR_KAFKA_SASL_PASSWORD") is { Length: > 0 } saslPassword)
+        {
+            settings.KafkaProperties["sasl.password"] = saslPassword;
+        }
+
+        if (environment("MONITOR_INFLUX_URL") is { Length: > 0 } url)
+        {
+            if (Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            {
+                settings.Influx ??= new InfluxOptions();
+                settings.Influx.Url = uri;
+            }
+            else
+            {
+                context.Errors.Add(new SettingsError("MONITOR_INFLUX_URL", 0, 0, "not an absolute URL"));
+            }
+        }
+
+        if (settings.Influx is { } influx)
+        {
+            influx.Token = environment("MONITOR_INFLUX_TOKEN") is { Length: > 0 } token ? token : influx.Token;
+            influx.Password = environment("MONITOR_INFLUX_PASSWORD") is { Length: > 0 } password ? password : influx.Password;
+            if (influx.Api == InfluxApi.V2 && string.IsNullOrEmpty(influx.Token))
+            {
+                context.Errors.Add(new SettingsError(context.File, 0, 0, "influx api v2 needs a token: set MONITOR_INFLUX_TOKEN or influx.tokenFile"));
+            }
+        }
+    }
+
+    private sealed record Context(string File, List<SettingsError> Errors)
+    {
+        public void Error(YamlNode node, string message) =>
+            Errors.Add(new SettingsError(File, (int)node.Start.Line, (int)node.Start.Column, message));
+
+        public void Unknown(YamlNode node, string section, string key, string known) =>
+            Error(node, $"{section}: unknown key '{key}' (known: {known})");
+
+        public IEnumerable<(string Key, YamlNode Value)> Mapping(YamlNode node, string what)
+        {
+            if (node is not YamlMappingNode mapping)
+            {
+                Error(node, $"{what} must be a mapping");
+                yield break;
+            }
+
+            foreach (var (key, value) in mapping.Children)
+            {
+                yield return (((YamlScalarNode)key).Value ?? "", value);
+            }
+        }
+
+        public string? String(YamlNode node, string what)
+        {
+            if (node is YamlScalarNode { Value: { Length: > 0 } value })
+            {
+                return value;
+            }
+
+            Error(node, $"{what} must be a non-empty value");
+            return null;
+        }
+
+        public Uri? Url(YamlNode node, string what)
+        {
+            var text = String(node, what);
+            if (text is null)
+            {
+                return null;
+            }
+
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                return uri;
+            }
+
+            Error(node, $"{what} must be an http(s) URL, not '{text}'");
+            return null;
+        }
+
+        public TimeSpan? Duration(YamlNode node, string what)
+        {
+            var text = String(node, what);
+            if (text is null)
+            {
+                return null;
+            }
+
+            if (Durations.TryParse(text, out var value))
+            {
+                return value;
+            }
+
+            Error(node, $"{what} must be a duration like 10s, 5m or 1h, not '{text}'");
+            return null;
+        }
+
+        public int? Int(YamlNode node, string what, int min, int max)
+        {
+            var text = String(node, what);
+            if (text is not null && int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            {
+                return value;
+            }
+
+            if (text is not null)
+            {
+                Error(node, $"{what} must be a whole number from {min} to {max}, not '{text}'");
+            }
+
+            return null;
+        }
+
+        public bool? Bool(YamlNode node, string what)
+        {
+            switch (String(node, what))
+            {
+                case "true": return true;
+                case "false": return false;
+                case null: return null;
+                case var other:
+                    Error(node, $"{what} must be true or false, not '{other}'");
+                    return null;
+            }
+        }
+    }
+}
