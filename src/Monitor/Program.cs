@@ -1,1 +1,3 @@
-return 0;
+using Monitor.Cli;
+
+return await MonitorCommands.Build().Parse(args).InvokeAsync();

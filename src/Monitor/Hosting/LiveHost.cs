@@ -43,7 +43,7 @@ public static class LiveHost
                 influx,
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient("influx"),
                 metrics,
-                clock,
+                TimeProvider.System,
                 sp.GetRequiredService<ILogger<InfluxWriter>>()));
         }
 

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Reactive.Linq;
+using Monitor.Core.Events;
+using Monitor.Core.Metrics;
+using Monitor.Core.Pipeline;
+using Monitor.Observability;
+using Monitor.Output;
+using Monitor.Pipeline;
+using Monitor.Simulation;
+using Prometheus;
+
+namespace Monitor.Cli;
+
+/// <summary>
+/// <c>monitor bench</c>: events/s of decode alone and of decode + dedup + pipeline over the same
+/// simulated events, in one run on one core, reported with their ratio. No sinks: this measures
+/// the monitor's own work.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Simulated events to process (default 1,000,000)", DefaultValueFactory = _ => 1_000_000 };
+        var shops = new Option<int>("--shops") { Description = "Number of shops (default 200)", DefaultValueFactory = _ => 200 };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds after one warm-up (default 3); the best is reported", DefaultValueFactory = _ => 3 };
+        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core.") { events, shops, rounds };
+        command.SetAction(result =>
+        {
+            if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+            {
+                Process.GetCurrentProcess().ProcessorAffinity = 1;
+            }
+
+            var count = result.GetValue(events);
+            Console.WriteLine($"bench: generating {count:N0} simulated events ({result.GetValue(shops)} shops)...");
+            var generated = new Double11Scenario()
+                .Generate(new SimulationOptions { Shops = result.GetValue(shops), EventsPerSecond = 500 })
+                .Take(count)
+                .Select(e => (Topic: Enum.Parse<Topic>(e.Topic, ignoreCase: true), e.Json))
+                .ToArray();
+            var bytes = generated.Sum(e => (long)e.Json.Length);
+            Console.WriteLine($"bench: {bytes / (double)count:N0} bytes/event on average; pinned to one core");
+
+            var decode = Measure("decode only", result.GetValue(rounds), () => DecodeOnly(generated));
+            var pipeline = Measure("decode + pipeline", result.GetValue(rounds), () => DecodeAndPipeline(generated));
+            Console.WriteLine($"bench: decode only        {count / decode.TotalSeconds,12:N0} events/s");
+            Console.WriteLine($"bench: decode + pipeline  {count / pipeline.TotalSeconds,12:N0} events/s");
+            Console.WriteLine($"bench: pipeline/decode throughput ratio {decode.TotalSeconds / pipeline.TotalSeconds:N2}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static TimeSpan Measure(string name, int rounds, Func<long> body)
+    {
+        body();
+        var best = TimeSpan.MaxValue;
+        for (var round = 0; round < rounds; round++)
+        {
+            GC.Collect();
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var clock = Stopwatch.StartNew();
+            var result = body();
+            clock.Stop();
+            best = clock.Elapsed < best ? clock.Elapsed : best;
+            Console.WriteLine($"bench: {name,-18} round {round + 1}: {clock.Elapsed.TotalMilliseconds,8:N0} ms, {result:N0} outputs, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / 1e6:N0} MB allocated");
+        }
+
+        return best;
+    }
+
+    private static long DecodeOnly((Topic Topic, byte[] Json)[] events)
+    {
+        var decoder = new EventDecoder();
+        long valid = 0;
+        foreach (var (topic, json) in events)
+        {
+            if (decoder.Decode(json, topic).IsValid)
+            {
+                valid++;
+            }
+        }
+
+        return valid;
+    }
+
+    private static long DecodeAndPipeline((Topic Topic, byte[] Json)[] events)
+    {
+        var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+        var deadLetters = new FileDeadLetterSink(null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(), metrics, deadLetters);
+        var router = new PointRouter(metrics, []);
+        var inputs = Observable.Create<PipelineInput>(observer =>
+        {
+            foreach (var (topic, json) in events)
+            {
+                if (intake.Accept(Names.Of(topic), topic, null, json, "bench") is { } e)
+                {
+                    observer.OnNext(PipelineInput.Of(e));
+                }
+            }
+
+            observer.OnCompleted();
+            return System.Reactive.Disposables.Disposable.Empty;
+        });
+        long points = 0;
+        using (inputs.ToMetricPoints(new EngineOptions()).Subscribe(batch =>
+        {
+            points += batch.Count;
+            router.Publish(batch);
+        }))
+        {
+        }
+
+        return points;
+    }
+}

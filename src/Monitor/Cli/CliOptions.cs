@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Monitor.Core.Metrics;
+using Monitor.Settings;
+
+namespace Monitor.Cli;
+
+/// <summary>Options shared by several verbs, with parsers that give clear messages.</summary>
+internal static class CliOptions
+{
+    public static Option<TimeSpan?> Duration(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = ParseDuration,
+    };
+
+    public static Option<TimeSpan> Duration(string name, string description, TimeSpan defaultValue) => new(name)
+    {
+        Description = $"{description} (default {Format(defaultValue)})",
+        CustomParser = result => ParseDuration(result) ?? defaultValue,
+        DefaultValueFactory = _ => defaultValue,
+    };
+
+    public static Option<TimeSpan> Step() => Duration("--step", "Emission step", new EngineOptions().Step);
+
+    public static Option<TimeSpan> Window() => Duration("--window", "Window of conversation metrics", new EngineOptions().ConversationWindow);
+
+    public static Option<TimeSpan> Lateness() => Duration("--lateness", "Allowed lateness of events", new EngineOptions().AllowedLateness);
+
+    public static EngineOptions Engine(ParseResult result, Option<TimeSpan> step, Option<TimeSpan> window, Option<TimeSpan> lateness) => new()
+    {
+        Step = result.GetValue(step),
+        ConversationWindow = result.GetValue(window),
+        AllowedLateness = result.GetValue(lateness),
+    };
+
+    private static TimeSpan? ParseDuration(ArgumentResult result)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+        if (token is null)
+        {
+            return null;
+        }
+
+        if (Durations.TryParse(token, out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"'{token}' is not a duration (examples: 250ms, 10s, 5m, 1h)");
+        return null;
+    }
+
+    private static string Format(TimeSpan value) =>
+        value.TotalHours >= 1 && value.TotalHours == Math.Floor(value.TotalHours) ? $"{value.TotalHours}h"
+        : value.TotalMinutes >= 1 && value.TotalMinutes == Math.Floor(value.TotalMinutes) ? $"{value.TotalMinutes}m"
+        : $"{value.TotalSeconds}s";
+}

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using Confluent.Kafka;
+using Monitor.Core.Metrics;
+using Monitor.Hosting;
+using Monitor.Influx;
+using Monitor.Kafka;
+using Monitor.Observability;
+using Monitor.Output;
+using Monitor.Simulation;
+using Spectre.Console;
+
+namespace Monitor.Cli;
+
+/// <summary>
+/// <c>monitor demo</c>: embedded broker + simulator + pipeline + /metrics (+ InfluxDB with
+/// --influx) and a live board. No set-up, no servers to install.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var duration = CliOptions.Duration("--duration", "Stop after this long (real time), e.g. 2m; default: until Ctrl+C");
+        var speed = new Option<double>("--speed") { Description = "Scenario seconds per real second (default 10)", DefaultValueFactory = _ => 10 };
+        var scenario = new Option<string>("--scenario") { Description = "double11 (evening surge from 21:50 China time) or now (starts at the current time)", DefaultValueFactory = _ => "double11" };
+        var rate = new Option<double>("--rate") { Description = "Mean events per scenario second before the surge (default 100)", DefaultValueFactory = _ => 100 };
+        var shops = new Option<int>("--shops") { Description = "Number of shops (default 30)", DefaultValueFactory = _ => 30 };
+        var seed = new Option<int>("--seed") { Description = "Random seed (default 42)", DefaultValueFactory = _ => 42 };
+        var influx = new Option<Uri?>("--influx") { Description = "InfluxDB base URL, e.g. http://127.0.0.1:8086 (v1 /write, database monitor)" };
+        var database = new Option<string>("--database") { Description = "InfluxDB database (default monitor)", DefaultValueFactory = _ => "monitor" };
+        var metricsUrl = new Option<string>("--metrics-url") { Description = "Where to serve /metrics (default http://127.0.0.1:9464)", DefaultValueFactory = _ => "http://127.0.0.1:9464" };
+        var command = new Command("demo", "Run everything on embedded defaults: Kafka broker, Double-11 simulator, pipeline, /metrics and a live board.")
+        {
+            duration, speed, scenario, rate, shops, seed, influx, database, metricsUrl,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var speedValue = result.GetValue(speed);
+            if (speedValue is <= 0 or > 10_000)
+            {
+                Console.Error.WriteLine("demo: --speed must be between 0 (exclusive) and 10000");
+                return 2;
+            }
+
+            var start = result.GetValue(scenario) switch
+            {
+                "double11" => Double11EveningStart(DateTimeOffset.UtcNow),
+                "now" => DateTimeOffset.UtcNow,
+                var other => (DateTimeOffset?)null,
+            };
+            if (start is null)
+            {
+                Console.Error.WriteLine($"demo: unknown --scenario '{result.GetValue(scenario)}' (double11 or now)");
+                return 2;
+            }
+
+            using var cluster = EmbeddedKafkaCluster.Start(brokers: 1, partitions: 4);
+            var clock = new ScenarioClock(start.Value, speedValue, TimeSpan.FromSeconds(2));
+            var options = new LiveOptions
+            {
+                Kafka = new KafkaSourceOptions { BootstrapServers = cluster.BootstrapServers, GroupId = "monitor-demo" },
+                Engine = new EngineOptions(),
+                Influx = result.GetValue(influx) is { } url ? new InfluxOptions { Url = url, Database = result.GetValue(database)! } : null,
+                MetricsUrl = result.GetValue(metricsUrl)!,
+            };
+            var board = new ShopBoard();
+            var app = LiveHost.Build(options, clock, board, logging => logging
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .AddFilter("Microsoft", LogLevel.Warning)
+                .SetMinimumLevel(LogLevel.Warning));
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                Console.Error.WriteLine($"demo: cannot serve {options.MetricsUrl}: {ex.Message} (use --metrics-url http://127.0.0.1:<free port>)");
+                return 1;
+            }
+
+            Console.WriteLine($"Service Monitor demo — scenario {result.GetValue(scenario)} from {start.Value:yyyy-MM-dd HH:mm} UTC at {speedValue}x");
+            Console.WriteLine($"  bootstrap.servers={cluster.BootstrapServers}   (produce more with kcat -P -b {cluster.BootstrapServers} -t chats -k <shopId>)");
+            Console.WriteLine($"  metrics:  {options.MetricsUrl}/metrics   health: {options.MetricsUrl}/healthz   ready: {options.MetricsUrl}/readyz");
+            Console.WriteLine($"  influxdb: {(options.Influx is null ? "off (add --influx http://127.0.0.1:8086)" : options.Influx.Url + " database " + options.Influx.Database)}");
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
+            if (result.GetValue(duration) is { } limit)
+            {
+                stop.CancelAfter(limit);
+            }
+
+            var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+            {
+                BootstrapServers = cluster.BootstrapServers,
+                LingerMs = 5,
+                CompressionType = CompressionType.None,
+            }).Build();
+            var simulation = new SimulationOptions
+            {
+                Seed = result.GetValue(seed),
+                Shops = result.GetValue(shops),
+                Start = start.Value,
+                EventsPerSecond = result.GetValue(rate),
+            };
+            var publishing = Task.Run(
+                () => SimulationPublisher.PublishAsync(new Double11Scenario().Generate(simulation), producer, speedValue, TimeProvider.System, null, stop.Token),
+                CancellationToken.None);
+
+            var metrics = app.Services.GetRequiredService<MonitorMetrics>();
+            await DemoBoard.RunAsync(board, metrics, clock, stop.Token);
+
+            try
+            {
+                await publishing;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            producer.Dispose();
+            await app.StopAsync(CancellationToken.None);
+            Console.WriteLine($"demo: stopped after {DemoBoard.Consumed(metrics):N0} events consumed");
+            return app.Services.GetRequiredService<MonitorWorker>().Failure is null ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>The most recent 21:50 China Standard Time at or before <paramref name="now"/>, ten minutes before the evening surge.</summary>
+    internal static DateTimeOffset Double11EveningStart(DateTimeOffset now)
+    {
+        var china = now.ToOffset(TimeSpan.FromHours(8));
+        var start = new DateTimeOffset(china.Year, china.Month, china.Day, 21, 50, 0, TimeSpan.FromHours(8));
+        return (start > china ? start.AddDays(-1) : start).ToUniversalTime();
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace Monitor.Cli;
+
+/// <summary>The verbs of DESIGN §6.</summary>
+public static class MonitorCommands
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Service Monitor: real-time customer-service monitoring for e-commerce war rooms.");
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(BrokerCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    internal static ILoggerFactory Logging(LogLevel minimum = LogLevel.Information) =>
+        LoggerFactory.Create(builder => builder
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            })
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .SetMinimumLevel(minimum));
+}

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using Monitor.Core.Metrics;
+using Monitor.Influx;
+using Monitor.Observability;
+using Monitor.Output;
+using Monitor.Pipeline;
+using Monitor.Replay;
+using Prometheus;
+
+namespace Monitor.Cli;
+
+/// <summary><c>monitor replay</c>: JSONL files through the pipeline in pure event time, to InfluxDB and/or a line-protocol file.</summary>
+internal static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var input = new Option<string[]>("--input", "-i") { Description = "JSONL files (one event per line)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Write points as InfluxDB line protocol to this file" };
+        var influx = new Option<Uri?>("--influx") { Description = "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (v1 /write)" };
+        var database = new Option<string>("--database") { Description = "InfluxDB database (default monitor)", DefaultValueFactory = _ => "monitor" };
+        var deadLetter = new Option<FileInfo?>("--dead-letter") { Description = "Append rejected lines to this file" };
+        var step = CliOptions.Step();
+        var window = CliOptions.Window();
+        var lateness = CliOptions.Lateness();
+        var command = new Command("replay", "Replay JSONL events through the pipeline in event time; exits after flushing the last windows.")
+        {
+            input, output, influx, database, deadLetter, step, window, lateness,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var files = result.GetValue(input)!;
+            foreach (var file in files)
+            {
+                if (!File.Exists(file))
+                {
+                    Console.Error.WriteLine($"replay: input file not found: {file}");
+                    return 2;
+                }
+            }
+
+            if (result.GetValue(output) is null && result.GetValue(influx) is null)
+            {
+                Console.Error.WriteLine("replay: give --out FILE and/or --influx URL, or nothing would be kept");
+                return 2;
+            }
+
+            EngineOptions engine;
+            try
+            {
+                engine = CliOptions.Engine(result, step, window, lateness);
+                engine.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                Console.Error.WriteLine($"replay: {ex.Message}");
+                return 2;
+            }
+
+            using var logging = MonitorCommands.Logging();
+            var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+            var sinks = new List<IPointSink>();
+            if (result.GetValue(output) is { } outFile)
+            {
+                sinks.Add(new LineProtocolFileSink(outFile.FullName));
+            }
+
+            using var http = new HttpClient();
+            if (result.GetValue(influx) is { } url)
+            {
+                var options = new InfluxOptions { Url = url, Database = result.GetValue(database)!, BufferFullMode = BufferFullMode.Wait };
+                options.Password = Environment.GetEnvironmentVariable("MONITOR_INFLUX_PASSWORD");
+                options.Token = Environment.GetEnvironmentVariable("MONITOR_INFLUX_TOKEN");
+                sinks.Add(new InfluxWriter(options, http, metrics, TimeProvider.System, logging.CreateLogger<InfluxWriter>()));
+            }
+
+            using var deadLetters = new FileDeadLetterSink(result.GetValue(deadLetter)?.FullName, logging.CreateLogger("replay"));
+            var router = new PointRouter(metrics, sinks);
+            var runner = new ReplayRunner(engine, metrics, router, deadLetters);
+            var progress = new Progress<ReplayProgress>(p => Console.Error.WriteLine(
+                $"replay: {p.Lines:N0} lines, event time {(p.EventTimeMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("u") : "-")}, {p.LinesPerSecond:N0} lines/s"));
+            ReplaySummary summary;
+            try
+            {
+                summary = await Task.Run(() => runner.Run(files, progress, cancellationToken), cancellationToken);
+            }
+            finally
+            {
+                foreach (var sink in sinks)
+                {
+                    await sink.DisposeAsync();
+                }
+            }
+
+            Console.WriteLine(
+                $"replay: {summary.Lines:N0} lines, {summary.Accepted:N0} events applied, {summary.Invalid:N0} invalid, " +
+                $"{summary.Duplicates:N0} duplicates, {summary.Late:N0} late, {summary.Points:N0} points in {summary.Elapsed.TotalSeconds:N1} s");
+            var failed = metrics.InfluxPointsFailed.Value + metrics.InfluxPointsDropped.Value;
+            if (failed > 0)
+            {
+                Console.Error.WriteLine($"replay: {failed:N0} points could not be written to InfluxDB");
+                return 1;
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

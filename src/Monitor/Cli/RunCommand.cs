@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Monitor.Hosting;
+using Monitor.Settings;
+
+namespace Monitor.Cli;
+
+/// <summary><c>monitor run</c>: production mode against an external Kafka and InfluxDB from the settings file and the environment.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo>("--config") { Description = "Settings file (default monitor.yaml)", DefaultValueFactory = _ => new FileInfo("monitor.yaml") };
+        var command = new Command("run", "Run the pipeline against an external Kafka and InfluxDB (settings file + environment).") { config };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var path = result.GetValue(config)!.FullName;
+            var (settings, errors) = SettingsLoader.Load(path);
+            if (errors.Count > 0)
+            {
+                foreach (var error in errors)
+                {
+                    Console.Error.WriteLine(error);
+                }
+
+                return 1;
+            }
+
+            var options = new LiveOptions
+            {
+                Kafka = settings.ToKafkaSource(),
+                Engine = settings.Engine,
+                Influx = settings.Influx,
+                MetricsUrl = settings.MetricsUrl,
+            };
+            var app = LiveHost.Build(options, TimeProvider.System);
+            Console.WriteLine($"Serving {options.MetricsUrl}/metrics, /healthz, /readyz; InfluxDB: {options.Influx?.ToString() ?? "off"}");
+            await app.RunAsync(cancellationToken);
+            return app.Services.GetRequiredService<MonitorWorker>().Failure is null ? 0 : 1;
+        });
+        return command;
+    }
+}
