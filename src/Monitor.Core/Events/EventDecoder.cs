@@ -73,8 +73,9 @@ public sealed class EventDecoder(DecoderOptions options)
         }
         catch (JsonException ex)
         {
-            // A conversion error has no inner exception; a syntax error wraps the reader's.
-            return ex.InnerException is null && ex.Path is { Length: > 2 }
+            // A syntax error wraps the reader's JsonException; a value of the wrong JSON type has no
+            // inner exception or wraps the converter's InvalidOperationException/FormatException.
+            return ex.InnerException is not JsonException && ex.Path is { Length: > 2 }
                 ? DecodeResult.Fail(InvalidReason.WrongType, $"field {ex.Path[2..]} has the wrong JSON type")
                 : DecodeResult.Fail(InvalidReason.MalformedJson, $"malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
         }

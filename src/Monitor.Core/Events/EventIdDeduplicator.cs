@@ -5,7 +5,7 @@ namespace Monitor.Core.Events;
 /// <summary>
 /// Remembers recent eventIds in bounded memory: two generations of 64-bit hashes, each holding up
 /// to half of <see cref="Capacity"/>; when the young one fills, the old one is dropped. An id is
-/// therefore remembered for at least Capacity/2 later events. A 64-bit FNV-1a hash keeps entries at
+/// therefore remembered for at least Capacity/2 − 1 later events. A 64-bit FNV-1a hash keeps entries at
 /// 8 bytes; a false duplicate needs a collision (about 3e-8 at one million ids).
 /// </summary>
 public sealed class EventIdDeduplicator

@@ -87,6 +87,21 @@ internal sealed class WireTimestampConverter : JsonConverter<WireTimestamp>
             normalised = string.Concat(normalised.AsSpan(0, 10), "T", normalised.AsSpan(11));
         }
 
+        // RFC 3339 allows any number of fractional digits (RFC3339Nano sends 9); .NET parses 7 at most.
+        if (normalised.Length > 28 && normalised[19] == '.')
+        {
+            var digitsEnd = 20;
+            while (digitsEnd < normalised.Length && char.IsAsciiDigit(normalised[digitsEnd]))
+            {
+                digitsEnd++;
+            }
+
+            if (digitsEnd > 27)
+            {
+                normalised = string.Concat(normalised.AsSpan(0, 27), normalised.AsSpan(digitsEnd));
+            }
+        }
+
         if (!DateTimeOffset.TryParseExact(normalised, Rfc3339Formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
         {
             return false;

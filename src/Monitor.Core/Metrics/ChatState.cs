@@ -38,13 +38,15 @@ internal sealed class ChatState(string shopId, EngineOptions options)
 
         if (e.Type == EventType.ConversationClosed)
         {
+            // A close for a conversation not in state (opened before a restart) carries no
+            // reliable channel, so it touches no series.
             if (conversation is not null)
             {
                 StopWaiting(conversation);
                 _conversations.Remove(id);
+                Touch(conversation.Channel, e.TimestampMs);
             }
 
-            Touch(conversation?.Channel ?? e.Channel, e.TimestampMs);
             return true;
         }
 

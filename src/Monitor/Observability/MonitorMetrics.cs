@@ -1,0 +1,83 @@
+using Prometheus;
+
+namespace Monitor.Observability;
+
+/// <summary>
+/// Every Prometheus collector the monitor exports about itself, created in one registry so several
+/// hosts (tests) can live in one process. Names follow the Prometheus conventions: prefix
+/// <c>monitor_</c>, base units, counters end in <c>_total</c>, labels never hold ids.
+/// </summary>
+public sealed class MonitorMetrics
+{
+    public MonitorMetrics(CollectorRegistry registry)
+    {
+        Registry = registry;
+        var factory = Metrics.WithCustomRegistry(registry);
+
+        EventsConsumed = factory.CreateCounter(
+            "monitor_events_consumed_total", "Events read from Kafka or a replay file, per topic.", "topic");
+        EventsInvalid = factory.CreateCounter(
+            "monitor_events_invalid_total", "Events rejected by decoding or validation and sent to the dead-letter topic.", "topic", "reason");
+        EventsDuplicate = factory.CreateCounter(
+            "monitor_duplicate_events_total", "Events dropped because their eventId was already seen.", "topic");
+        EventsLate = factory.CreateCounter(
+            "monitor_late_events_total", "Events that arrived after the watermark had passed their timestamp; applied to state, not to emitted windows.", "topic");
+        DeadLetterFailures = factory.CreateCounter(
+            "monitor_dead_letter_failures_total", "Invalid events that could not be written to the dead-letter topic.", "topic");
+        ConsumeErrors = factory.CreateCounter(
+            "monitor_kafka_consume_errors_total", "Errors reported by the Kafka consumer; the loop goes on.");
+        ConsumerLag = factory.CreateGauge(
+            "monitor_kafka_consumer_lag_messages", "Messages between the consumer position and the end of the partition.", "topic", "partition");
+        WatermarkLag = factory.CreateGauge(
+            "monitor_watermark_lag_seconds", "Wall clock minus the event-time watermark, in seconds.");
+        PointsEmitted = factory.CreateCounter(
+            "monitor_points_emitted_total", "Metric points produced by the pipeline, per measurement.", "measurement");
+
+        InfluxPointsWritten = factory.CreateCounter(
+            "monitor_influx_points_written_total", "Points InfluxDB accepted.");
+        InfluxPointsFailed = factory.CreateCounter(
+            "monitor_influx_points_failed_total", "Points InfluxDB rejected or that failed after every retry.");
+        InfluxPointsDropped = factory.CreateCounter(
+            "monitor_influx_points_dropped_total", "Points dropped because the write buffer was full.");
+        InfluxPointsBuffered = factory.CreateGauge(
+            "monitor_influx_points_buffered", "Points waiting in the write buffer.");
+        InfluxRetries = factory.CreateCounter(
+            "monitor_influx_write_retries_total", "Write attempts retried after a 429, a 5xx or a network error.");
+        InfluxWriteDuration = factory.CreateHistogram(
+            "monitor_influx_write_duration_seconds", "Duration of one batch write to InfluxDB including retries, in seconds.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+
+        BacklogWaiting = factory.CreateGauge(
+            "monitor_backlog_waiting", "Items waiting in a queue at the latest step boundary.", "shop", "queue");
+        BacklogOldestWait = factory.CreateGauge(
+            "monitor_backlog_oldest_wait_seconds", "Age of the oldest waiting item at the latest step boundary, in seconds.", "shop", "queue");
+        ResponseTimeP90 = factory.CreateGauge(
+            "monitor_response_time_p90_seconds", "90th percentile (nearest rank) of chat response times over the window, all kinds and responders, in seconds.", "shop", "channel");
+        ResponseCount = factory.CreateGauge(
+            "monitor_response_count", "Responses in the window, all kinds and responders.", "shop", "channel");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Counter EventsConsumed { get; }
+    public Counter EventsInvalid { get; }
+    public Counter EventsDuplicate { get; }
+    public Counter EventsLate { get; }
+    public Counter DeadLetterFailures { get; }
+    public Counter ConsumeErrors { get; }
+    public Gauge ConsumerLag { get; }
+    public Gauge WatermarkLag { get; }
+    public Counter PointsEmitted { get; }
+
+    public Counter InfluxPointsWritten { get; }
+    public Counter InfluxPointsFailed { get; }
+    public Counter InfluxPointsDropped { get; }
+    public Gauge InfluxPointsBuffered { get; }
+    public Counter InfluxRetries { get; }
+    public Histogram InfluxWriteDuration { get; }
+
+    public Gauge BacklogWaiting { get; }
+    public Gauge BacklogOldestWait { get; }
+    public Gauge ResponseTimeP90 { get; }
+    public Gauge ResponseCount { get; }
+}
