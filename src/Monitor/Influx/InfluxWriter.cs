@@ -1,0 +1,614 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Monitor.Core.Points;
+using Monitor.Observability;
+using Monitor.Output;
+
+namespace Monitor.Influx;
+
+/// <summary>
+/// Writes points to InfluxDB as line protocol over HTTP: a bounded buffer, one background loop that
+/// sends a batch when it holds <see cref="InfluxOptions.BatchSize"/> points or when its oldest point
+/// has waited <see cref="InfluxOptions.FlushInterval"/>, gzip, and retries with capped exponential
+/// backoff and full jitter (honouring <c>Retry-After</c>) on 429, 5xx, network errors and timeouts.
+/// </summary>
+/// <remarks>
+/// The loop starts in the constructor and stops in <see cref="DisposeAsync"/>. All waiting (batch
+/// interval, backoff, request and shutdown timeouts) goes through the injected <see cref="TimeProvider"/>.
+/// The <see cref="HttpClient"/> belongs to the caller and is not disposed. Every point accepted ends in
+/// exactly one of <c>monitor_influx_points_written_total</c>, <c>_failed_total</c> or <c>_dropped_total</c>.
+/// </remarks>
+public sealed class InfluxWriter : IPointSink
+{
+    private const int MaxErrorBodyChars = 512;
+    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+    private static readonly TimeSpan DropLogInterval = TimeSpan.FromMinutes(1);
+
+    private readonly InfluxOptions _options;
+    private readonly HttpClient _http;
+    private readonly MonitorMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<InfluxWriter> _logger;
+    private readonly Random _jitter;
+    private readonly Uri _endpoint;
+    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly Channel<Entry> _channel;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+
+    // Sequence numbers are assigned under _writeGate in channel order, so a flush can tell from the
+    // channel's head whether everything accepted before it has left the buffer.
+    private readonly object _writeGate = new();
+    private long _lastSequence;
+    private long _buffered;
+    private long _droppedSinceLog;
+    private long _lastDropLog = long.MinValue;
+
+    private readonly object _flushGate = new();
+    private readonly List<FlushRequest> _flushes = [];
+    private TaskCompletionSource _flushSignal = NewSignal();
+    private bool _stopped; // under _flushGate: the loop has ended and will complete no more flushes
+
+    private volatile bool _completing;
+    private int _disposed;
+
+    /// <summary>Validates <paramref name="options"/> and starts the background loop.</summary>
+    /// <param name="jitter">Source of backoff jitter; <see cref="Random.Shared"/> when null (tests pass a fixed one).</param>
+    public InfluxWriter(
+        InfluxOptions options,
+        HttpClient http,
+        MonitorMetrics metrics,
+        TimeProvider time,
+        ILogger<InfluxWriter> logger,
+        Random? jitter = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        options.Validate();
+
+        _options = options;
+        _http = http;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _jitter = jitter ?? Random.Shared;
+        _endpoint = BuildEndpoint(options);
+        // v1 credentials go in a Basic header, never in the URL, where proxies and logs would keep them.
+        _authorization = options.Api == InfluxApi.V2 && !string.IsNullOrEmpty(options.Token)
+            ? new AuthenticationHeaderValue("Token", options.Token)
+            : options.Api == InfluxApi.V1 && !string.IsNullOrEmpty(options.Username)
+                ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")))
+                : null;
+
+        var channelOptions = new BoundedChannelOptions(options.BufferCapacity)
+        {
+            FullMode = options.BufferFullMode == BufferFullMode.Wait ? BoundedChannelFullMode.Wait : BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+            SingleWriter = false,
+        };
+        _channel = Channel.CreateBounded<Entry>(channelOptions, OnDropped);
+
+        _logger.LogInformation("Writing points to InfluxDB: {Options}", options.ToString());
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask WriteAsync(IReadOnlyList<MetricPoint> points, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+        var next = 0;
+        while (true)
+        {
+            next = TryWriteFrom(points, next);
+            if (next == points.Count)
+            {
+                return;
+            }
+
+            if (!await _channel.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new ObjectDisposedException(nameof(InfluxWriter), "The InfluxDB writer was disposed while points were waiting for room.");
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_flushGate)
+        {
+            if (_stopped)
+            {
+                return Task.CompletedTask;
+            }
+
+            _flushes.Add(new FlushRequest(Interlocked.Read(ref _lastSequence), done));
+            _flushSignal.TrySetResult();
+        }
+
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops accepting points, writes what is buffered (waiting at most <see cref="InfluxOptions.ShutdownTimeout"/>;
+    /// points still unwritten then count as failed) and stops the loop.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _loop.ConfigureAwait(false);
+            return;
+        }
+
+        _completing = true;
+        _channel.Writer.TryComplete();
+        lock (_flushGate)
+        {
+            _flushSignal.TrySetResult();
+        }
+
+        try
+        {
+            await _loop.WaitAsync(_options.ShutdownTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning(
+                "InfluxDB writer did not finish within {ShutdownTimeout}; giving up on {Points} buffered points",
+                _options.ShutdownTimeout, Interlocked.Read(ref _buffered));
+            _stopping.Cancel();
+            await _loop.ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private int TryWriteFrom(IReadOnlyList<MetricPoint> points, int start)
+    {
+        var accepted = _time.GetTimestamp();
+        var i = start;
+        lock (_writeGate)
+        {
+            for (; i < points.Count; i++)
+            {
+                var point = points[i] ?? throw new ArgumentException("Points must not contain null.", nameof(points));
+                var sequence = _lastSequence + 1;
+                Interlocked.Increment(ref _buffered);
+                if (!_channel.Writer.TryWrite(new Entry(point, sequence, accepted)))
+                {
+                    Interlocked.Decrement(ref _buffered);
+                    break;
+                }
+
+                Interlocked.Exchange(ref _lastSequence, sequence);
+            }
+        }
+
+        UpdateBufferedGauge();
+        return i;
+    }
+
+    // Runs inside TryWrite, so under _writeGate.
+    private void OnDropped(Entry dropped)
+    {
+        Interlocked.Decrement(ref _buffered);
+        _metrics.InfluxPointsDropped.Inc();
+        _droppedSinceLog++;
+        var now = _time.GetTimestamp();
+        if (_lastDropLog == long.MinValue || _time.GetElapsedTime(_lastDropLog, now) >= DropLogInterval)
+        {
+            _logger.LogWarning(
+                "InfluxDB write buffer full ({Capacity} points): dropped {Dropped} oldest points since the last warning",
+                _options.BufferCapacity, _droppedSinceLog);
+            _lastDropLog = now;
+            _droppedSinceLog = 0;
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _channel.Reader;
+        var batch = new List<Entry>(Math.Min(_options.BatchSize, 8192));
+        Task<bool>? readable = null;
+        Task? deadline = null;
+        CancellationTokenSource? deadlineCancel = null;
+
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                while (batch.Count < _options.BatchSize && reader.TryRead(out var entry))
+                {
+                    batch.Add(entry);
+                }
+
+                if (batch.Count > 0 && deadline is null)
+                {
+                    var waited = _time.GetElapsedTime(batch[0].AcceptedTimestamp);
+                    var remaining = _options.FlushInterval - waited;
+                    deadlineCancel = new CancellationTokenSource();
+                    deadline = remaining > TimeSpan.Zero
+                        ? Task.Delay(remaining, _time, deadlineCancel.Token)
+                        : Task.CompletedTask;
+                }
+
+                if (batch.Count > 0
+                    && (batch.Count >= _options.BatchSize || deadline!.IsCompleted || _completing || HasPendingFlush()))
+                {
+                    deadlineCancel!.Cancel();
+                    deadlineCancel.Dispose();
+                    deadlineCancel = null;
+                    deadline = null;
+
+                    await SendBatchAsync(batch).ConfigureAwait(false);
+                    batch.Clear();
+                    CompleteFlushes(reader);
+                    continue;
+                }
+
+                if (batch.Count == 0)
+                {
+                    CompleteFlushes(reader);
+                }
+
+                readable ??= reader.WaitToReadAsync().AsTask();
+                if (readable.IsCompleted)
+                {
+                    var more = await readable.ConfigureAwait(false);
+                    readable = null;
+                    if (!more && batch.Count == 0)
+                    {
+                        break; // completed and drained
+                    }
+
+                    if (more)
+                    {
+                        continue;
+                    }
+                }
+
+                var wake = readable ?? Task.CompletedTask;
+                await (deadline is null ? Task.WhenAny(wake, FlushSignal()) : Task.WhenAny(wake, FlushSignal(), deadline))
+                    .ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogCritical(ex, "InfluxDB writer loop failed; buffered points are counted as failed");
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown timed out; what is left is counted below.
+        }
+        finally
+        {
+            deadlineCancel?.Dispose();
+            AbandonRemaining(batch, reader);
+            lock (_flushGate)
+            {
+                _stopped = true;
+                foreach (var flush in _flushes)
+                {
+                    flush.Done.TrySetResult();
+                }
+
+                _flushes.Clear();
+            }
+        }
+    }
+
+    private void AbandonRemaining(List<Entry> batch, ChannelReader<Entry> reader)
+    {
+        var failed = batch.Count;
+        batch.Clear();
+        _channel.Writer.TryComplete();
+        while (reader.TryRead(out _))
+        {
+            failed++;
+        }
+
+        if (failed > 0)
+        {
+            _metrics.InfluxPointsFailed.Inc(failed);
+            Interlocked.Add(ref _buffered, -failed);
+            UpdateBufferedGauge();
+            _logger.LogError("InfluxDB writer stopped with {Points} points unwritten; counted as failed", failed);
+        }
+    }
+
+    private async Task SendBatchAsync(List<Entry> batch)
+    {
+        var started = _time.GetTimestamp();
+        var settled = 0;
+        try
+        {
+            var lines = new StringBuilder(batch.Count * 96);
+            var lineCount = 0;
+            foreach (var entry in batch)
+            {
+                if (LineProtocol.Append(lines, entry.Point))
+                {
+                    lineCount++;
+                }
+            }
+
+            var skipped = batch.Count - lineCount;
+            if (skipped > 0)
+            {
+                // Only NaN/infinite fields: InfluxDB cannot store such a point, so it is failed, not silently lost.
+                _metrics.InfluxPointsFailed.Inc(skipped);
+                settled += skipped;
+                _logger.LogDebug("Skipped {Points} points with no finite field", skipped);
+            }
+
+            if (lineCount == 0)
+            {
+                return;
+            }
+
+            var body = Encode(lines, _options.Gzip);
+            if (await WriteWithRetriesAsync(body, lineCount).ConfigureAwait(false))
+            {
+                _metrics.InfluxPointsWritten.Inc(lineCount);
+            }
+            else
+            {
+                _metrics.InfluxPointsFailed.Inc(lineCount);
+            }
+
+            settled += lineCount;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            _logger.LogWarning("InfluxDB write of {Points} points abandoned at shutdown", batch.Count - settled);
+            _metrics.InfluxPointsFailed.Inc(batch.Count - settled);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "InfluxDB write of {Points} points failed unexpectedly", batch.Count - settled);
+            _metrics.InfluxPointsFailed.Inc(batch.Count - settled);
+        }
+        finally
+        {
+            _metrics.InfluxWriteDuration.Observe(_time.GetElapsedTime(started).TotalSeconds);
+            Interlocked.Add(ref _buffered, -batch.Count);
+            UpdateBufferedGauge();
+        }
+    }
+
+    /// <summary>True when InfluxDB accepted the body; false when it was rejected or every retry failed.</summary>
+    private async Task<bool> WriteWithRetriesAsync(byte[] body, int lineCount)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            string problem;
+            TimeSpan? retryAfter = null;
+            using (var timeout = new CancellationTokenSource(_options.RequestTimeout, _time))
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token))
+            {
+                try
+                {
+                    using var request = CreateRequest(body);
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token)
+                        .ConfigureAwait(false);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return true;
+                    }
+
+                    var status = (int)response.StatusCode;
+                    var error = await ReadErrorAsync(response, linked.Token).ConfigureAwait(false);
+                    if (status != (int)HttpStatusCode.TooManyRequests && status < 500)
+                    {
+                        _logger.LogError(
+                            "InfluxDB rejected {Points} points with HTTP {Status}: {Error}",
+                            lineCount, status, error);
+                        return false;
+                    }
+
+                    problem = $"HTTP {status}: {error}";
+                    retryAfter = RetryAfter(response);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
+                {
+                    problem = $"no answer within {_options.RequestTimeout}";
+                }
+                catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException && !_stopping.IsCancellationRequested)
+                {
+                    problem = "HttpClient timeout";
+                }
+                catch (HttpRequestException ex)
+                {
+                    problem = ex.Message;
+                }
+            }
+
+            if (attempt >= _options.MaxRetries)
+            {
+                _logger.LogError(
+                    "InfluxDB write of {Points} points failed after {Retries} retries: {Problem}",
+                    lineCount, attempt, problem);
+                return false;
+            }
+
+            var delay = retryAfter ?? Backoff(attempt + 1);
+            _metrics.InfluxRetries.Inc();
+            _logger.LogWarning(
+                "InfluxDB write of {Points} points failed ({Problem}); retry {Retry} of {MaxRetries} in {Delay}",
+                lineCount, problem, attempt + 1, _options.MaxRetries, delay);
+            await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
+        }
+    }
+
+    private HttpRequestMessage CreateRequest(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" };
+        if (_options.Gzip)
+        {
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };
+        if (_authorization is not null)
+        {
+            request.Headers.Authorization = _authorization;
+        }
+
+        return request;
+    }
+
+    /// <summary>Full jitter: uniform in [0, min(MaxBackoff, InitialBackoff · 2^(retry−1))).</summary>
+    private TimeSpan Backoff(int retry)
+    {
+        var cap = Math.Min(
+            _options.MaxBackoff.Ticks,
+            _options.InitialBackoff.Ticks * Math.Pow(2, Math.Min(retry - 1, 62)));
+        return TimeSpan.FromTicks((long)(cap * _jitter.NextDouble()));
+    }
+
+    /// <summary>The server's Retry-After (delta seconds or HTTP date), cut to [0, MaxBackoff].</summary>
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        TimeSpan value;
+        if (header?.Delta is { } delta)
+        {
+            value = delta;
+        }
+        else if (header?.Date is { } date)
+        {
+            value = date - _time.GetUtcNow();
+        }
+        else
+        {
+            return null;
+        }
+
+        return value < TimeSpan.Zero ? TimeSpan.Zero : value > _options.MaxBackoff ? _options.MaxBackoff : value;
+    }
+
+    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var reader = new StreamReader(stream, Utf8);
+            var buffer = new char[MaxErrorBodyChars + 1];
+            var read = await reader.ReadBlockAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var text = new string(buffer, 0, Math.Min(read, MaxErrorBodyChars)).Trim();
+            return read > MaxErrorBodyChars ? text + "…" : text;
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            return $"(error body unreadable: {ex.Message})";
+        }
+    }
+
+    private static byte[] Encode(StringBuilder lines, bool gzip)
+    {
+        using var buffer = new MemoryStream();
+        var target = gzip ? new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true) : (Stream)buffer;
+        using (var writer = new StreamWriter(target, Utf8, bufferSize: 16 * 1024, leaveOpen: !gzip))
+        {
+            foreach (var chunk in lines.GetChunks())
+            {
+                writer.Write(chunk.Span);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Uri BuildEndpoint(InfluxOptions options)
+    {
+        var root = options.Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped).TrimEnd('/');
+        var url = new StringBuilder(root);
+        if (options.Api == InfluxApi.V1)
+        {
+            url.Append("/write?db=").Append(Uri.EscapeDataString(options.Database));
+            if (!string.IsNullOrEmpty(options.RetentionPolicy))
+            {
+                url.Append("&rp=").Append(Uri.EscapeDataString(options.RetentionPolicy));
+            }
+
+            url.Append("&precision=ms");
+        }
+        else
+        {
+            url.Append("/api/v2/write?org=").Append(Uri.EscapeDataString(options.Org!))
+               .Append("&bucket=").Append(Uri.EscapeDataString(options.Bucket!))
+               .Append("&precision=ms");
+        }
+
+        return new Uri(url.ToString());
+    }
+
+    private bool HasPendingFlush()
+    {
+        lock (_flushGate)
+        {
+            return _flushes.Count > 0;
+        }
+    }
+
+    /// <summary>A task that completes when a flush is requested (at once if one is already waiting).</summary>
+    private Task FlushSignal()
+    {
+        lock (_flushGate)
+        {
+            if (_flushes.Count > 0 || _completing)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_flushSignal.Task.IsCompleted)
+            {
+                _flushSignal = NewSignal();
+            }
+
+            return _flushSignal.Task;
+        }
+    }
+
+    /// <summary>Called with no batch in flight: a flush is done once every point up to its sequence has left the buffer.</summary>
+    private void CompleteFlushes(ChannelReader<Entry> reader)
+    {
+        lock (_flushGate)
+        {
+            if (_flushes.Count == 0)
+            {
+                return;
+            }
+
+            var oldestBuffered = reader.TryPeek(out var head) ? head.Sequence : long.MaxValue;
+            for (var i = _flushes.Count - 1; i >= 0; i--)
+            {
+                if (_flushes[i].UpTo < oldestBuffered)
+                {
+                    _flushes[i].Done.TrySetResult();
+                    _flushes.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private void UpdateBufferedGauge() => _metrics.InfluxPointsBuffered.Set(Interlocked.Read(ref _buffered));
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly record struct Entry(MetricPoint Point, long Sequence, long AcceptedTimestamp);
+
+    private readonly record struct FlushRequest(long UpTo, TaskCompletionSource Done);
+}

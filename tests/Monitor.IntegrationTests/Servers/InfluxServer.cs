@@ -1,0 +1,476 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Monitor.IntegrationTests.Servers;
+
+/// <summary>
+/// A real InfluxDB 1.x (<c>influxd</c> from the Debian package <c>influxdb</c>) on loopback with free
+/// ports and a temp directory, started for tests and killed (process tree, temp dir) on dispose.
+/// </summary>
+public sealed class InfluxServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(30);
+    private const int StartAttempts = 3; // a free port can be taken between probing and influxd binding it
+
+    private readonly Process _process;
+    private readonly OutputTail _output;
+    private readonly string _directory;
+    private int _disposed;
+
+    private InfluxServer(Process process, OutputTail output, string directory, Uri url)
+    {
+        _process = process;
+        _output = output;
+        _directory = directory;
+        Url = url;
+        Http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Base address of the HTTP API, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri Url { get; }
+
+    /// <summary>A client for the server's HTTP API (base address <see cref="Url"/>).</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The last lines influxd wrote to stdout and stderr.</summary>
+    public string Log => _output.ToString();
+
+    /// <summary>Starts influxd and returns once <c>GET /ping</c> answers 204.</summary>
+    /// <exception cref="InvalidOperationException">influxd is not installed, or did not become ready within 30 s (the message holds its output).</exception>
+    public static async Task<InfluxServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var binary = FindBinary();
+        var template = await RunToStringAsync(binary, "config", cancellationToken);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var directory = Directory.CreateTempSubdirectory("monitor-influxd-").FullName;
+            try
+            {
+                return await StartOnceAsync(binary, template, directory, cancellationToken);
+            }
+            catch (PortInUseException) when (attempt < StartAttempts)
+            {
+                TryDeleteDirectory(directory);
+            }
+            catch
+            {
+                TryDeleteDirectory(directory);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Runs <c>CREATE DATABASE</c> (idempotent in InfluxDB).</summary>
+    public async Task CreateDatabaseAsync(string database, CancellationToken cancellationToken = default)
+    {
+        await QueryAsync(database: null, $"CREATE DATABASE {QuoteIdentifier(database)}", cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs InfluxQL against <paramref name="database"/> (POST /query, timestamps as epoch milliseconds)
+    /// and returns every series of every statement. Throws when InfluxDB reports an error.
+    /// </summary>
+    public async Task<IReadOnlyList<InfluxSeries>> QueryAsync(string? database, string influxQl, CancellationToken cancellationToken = default)
+    {
+        var form = new List<KeyValuePair<string, string>> { new("q", influxQl), new("epoch", "ms") };
+        if (database is not null)
+        {
+            form.Add(new("db", database));
+        }
+
+        using var response = await Http.PostAsync("query", new FormUrlEncodedContent(form), cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"influxd answered {(int)response.StatusCode} to '{influxQl}': {body}");
+        }
+
+        using var document = JsonDocument.Parse(body);
+        if (document.RootElement.TryGetProperty("error", out var topError))
+        {
+            throw new InvalidOperationException($"influxd failed '{influxQl}': {topError.GetString()}");
+        }
+
+        var series = new List<InfluxSeries>();
+        foreach (var result in document.RootElement.GetProperty("results").EnumerateArray())
+        {
+            if (result.TryGetProperty("error", out var error))
+            {
+                throw new InvalidOperationException($"influxd failed '{influxQl}': {error.GetString()}");
+            }
+
+            if (!result.TryGetProperty("series", out var resultSeries))
+            {
+                continue;
+            }
+
+            foreach (var s in resultSeries.EnumerateArray())
+            {
+                series.Add(InfluxSeries.Parse(s));
+            }
+        }
+
+        return series;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Http.Dispose();
+        await StopAsync(_process);
+        _process.Dispose();
+        TryDeleteDirectory(_directory);
+    }
+
+    /// <summary>Quotes an InfluxQL identifier (database, measurement, tag key).</summary>
+    public static string QuoteIdentifier(string name) => "\"" + name.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>Quotes an InfluxQL string literal (tag values in WHERE).</summary>
+    public static string QuoteString(string value) => "'" + value.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+
+    private static async Task<InfluxServer> StartOnceAsync(string binary, string template, string directory, CancellationToken cancellationToken)
+    {
+        var httpPort = FreeTcpPort.Next();
+        var rpcPort = FreeTcpPort.Next();
+        var configPath = Path.Combine(directory, "influxdb.conf");
+        await File.WriteAllTextAsync(configPath, RewriteConfig(template, directory, httpPort, rpcPort), cancellationToken);
+
+        var start = new ProcessStartInfo(binary)
+        {
+            ArgumentList = { "-config", configPath },
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("INFLUXDB_", StringComparison.Ordinal)).ToArray())
+        {
+            start.Environment.Remove(key); // INFLUXDB_* variables would override the config file
+        }
+
+        var output = new OutputTail();
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var url = new Uri($"http://127.0.0.1:{httpPort}/");
+        try
+        {
+            await WaitUntilReadyAsync(process, url, output, cancellationToken);
+        }
+        catch
+        {
+            await StopAsync(process);
+            process.Dispose();
+            throw;
+        }
+
+        return new InfluxServer(process, output, directory, url);
+    }
+
+    private static async Task WaitUntilReadyAsync(Process process, Uri url, OutputTail output, CancellationToken cancellationToken)
+    {
+        using var ping = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                await process.WaitForExitAsync(cancellationToken); // drains the output readers
+                var log = output.ToString();
+                if (log.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new PortInUseException(log);
+                }
+
+                throw new InvalidOperationException($"influxd exited with code {process.ExitCode} before it was ready. Output:\n{log}");
+            }
+
+            try
+            {
+                using var response = await ping.GetAsync("ping", cancellationToken);
+                if (response.StatusCode == HttpStatusCode.NoContent)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // ping timed out; try again
+            }
+
+            if (deadline.Elapsed > StartDeadline)
+            {
+                throw new InvalidOperationException($"influxd did not answer GET /ping with 204 within {StartDeadline.TotalSeconds} s. Output:\n{output}");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>Points every listener at loopback ports and every directory into <paramref name="directory"/>.</summary>
+    internal static string RewriteConfig(string template, string directory, int httpPort, int rpcPort)
+    {
+        var replacements = new Dictionary<(string Section, string Key), string>
+        {
+            [("", "bind-address")] = Quote($"127.0.0.1:{rpcPort}"),
+            [("meta", "dir")] = Quote(Path.Combine(directory, "meta")),
+            [("data", "dir")] = Quote(Path.Combine(directory, "data")),
+            [("data", "wal-dir")] = Quote(Path.Combine(directory, "wal")),
+            [("http", "bind-address")] = Quote($"127.0.0.1:{httpPort}"),
+            [("monitor", "store-enabled")] = "false",
+        };
+        var optional = new Dictionary<(string Section, string Key), string>
+        {
+            [("", "reporting-disabled")] = "true",
+            [("", "reporting-enabled")] = "false", // Debian's build spells the switch this way
+            [("logging", "suppress-logo")] = "true",
+            [("http", "unix-socket-enabled")] = "false",
+        };
+
+        var done = new HashSet<(string, string)>();
+        var section = "";
+        var sb = new StringBuilder();
+        foreach (var raw in template.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith('['))
+            {
+                section = trimmed.Trim('[', ']').Trim();
+            }
+            else if (trimmed.Length > 0 && !trimmed.StartsWith('#') && trimmed.Contains('='))
+            {
+                var key = trimmed[..trimmed.IndexOf('=')].Trim();
+                if (replacements.TryGetValue((section, key), out var value) || optional.TryGetValue((section, key), out value))
+                {
+                    var indent = line[..(line.Length - line.TrimStart().Length)];
+                    line = $"{indent}{key} = {value}";
+                    done.Add((section, key));
+                }
+            }
+
+            sb.Append(line).Append('\n');
+        }
+
+        var missing = replacements.Keys.Where(k => !done.Contains(k)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new InvalidOperationException(
+                "The output of 'influxd config' lacks " + string.Join(", ", missing.Select(k => $"[{k.Section}] {k.Key}")) +
+                "; this fixture expects influxd 1.x.");
+        }
+
+        if (!done.Contains(("", "reporting-disabled")) && !done.Contains(("", "reporting-enabled")))
+        {
+            sb.Insert(0, "reporting-disabled = true\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    private static string FindBinary()
+    {
+        const string debianPath = "/usr/bin/influxd";
+        if (File.Exists(debianPath))
+        {
+            return debianPath;
+        }
+
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, "influxd"))
+            .FirstOrDefault(File.Exists);
+        return onPath ?? throw new InvalidOperationException(
+            "influxd (InfluxDB 1.x) is not installed. Run scripts/test.sh, or install it with 'apt-get install influxdb' (Debian package, /usr/bin/influxd).");
+    }
+
+    private static async Task<string> RunToStringAsync(string binary, string argument, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(binary)
+        {
+            ArgumentList = { argument },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {binary}.");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{binary} {argument}' exited with code {process.ExitCode}: {await stderr}");
+        }
+
+        return await stdout;
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (InvalidOperationException)
+        {
+            // never started or already gone
+        }
+        catch (TimeoutException)
+        {
+            // killed but not reaped in time; nothing more to do
+        }
+    }
+
+    private static void TryDeleteDirectory(string directory)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+
+                return;
+            }
+            catch (IOException)
+            {
+                // a file may still be held for a moment after the kill
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return;
+            }
+        }
+    }
+
+    private sealed class PortInUseException(string log) : Exception(log);
+
+    /// <summary>Keeps the last lines of a process's output for error messages.</summary>
+    private sealed class OutputTail
+    {
+        private const int MaxLines = 200;
+        private readonly Queue<string> _lines = new();
+
+        public void Add(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_lines)
+            {
+                _lines.Enqueue(line);
+                if (_lines.Count > MaxLines)
+                {
+                    _lines.Dequeue();
+                }
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_lines)
+            {
+                return string.Join('\n', _lines);
+            }
+        }
+    }
+}
+
+/// <summary>One series of an InfluxQL answer; <see cref="Values"/> rows follow <see cref="Columns"/>, time in epoch ms.</summary>
+public sealed record InfluxSeries(
+    string Name,
+    IReadOnlyDictionary<string, string> Tags,
+    IReadOnlyList<string> Columns,
+    IReadOnlyList<IReadOnlyList<JsonElement>> Values)
+{
+    /// <summary>The rows as column name → value.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> Rows =>
+        Values.Select(row => (IReadOnlyDictionary<string, JsonElement>)Columns
+                .Select((column, i) => (column, value: row[i]))
+                .ToDictionary(c => c.column, c => c.value))
+            .ToArray();
+
+    internal static InfluxSeries Parse(JsonElement series)
+    {
+        var tags = new Dictionary<string, string>();
+        if (series.TryGetProperty("tags", out var tagElement))
+        {
+            foreach (var tag in tagElement.EnumerateObject())
+            {
+                tags[tag.Name] = tag.Value.GetString() ?? "";
+            }
+        }
+
+        var columns = series.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        var values = series.TryGetProperty("values", out var valuesElement)
+            ? valuesElement.EnumerateArray()
+                .Select(row => (IReadOnlyList<JsonElement>)row.EnumerateArray().Select(v => v.Clone()).ToArray())
+                .ToArray()
+            : [];
+        return new InfluxSeries(series.TryGetProperty("name", out var name) ? name.GetString() ?? "" : "", tags, columns, values);
+    }
+}
+
+/// <summary>Free loopback TCP ports for test servers.</summary>
+public static class FreeTcpPort
+{
+    /// <summary>A port that was free on 127.0.0.1 a moment ago (the OS picks it; the caller must bind it soon).</summary>
+    public static int Next()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One influxd shared by every test class in <see cref="InfluxCollection"/>.</summary>
+public sealed class InfluxFixture : IAsyncLifetime
+{
+    private InfluxServer? _server;
+
+    public InfluxServer Server => _server ?? throw new InvalidOperationException("influxd has not been started.");
+
+    public async Task InitializeAsync() => _server = await InfluxServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class InfluxCollection : ICollectionFixture<InfluxFixture>
+{
+    public const string Name = "influxd";
+}

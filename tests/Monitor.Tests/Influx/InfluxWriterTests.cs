@@ -1,0 +1,760 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Monitor.Core.Points;
+using Monitor.Influx;
+using Monitor.Observability;
+
+namespace Monitor.Tests.Influx;
+
+public sealed class InfluxWriterTests : IAsyncLifetime
+{
+    // Safety net only: every wait below is for a signal, never for time to pass.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private readonly TimerWatchingTimeProvider _time = new();
+    private readonly ScriptedHandler _handler;
+    private readonly HttpClient _http;
+    private readonly MonitorMetrics _metrics = new(Prometheus.Metrics.NewCustomRegistry());
+    private readonly ListLogger<InfluxWriter> _logger = new();
+    private InfluxWriter? _writer;
+
+    public InfluxWriterTests()
+    {
+        _handler = new ScriptedHandler(_time);
+        _http = new HttpClient(_handler);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        _handler.ReleaseAll();
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync().AsTask().WaitAsync(Patience);
+        }
+
+        _http.Dispose();
+    }
+
+    private InfluxWriter CreateWriter(Action<InfluxOptions>? configure = null, double jitter = 0.5)
+    {
+        var options = new InfluxOptions { Url = new Uri("http://influx.test:8086") };
+        configure?.Invoke(options);
+        _writer = new InfluxWriter(options, _http, _metrics, _time, _logger, new FixedRandom(jitter));
+        return _writer;
+    }
+
+    private static MetricPoint Point(int i, string shop = "s1") =>
+        new("m", [KeyValuePair.Create("shop", shop)], [MetricField.Int("v", i)], 1_000 + i);
+
+    private static MetricPoint[] Points(int from, int count) =>
+        Enumerable.Range(from, count).Select(i => Point(i)).ToArray();
+
+    private static string Lines(params MetricPoint[] points) =>
+        string.Concat(points.Select(p => LineProtocol.Format(p) + "\n"));
+
+    [Fact]
+    public async Task Batch_IsSentAsSoonAsBatchSizePointsAreBuffered()
+    {
+        var writer = CreateWriter(o => o.BatchSize = 3);
+
+        await writer.WriteAsync(Points(1, 7));
+        await _handler.WaitForRequestsAsync(2).WaitAsync(Patience);
+
+        var requests = _handler.Requests;
+        Assert.Equal(Lines(Points(1, 3)), requests[0].Text);
+        Assert.Equal(Lines(Points(4, 3)), requests[1].Text);
+        Assert.Equal(_time.Start, requests[1].At); // no time passed: size alone triggered both
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _handler.WaitForRequestsAsync(3).WaitAsync(Patience);
+        Assert.Equal(Lines(Point(7)), _handler.Requests[2].Text);
+    }
+
+    [Fact]
+    public async Task Batch_IsSentWhenFlushIntervalHasPassedSinceItsFirstPoint()
+    {
+        var writer = CreateWriter(o => { o.BatchSize = 100; o.FlushInterval = TimeSpan.FromSeconds(1); });
+
+        await writer.WriteAsync(Points(1, 2));
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(1)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        await writer.WriteAsync([Point(3)]);
+        Assert.Empty(_handler.Requests);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+
+        var request = Assert.Single(_handler.Requests);
+        Assert.Equal(Lines(Points(1, 3)), request.Text);
+        Assert.Equal(_time.Start + TimeSpan.FromSeconds(1), request.At);
+    }
+
+    [Fact]
+    public async Task Gzip_BodyIsGzipAndDecompressesToTheLines()
+    {
+        var writer = CreateWriter(o => o.Gzip = true);
+        var points = new[] { Point(1, "旗舰店"), Point(2, "a b,c=d") };
+
+        await writer.WriteAsync(points);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        var request = Assert.Single(_handler.Requests);
+        Assert.Equal(new[] { "gzip" }, request.ContentEncoding);
+        Assert.Equal(new byte[] { 0x1f, 0x8b }, request.Body[..2]);
+        Assert.Equal("text/plain; charset=utf-8", request.ContentType);
+        Assert.Equal(Lines(points), request.Text);
+        Assert.Contains(@"m,shop=a\ b\,c\=d v=2i 1002", request.Text);
+    }
+
+    [Fact]
+    public async Task Gzip_Off_SendsPlainUtf8()
+    {
+        var writer = CreateWriter(o => o.Gzip = false);
+
+        await writer.WriteAsync([Point(1, "旗舰店")]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        var request = Assert.Single(_handler.Requests);
+        Assert.Empty(request.ContentEncoding);
+        Assert.Equal("m,shop=旗舰店 v=1i 1001\n", Encoding.UTF8.GetString(request.Body));
+    }
+
+    [Fact]
+    public async Task Retry_On503ThenSucceeds_AfterJitteredBackoff()
+    {
+        _handler.Enqueue(HttpStatusCode.ServiceUnavailable);
+        var writer = CreateWriter(o => o.InitialBackoff = TimeSpan.FromMilliseconds(200), jitter: 0.5);
+
+        await writer.WriteAsync(Points(1, 2));
+        var flush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await _time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(Patience); // 0.5 × 200 ms
+        _time.Advance(TimeSpan.FromMilliseconds(99));
+        Assert.Single(_handler.Requests);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await flush.WaitAsync(Patience);
+
+        Assert.Equal(2, _handler.Requests.Count);
+        Assert.Equal(_handler.Requests[0].Body, _handler.Requests[1].Body);
+        Assert.Equal(1, _metrics.InfluxRetries.Value);
+        Assert.Equal(2, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(1, _metrics.InfluxWriteDuration.Count);
+        Assert.Equal(0.1, _metrics.InfluxWriteDuration.Sum, 6); // virtual time, retries included
+    }
+
+    [Fact]
+    public async Task Retry_HonoursRetryAfterSeconds()
+    {
+        _handler.Enqueue(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(5)));
+        var writer = CreateWriter();
+
+        await writer.WriteAsync([Point(1)]);
+        var flush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(5)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromMilliseconds(4999));
+        Assert.Single(_handler.Requests);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await flush.WaitAsync(Patience);
+
+        Assert.Equal(TimeSpan.FromSeconds(5), _handler.Requests[1].At - _handler.Requests[0].At);
+        Assert.Equal(1, _metrics.InfluxRetries.Value);
+        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+    }
+
+    [Fact]
+    public async Task Retry_HonoursRetryAfterHttpDate()
+    {
+        var retryAt = _time.GetUtcNow() + TimeSpan.FromSeconds(7);
+        _handler.Enqueue(HttpStatusCode.ServiceUnavailable, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(retryAt));
+        var writer = CreateWriter();
+
+        await writer.WriteAsync([Point(1)]);
+        var flush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(7)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromMilliseconds(6999));
+        Assert.Single(_handler.Requests);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await flush.WaitAsync(Patience);
+
+        Assert.Equal(retryAt, _handler.Requests[1].At);
+    }
+
+    [Fact]
+    public async Task Retry_RetryAfterLongerThanMaxBackoffIsCapped()
+    {
+        _handler.Enqueue(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromHours(1)));
+        var writer = CreateWriter(o => o.MaxBackoff = TimeSpan.FromSeconds(30));
+
+        await writer.WriteAsync([Point(1)]);
+        var flush = writer.FlushAsync();
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(30)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await flush.WaitAsync(Patience);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), _handler.Requests[1].At - _handler.Requests[0].At);
+    }
+
+    [Fact]
+    public async Task Retry_BackoffDoublesAndIsCappedAtMaxBackoff_ThenBatchCountsFailed()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            _handler.Enqueue(HttpStatusCode.InternalServerError);
+        }
+
+        var writer = CreateWriter(
+            o =>
+            {
+                o.MaxRetries = 3;
+                o.InitialBackoff = TimeSpan.FromMilliseconds(100);
+                o.MaxBackoff = TimeSpan.FromMilliseconds(300);
+            },
+            jitter: 1.0);
+
+        await writer.WriteAsync(Points(1, 5));
+        var flush = writer.FlushAsync();
+        foreach (var delay in new[] { 100, 200, 300 })
+        {
+            await _time.WaitForTimerAsync(TimeSpan.FromMilliseconds(delay)).WaitAsync(Patience);
+            _time.Advance(TimeSpan.FromMilliseconds(delay));
+        }
+
+        await flush.WaitAsync(Patience);
+
+        var times = _handler.Requests.Select(r => (r.At - _time.Start).TotalMilliseconds).ToArray();
+        Assert.Equal(new double[] { 0, 100, 300, 600 }, times);
+        Assert.Equal(3, _metrics.InfluxRetries.Value);
+        Assert.Equal(5, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(0, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
+    }
+
+    [Fact]
+    public async Task Retry_OnNetworkError()
+    {
+        _handler.Enqueue(_ => throw new HttpRequestException("connection refused"));
+        var writer = CreateWriter(jitter: 0);
+
+        await writer.WriteAsync([Point(1)]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(2, _handler.Requests.Count);
+        Assert.Equal(1, _metrics.InfluxRetries.Value);
+        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+    }
+
+    [Fact]
+    public async Task Retry_WhenRequestTimesOut()
+    {
+        _handler.Enqueue(ScriptedHandler.NeverAnswer);
+        var writer = CreateWriter(o => o.RequestTimeout = TimeSpan.FromSeconds(3), jitter: 0);
+
+        await writer.WriteAsync([Point(1)]);
+        var flush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(3)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromSeconds(3));
+        await flush.WaitAsync(Patience);
+
+        Assert.Equal(2, _handler.Requests.Count);
+        Assert.Equal(1, _metrics.InfluxRetries.Value);
+        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+    }
+
+    [Fact]
+    public async Task Reject_400_CountsBatchFailedWithoutRetryAndLogsInfluxError()
+    {
+        _handler.Enqueue(HttpStatusCode.BadRequest, r => r.Content = new StringContent("{\"error\":\"partial write: field type conflict\"}"));
+        var writer = CreateWriter();
+
+        await writer.WriteAsync(Points(1, 3));
+        await writer.FlushAsync().WaitAsync(Patience);
+        await writer.WriteAsync([Point(4)]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(2, _handler.Requests.Count); // the loop went on with the next batch
+        Assert.Equal(0, _metrics.InfluxRetries.Value);
+        Assert.Equal(3, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+        var error = Assert.Single(_logger.Entries, e => e.Level == LogLevel.Error);
+        Assert.Contains("400", error.Message);
+        Assert.Contains("partial write: field type conflict", error.Message);
+    }
+
+    [Fact]
+    public async Task Reject_LongErrorBodyIsTruncatedInTheLog()
+    {
+        _handler.Enqueue(HttpStatusCode.BadRequest, r => r.Content = new StringContent(new string('x', 10_000)));
+        var writer = CreateWriter();
+
+        await writer.WriteAsync([Point(1)]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        var error = Assert.Single(_logger.Entries, e => e.Level == LogLevel.Error);
+        Assert.InRange(error.Message.Length, 100, 1_000);
+    }
+
+    [Fact]
+    public async Task Overflow_DropOldest_DropsAndCountsTheOldestPoints()
+    {
+        var gate = _handler.EnqueueBlocked();
+        var writer = CreateWriter(o => { o.BufferCapacity = 3; o.BufferFullMode = BufferFullMode.DropOldest; });
+
+        await writer.WriteAsync([Point(1)]);
+        var firstFlush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience); // the loop is now stuck sending point 1
+        await writer.WriteAsync(Points(2, 5)); // room for 3: points 2 and 3 are dropped
+
+        Assert.Equal(2, _metrics.InfluxPointsDropped.Value);
+        Assert.Equal(4, _metrics.InfluxPointsBuffered.Value); // 1 in flight + 3 waiting
+
+        gate.SetResult();
+        await firstFlush.WaitAsync(Patience);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(Lines(Points(4, 3)), _handler.Requests[^1].Text);
+        Assert.Equal(4, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
+        Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("dropped"));
+    }
+
+    [Fact]
+    public async Task Overflow_WaitMode_AppliesBackPressureAndLosesNothing()
+    {
+        var gate = _handler.EnqueueBlocked();
+        var writer = CreateWriter(o => { o.BufferCapacity = 2; o.BufferFullMode = BufferFullMode.Wait; });
+
+        await writer.WriteAsync([Point(1)]);
+        var firstFlush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        var blockedWrite = writer.WriteAsync(Points(2, 3)).AsTask();
+
+        Assert.False(blockedWrite.IsCompleted);
+        Assert.Equal(3, _metrics.InfluxPointsBuffered.Value); // 1 in flight + 2 waiting, the third not yet accepted
+
+        gate.SetResult();
+        await blockedWrite.WaitAsync(Patience);
+        await firstFlush.WaitAsync(Patience);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(Lines(Points(1, 4)), string.Concat(_handler.Requests.Select(r => r.Text)));
+        Assert.Equal(0, _metrics.InfluxPointsDropped.Value);
+        Assert.Equal(4, _metrics.InfluxPointsWritten.Value);
+    }
+
+    [Fact]
+    public async Task V1_PostsToWriteWithDatabaseRetentionPolicyPrecisionAndCredentials()
+    {
+        var writer = CreateWriter(o =>
+        {
+            o.Url = new Uri("http://influx.test:8086/");
+            o.Database = "mon itor";
+            o.RetentionPolicy = "short";
+            o.Username = "writer";
+            o.Password = "p@ss&word";
+        });
+
+        await writer.WriteAsync([Point(1)]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        var request = Assert.Single(_handler.Requests);
+        Assert.Equal(HttpMethod.Post, request.Method);
+        Assert.Equal(
+            "http://influx.test:8086/write?db=mon%20itor&rp=short&precision=ms",
+            request.Uri.AbsoluteUri);
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("writer:p@ss&word")), request.Authorization);
+    }
+
+    [Fact]
+    public async Task V1_WithoutCredentials_SendsNoUserOrPassword()
+    {
+        var writer = CreateWriter();
+
+        await writer.WriteAsync([Point(1)]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal("http://influx.test:8086/write?db=monitor&precision=ms", Assert.Single(_handler.Requests).Uri.AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task V2_PostsToApiV2WriteWithTokenHeader()
+    {
+        var writer = CreateWriter(o =>
+        {
+            o.Url = new Uri("https://cloud.test/influx/");
+            o.Api = InfluxApi.V2;
+            o.Org = "acme";
+            o.Bucket = "war room";
+            o.Token = "s3cret-token";
+        });
+
+        await writer.WriteAsync([Point(1)]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        var request = Assert.Single(_handler.Requests);
+        Assert.Equal("https://cloud.test/influx/api/v2/write?org=acme&bucket=war%20room&precision=ms", request.Uri.AbsoluteUri);
+        Assert.Equal("Token s3cret-token", request.Authorization);
+    }
+
+    [Fact]
+    public void Options_ToStringRedactsSecrets()
+    {
+        var v1 = new InfluxOptions { Url = new Uri("http://admin:urlsecret@influx.test:8086"), Username = "writer", Password = "pw-secret" };
+        var v2 = new InfluxOptions { Api = InfluxApi.V2, Org = "acme", Bucket = "b", Token = "tok-secret" };
+
+        Assert.DoesNotContain("pw-secret", v1.ToString());
+        Assert.DoesNotContain("urlsecret", v1.ToString());
+        Assert.Contains("writer", v1.ToString());
+        Assert.DoesNotContain("tok-secret", v2.ToString());
+        Assert.Contains("Token = ***", v2.ToString());
+    }
+
+    [Fact]
+    public void Options_V2WithoutBucket_IsRejected()
+    {
+        var options = new InfluxOptions { Api = InfluxApi.V2, Org = "acme" };
+
+        Assert.Throws<ArgumentException>(() => new InfluxWriter(options, _http, _metrics, _time, _logger));
+    }
+
+    [Fact]
+    public async Task Flush_WritesEverythingAcceptedBeforeWithoutWaitingForTheInterval()
+    {
+        var writer = CreateWriter(o => o.BatchSize = 2);
+
+        await writer.WriteAsync(Points(1, 5));
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(Lines(Points(1, 5)), string.Concat(_handler.Requests.Select(r => r.Text)));
+        Assert.Equal(5, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
+        Assert.Equal(_time.Start, _time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task Flush_WithNothingBuffered_CompletesAtOnce()
+    {
+        var writer = CreateWriter();
+
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Empty(_handler.Requests);
+    }
+
+    [Fact]
+    public async Task Flush_ThrowsWhenCancelled()
+    {
+        _handler.EnqueueBlocked();
+        var writer = CreateWriter();
+        await writer.WriteAsync([Point(1)]);
+        using var cancel = new CancellationTokenSource();
+
+        var flush = writer.FlushAsync(cancel.Token);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => flush.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task PointsWithoutFiniteFields_CountAsFailedAndAreNotSent()
+    {
+        var writer = CreateWriter();
+        var nan = new MetricPoint("m", [], [MetricField.Float("p50", double.NaN)], 1);
+
+        await writer.WriteAsync([nan, Point(2)]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(Lines(Point(2)), Assert.Single(_handler.Requests).Text);
+        Assert.Equal(1, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+    }
+
+    [Fact]
+    public async Task Dispose_WritesWhatIsBufferedThenRefusesWrites()
+    {
+        var writer = CreateWriter();
+        await writer.WriteAsync(Points(1, 3));
+
+        await writer.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.Equal(Lines(Points(1, 3)), Assert.Single(_handler.Requests).Text);
+        Assert.Equal(3, _metrics.InfluxPointsWritten.Value);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => writer.WriteAsync([Point(4)]).AsTask());
+        await writer.FlushAsync().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task Dispose_GivesUpAfterShutdownTimeoutAndCountsTheRestFailed()
+    {
+        _handler.Enqueue(ScriptedHandler.NeverAnswer);
+        var writer = CreateWriter(o => { o.ShutdownTimeout = TimeSpan.FromSeconds(4); o.RequestTimeout = TimeSpan.FromMinutes(1); });
+        await writer.WriteAsync(Points(1, 2));
+        var flush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+
+        var dispose = writer.DisposeAsync().AsTask();
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(4)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromSeconds(4));
+        await dispose.WaitAsync(Patience);
+        await flush.WaitAsync(Patience);
+
+        Assert.Equal(2, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(0, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
+    }
+
+    private sealed class FixedRandom(double value) : Random
+    {
+        public override double NextDouble() => value;
+
+        protected override double Sample() => value;
+    }
+}
+
+/// <summary>A FakeTimeProvider that lets a test wait until the code under test has started a timer of a given length.</summary>
+internal sealed class TimerWatchingTimeProvider : FakeTimeProvider
+{
+    private readonly object _gate = new();
+    private readonly List<TimeSpan> _scheduled = [];
+    private readonly List<(TimeSpan Due, TaskCompletionSource Done)> _waiters = [];
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new WatchedTimer(base.CreateTimer(callback, state, dueTime, period), this);
+        Scheduled(dueTime);
+        return timer;
+    }
+
+    /// <summary>Completes once a timer due after <paramref name="due"/> has been created or re-armed.</summary>
+    public Task WaitForTimerAsync(TimeSpan due)
+    {
+        lock (_gate)
+        {
+            if (_scheduled.Remove(due))
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((due, done));
+            return done.Task;
+        }
+    }
+
+    private void Scheduled(TimeSpan due)
+    {
+        if (due == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var index = _waiters.FindIndex(w => w.Due == due);
+            if (index >= 0)
+            {
+                _waiters[index].Done.SetResult();
+                _waiters.RemoveAt(index);
+            }
+            else
+            {
+                _scheduled.Add(due);
+            }
+        }
+    }
+
+    private sealed class WatchedTimer(ITimer inner, TimerWatchingTimeProvider owner) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var changed = inner.Change(dueTime, period);
+            owner.Scheduled(dueTime);
+            return changed;
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
+
+/// <summary>Records every request and answers from a script (204 once the script is used up).</summary>
+internal sealed class ScriptedHandler(TimeProvider time) : HttpMessageHandler
+{
+    public static readonly Func<CancellationToken, Task<HttpResponseMessage>> NeverAnswer = async cancellationToken =>
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new InvalidOperationException("unreachable");
+    };
+
+    private readonly object _gate = new();
+    private readonly Queue<Func<CancellationToken, Task<HttpResponseMessage>>> _script = new();
+    private readonly List<RecordedRequest> _requests = [];
+    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
+    private readonly List<TaskCompletionSource> _gates = [];
+
+    public IReadOnlyList<RecordedRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _requests.ToArray();
+            }
+        }
+    }
+
+    public void Enqueue(HttpStatusCode status, Action<HttpResponseMessage>? configure = null) =>
+        Enqueue(_ =>
+        {
+            var response = new HttpResponseMessage(status);
+            configure?.Invoke(response);
+            return Task.FromResult(response);
+        });
+
+    public void Enqueue(Func<CancellationToken, Task<HttpResponseMessage>> respond)
+    {
+        lock (_gate)
+        {
+            _script.Enqueue(respond);
+        }
+    }
+
+    /// <summary>The next request waits (204 afterwards) until the returned source is completed.</summary>
+    public TaskCompletionSource EnqueueBlocked()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _gates.Add(gate);
+        }
+
+        Enqueue(async cancellationToken =>
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+            return new HttpResponseMessage(HttpStatusCode.NoContent);
+        });
+        return gate;
+    }
+
+    public void ReleaseAll()
+    {
+        lock (_gate)
+        {
+            foreach (var gate in _gates)
+            {
+                gate.TrySetResult();
+            }
+        }
+    }
+
+    public Task WaitForRequestsAsync(int count)
+    {
+        lock (_gate)
+        {
+            if (_requests.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, done));
+            return done.Task;
+        }
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var recorded = new RecordedRequest(
+            request.Method,
+            request.RequestUri!,
+            request.Headers.Authorization?.ToString(),
+            request.Content?.Headers.ContentEncoding.ToArray() ?? [],
+            request.Content?.Headers.ContentType?.ToString(),
+            body,
+            time.GetUtcNow());
+
+        Func<CancellationToken, Task<HttpResponseMessage>>? respond;
+        lock (_gate)
+        {
+            _requests.Add(recorded);
+            foreach (var waiter in _waiters.Where(w => w.Count <= _requests.Count).ToArray())
+            {
+                waiter.Done.SetResult();
+                _waiters.Remove(waiter);
+            }
+
+            _script.TryDequeue(out respond);
+        }
+
+        return respond is null ? new HttpResponseMessage(HttpStatusCode.NoContent) : await respond(cancellationToken);
+    }
+}
+
+internal sealed record RecordedRequest(
+    HttpMethod Method,
+    Uri Uri,
+    string? Authorization,
+    string[] ContentEncoding,
+    string? ContentType,
+    byte[] Body,
+    DateTimeOffset At)
+{
+    /// <summary>The body as text, gunzipped when it was sent compressed.</summary>
+    public string Text
+    {
+        get
+        {
+            if (!ContentEncoding.Contains("gzip"))
+            {
+                return Encoding.UTF8.GetString(Body);
+            }
+
+            using var gzip = new GZipStream(new MemoryStream(Body), CompressionMode.Decompress);
+            using var reader = new StreamReader(gzip, Encoding.UTF8);
+            return reader.ReadToEnd();
+        }
+    }
+}
+
+internal sealed class ListLogger<T> : ILogger<T>
+{
+    private readonly object _gate = new();
+    private readonly List<(LogLevel Level, string Message)> _entries = [];
+
+    public IReadOnlyList<(LogLevel Level, string Message)> Entries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _entries.ToArray();
+            }
+        }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (_gate)
+        {
+            _entries.Add((logLevel, formatter(state, exception)));
+        }
+    }
+}
