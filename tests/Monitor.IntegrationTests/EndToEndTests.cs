@@ -37,22 +37,26 @@ public sealed class EndToEndTests(InfluxFixture influx)
 
     // Hand-computed below: shop-a c1 waits 2→32 s (first, agent, 30 s) and 40→45 s (reply, bot, 5 s);
     // shop-a c2 (email) waits from 12 s unanswered; shop-b c3 waits 4→14 s (10 s), c4 20→44 s (24 s).
-    private static readonly (string Key, string Json)[] Events =
-    [
-        ("shop-a", Chat("e1", "shop-a", 1, "\"type\":\"conversation_started\",\"conversationId\":\"c1\",\"channel\":\"chat\"")),
-        ("shop-a", Chat("e2", "shop-a", 2, "\"type\":\"message\",\"conversationId\":\"c1\",\"sender\":\"customer\",\"text\":\"where is my parcel 投诉\"")),
-        ("shop-a", Chat("e3", "shop-a", 32, "\"type\":\"message\",\"conversationId\":\"c1\",\"sender\":\"agent\",\"agentId\":\"ag1\"")),
-        ("shop-a", Chat("e4", "shop-a", 40, "\"type\":\"message\",\"conversationId\":\"c1\",\"sender\":\"customer\",\"text\":\"ok\"")),
-        ("shop-a", Chat("e5", "shop-a", 45, "\"type\":\"message\",\"conversationId\":\"c1\",\"sender\":\"bot\"")),
-        ("shop-a", Chat("e6", "shop-a", 12, "\"type\":\"message\",\"conversationId\":\"c2\",\"channel\":\"email\",\"sender\":\"customer\",\"text\":\"refund please\"")),
-        ("shop-b", Chat("e7", "shop-b", 3, "\"type\":\"conversation_started\",\"conversationId\":\"c3\"")),
-        ("shop-b", Chat("e8", "shop-b", 4, "\"type\":\"message\",\"conversationId\":\"c3\",\"sender\":\"customer\",\"text\":\"hi\"")),
-        ("shop-b", Chat("e10", "shop-b", 20, "\"type\":\"message\",\"conversationId\":\"c4\",\"sender\":\"customer\",\"text\":\"hello\"")),
-        ("shop-b", Chat("e11", "shop-b", 44, "\"type\":\"message\",\"conversationId\":\"c4\",\"sender\":\"agent\"")),
-    ];
+    private static readonly Dictionary<string, (string Key, string Json)> Events = new()
+    {
+        ["e1"] = ("shop-a", Chat("e1", "shop-a", 1, "\"type\":\"conversation_started\",\"conversationId\":\"c1\",\"channel\":\"chat\"")),
+        ["e2"] = ("shop-a", Chat("e2", "shop-a", 2, "\"type\":\"message\",\"conversationId\":\"c1\",\"sender\":\"customer\",\"text\":\"where is my parcel 投诉\"")),
+        ["e3"] = ("shop-a", Chat("e3", "shop-a", 32, "\"type\":\"message\",\"conversationId\":\"c1\",\"sender\":\"agent\",\"agentId\":\"ag1\"")),
+        ["e4"] = ("shop-a", Chat("e4", "shop-a", 40, "\"type\":\"message\",\"conversationId\":\"c1\",\"sender\":\"customer\",\"text\":\"ok\"")),
+        ["e5"] = ("shop-a", Chat("e5", "shop-a", 45, "\"type\":\"message\",\"conversationId\":\"c1\",\"sender\":\"bot\"")),
+        ["e6"] = ("shop-a", Chat("e6", "shop-a", 12, "\"type\":\"message\",\"conversationId\":\"c2\",\"channel\":\"email\",\"sender\":\"customer\",\"text\":\"refund please\"")),
+        ["e7"] = ("shop-b", Chat("e7", "shop-b", 3, "\"type\":\"conversation_started\",\"conversationId\":\"c3\"")),
+        ["e8"] = ("shop-b", Chat("e8", "shop-b", 4, "\"type\":\"message\",\"conversationId\":\"c3\",\"sender\":\"customer\",\"text\":\"hi\"")),
+        ["e9"] = ("shop-b", Chat("e9", "shop-b", 14, "\"type\":\"message\",\"conversationId\":\"c3\",\"sender\":\"agent\"")),
+        ["e10"] = ("shop-b", Chat("e10", "shop-b", 20, "\"type\":\"message\",\"conversationId\":\"c4\",\"sender\":\"customer\",\"text\":\"hello\"")),
+        ["e11"] = ("shop-b", Chat("e11", "shop-b", 44, "\"type\":\"message\",\"conversationId\":\"c4\",\"sender\":\"agent\"")),
+    };
 
-    // Produced with kcat: the reply that ends c3's wait.
-    private static readonly string KcatEvent = Chat("e9", "shop-b", 14, "\"type\":\"message\",\"conversationId\":\"c3\",\"sender\":\"agent\"");
+    // Live order: roughly event time, each event at most 1 s behind a later one; e9 goes through kcat.
+    private static readonly string[] LiveOrder = ["e2", "e1", "e8", "e7", "e6", "e9", "e10", "e3", "e4", "e11", "e5"];
+
+    // Replay order: another shuffle, every event displaced by at most 4 s (< the 5 s lateness).
+    private static readonly string[] ReplayOrder = ["e1", "e7", "e2", "e8", "e9", "e6", "e10", "e3", "e11", "e4", "e5"];
 
     [Fact]
     public async Task KafkaToInfluxDb_GivesHandComputedValues_AndReplayGivesTheSameRows()
@@ -79,17 +83,22 @@ public sealed class EndToEndTests(InfluxFixture influx)
         {
             using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
             {
-                foreach (var (key, json) in Events)
+                foreach (var id in LiveOrder)
                 {
+                    var (key, json) = Events[id];
+                    if (id == "e9")
+                    {
+                        await RunKcatAsync(cluster.BootstrapServers, "chats", key, json, timeout);
+                        continue;
+                    }
+
                     await producer.ProduceAsync("chats", new Message<string, byte[]> { Key = key, Value = Encoding.UTF8.GetBytes(json) }, timeout);
                 }
 
                 // A redelivered event (same eventId) and a malformed message.
-                await producer.ProduceAsync("chats", new Message<string, byte[]> { Key = "shop-a", Value = Encoding.UTF8.GetBytes(Events[2].Json) }, timeout);
+                await producer.ProduceAsync("chats", new Message<string, byte[]> { Key = "shop-a", Value = Encoding.UTF8.GetBytes(Events["e3"].Json) }, timeout);
                 await producer.ProduceAsync("chats", new Message<string, byte[]> { Key = "shop-a", Value = Encoding.UTF8.GetBytes("{\"type\":\"message\",") }, timeout);
             }
-
-            await RunKcatAsync(cluster.BootstrapServers, "chats", "shop-b", KcatEvent, timeout);
 
             var metrics = app.Services.GetRequiredService<MonitorMetrics>();
             await Eventually(() => metrics.EventsConsumed.WithLabels("chats").Value >= 13, "all 13 messages consumed", timeout);
@@ -114,7 +123,7 @@ public sealed class EndToEndTests(InfluxFixture influx)
 
             // The same events replayed (in another order, within the lateness) give the same rows.
             var file = Path.Combine(Path.GetTempPath(), $"chats-{Guid.NewGuid():N}.jsonl");
-            var lines = Events.Select(e => e.Json).Append(KcatEvent).Reverse().ToArray();
+            var lines = ReplayOrder.Select(id => Events[id].Json).ToArray();
             await File.WriteAllLinesAsync(file, lines, timeout);
             try
             {
@@ -136,6 +145,7 @@ public sealed class EndToEndTests(InfluxFixture influx)
             using var http = new HttpClient();
             var exposition = await http.GetStringAsync($"{metricsUrl}/metrics", timeout);
             Assert.Contains("monitor_backlog_waiting{shop=\"shop-a\",queue=\"email\"} 1", exposition);
+            Assert.Equal(0, metrics.EventsLate.WithLabels("chats").Value);
             Assert.DoesNotContain("parcel", exposition);
             Assert.DoesNotContain("投诉", exposition);
             await PromtoolCheckMetricsAsync(exposition, timeout);

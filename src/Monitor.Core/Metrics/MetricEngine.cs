@@ -23,6 +23,7 @@ public sealed class MetricEngine
     private readonly long _stepMs;
     private readonly long _latenessMs;
     private readonly long _ttlMs;
+    private readonly Dictionary<int, long> _sourceMaxMs = [];
     private long _nextBoundary = long.MinValue;
     private long _maxEventMs = long.MinValue;
     private long _lastAppliedEventMs = long.MinValue;
@@ -51,10 +52,13 @@ public sealed class MetricEngine
     public int Shops => _shops.Count;
 
     /// <summary>
-    /// Accepts one event. Returns false when it is late (older than the watermark); it is then
-    /// applied to state at once where still meaningful.
+    /// Accepts one event from <paramref name="source"/> (a Kafka partition; 0 for a single
+    /// stream). Returns false when it is late (older than the watermark); it is then applied to
+    /// state at once where still meaningful. The event-driven watermark is the minimum over
+    /// sources of their newest event time, minus the lateness, so one partition read ahead of
+    /// another (a consumer catching up) does not make the other's events late.
     /// </summary>
-    public bool Accept(MonitorEvent e)
+    public bool Accept(MonitorEvent e, int source = 0)
     {
         if (Watermark != long.MinValue && e.TimestampMs < Watermark)
         {
@@ -63,13 +67,51 @@ public sealed class MetricEngine
         }
 
         _pending.Enqueue(e, e);
-        if (e.TimestampMs > _maxEventMs)
+        _maxEventMs = Math.Max(_maxEventMs, e.TimestampMs);
+        if (!_sourceMaxMs.TryGetValue(source, out var sourceMax) || e.TimestampMs > sourceMax)
         {
-            _maxEventMs = e.TimestampMs;
-            AdvanceTo(_maxEventMs - _latenessMs);
+            _sourceMaxMs[source] = e.TimestampMs;
+            AdvanceToSlowestSource();
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A source that will deliver events (a partition just assigned): until its first event it
+    /// holds the event-driven watermark back, so its backlog is not late.
+    /// </summary>
+    public void OpenSource(int source) => _sourceMaxMs.TryAdd(source, long.MinValue);
+
+    /// <summary>
+    /// A source that went idle (caught up with its partition's end) or away (revoked): it no
+    /// longer holds the watermark back. Its next event re-opens it.
+    /// </summary>
+    public void CloseSource(int source)
+    {
+        if (_sourceMaxMs.Remove(source))
+        {
+            AdvanceToSlowestSource();
+        }
+    }
+
+    private void AdvanceToSlowestSource()
+    {
+        if (_sourceMaxMs.Count == 0)
+        {
+            return;
+        }
+
+        var slowest = long.MaxValue;
+        foreach (var max in _sourceMaxMs.Values)
+        {
+            slowest = Math.Min(slowest, max);
+        }
+
+        if (slowest != long.MinValue)
+        {
+            AdvanceTo(slowest - _latenessMs);
+        }
     }
 
     /// <summary>

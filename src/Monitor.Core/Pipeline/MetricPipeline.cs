@@ -45,10 +45,18 @@ public static class MetricPipeline
                     var before = engine.Watermark;
                     if (input.Event is { } e)
                     {
-                        if (!engine.Accept(e))
+                        if (!engine.Accept(e, input.Source))
                         {
                             hooks?.Late?.Invoke(e);
                         }
+                    }
+                    else if (input.Change == SourceChange.Opened)
+                    {
+                        engine.OpenSource(input.Source);
+                    }
+                    else if (input.Change == SourceChange.Idle)
+                    {
+                        engine.CloseSource(input.Source);
                     }
                     else
                     {

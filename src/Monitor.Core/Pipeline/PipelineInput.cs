@@ -5,10 +5,12 @@ namespace Monitor.Core.Pipeline;
 /// <summary>What drives the pipeline: an event, or (live mode) a clock reading that moves an idle stream's watermark.</summary>
 public readonly record struct PipelineInput
 {
-    private PipelineInput(MonitorEvent? e, long clockMs)
+    private PipelineInput(MonitorEvent? e, long clockMs, int source, SourceChange change)
     {
         Event = e;
         ClockMs = clockMs;
+        Source = source;
+        Change = change;
     }
 
     public MonitorEvent? Event { get; }
@@ -16,9 +18,28 @@ public readonly record struct PipelineInput
     /// <summary>Processing-time clock reading in epoch ms (live mode), when <see cref="Event"/> is null.</summary>
     public long ClockMs { get; }
 
-    public static PipelineInput Of(MonitorEvent e) => new(e, 0);
+    /// <summary>Where the event came from (a partition id; 0 for a single stream).</summary>
+    public int Source { get; }
 
-    public static PipelineInput Clock(long nowMs) => new(null, nowMs);
+    /// <summary>For a source notice: whether <see cref="Source"/> opened or went idle/away.</summary>
+    public SourceChange Change { get; }
+
+    public static PipelineInput Of(MonitorEvent e, int source = 0) => new(e, 0, source, SourceChange.None);
+
+    public static PipelineInput Clock(long nowMs) => new(null, nowMs, 0, SourceChange.None);
+
+    /// <summary>A partition was assigned: hold the watermark until it delivers.</summary>
+    public static PipelineInput SourceOpened(int source) => new(null, 0, source, SourceChange.Opened);
+
+    /// <summary>A partition reached its end, or was revoked or lost: stop waiting for it.</summary>
+    public static PipelineInput SourceIdle(int source) => new(null, 0, source, SourceChange.Idle);
+}
+
+public enum SourceChange : byte
+{
+    None,
+    Opened,
+    Idle,
 }
 
 /// <summary>Optional observers of pipeline internals, for counters and gauges at the edge.</summary>

@@ -74,11 +74,36 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
             EnableAutoCommit = true,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            EnablePartitionEof = true,
             ClientId = $"monitor-{Environment.MachineName}",
         };
         foreach (var (key, value) in options.Extra)
         {
             config.Set(key, value);
+        }
+
+        // Each partition is a source of the watermark: the engine waits for the slowest one.
+        var sources = new Dictionary<TopicPartition, int>();
+        int SourceOf(TopicPartition partition)
+        {
+            if (!sources.TryGetValue(partition, out var id))
+            {
+                id = sources.Count + 1;
+                sources[partition] = id;
+            }
+
+            return id;
+        }
+
+        void Close(IEnumerable<TopicPartition> partitions)
+        {
+            foreach (var partition in partitions)
+            {
+                if (sources.TryGetValue(partition, out var id))
+                {
+                    observer.OnNext(PipelineInput.SourceIdle(id));
+                }
+            }
         }
 
         IConsumer<byte[]?, byte[]?> consumer;
@@ -104,16 +129,23 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 .SetPartitionsAssignedHandler((_, partitions) =>
                 {
                     health.Adjust(partitions.Count);
+                    foreach (var partition in partitions)
+                    {
+                        observer.OnNext(PipelineInput.SourceOpened(SourceOf(partition)));
+                    }
+
                     logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
                 })
                 .SetPartitionsRevokedHandler((_, partitions) =>
                 {
                     health.Adjust(-partitions.Count);
+                    Close(partitions.Select(p => p.TopicPartition));
                     logger.LogInformation("Revoked {Partitions}", string.Join(", ", partitions.Select(p => p.TopicPartition)));
                 })
                 .SetPartitionsLostHandler((_, partitions) =>
                 {
                     health.Adjust(-partitions.Count);
+                    Close(partitions.Select(p => p.TopicPartition));
                     logger.LogWarning("Lost {Partitions}", string.Join(", ", partitions.Select(p => p.TopicPartition)));
                 })
                 .Build();
@@ -154,8 +186,15 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                     break;
                 }
 
-                if (result is null || result.IsPartitionEOF)
+                if (result is null)
                 {
+                    continue;
+                }
+
+                if (result.IsPartitionEOF)
+                {
+                    // Caught up: an idle partition must not hold event time back.
+                    observer.OnNext(PipelineInput.SourceIdle(SourceOf(result.TopicPartition)));
                     continue;
                 }
 
@@ -164,7 +203,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 var e = intake.Accept(result.Topic, topic, result.Message.Key, result.Message.Value ?? [], origin);
                 if (e is not null)
                 {
-                    observer.OnNext(PipelineInput.Of(e));
+                    observer.OnNext(PipelineInput.Of(e, SourceOf(result.TopicPartition)));
                 }
 
                 StoreOffset(consumer, result);

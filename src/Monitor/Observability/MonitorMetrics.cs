@@ -54,7 +54,7 @@ public sealed class MonitorMetrics
         ResponseTimeP90 = factory.CreateGauge(
             "monitor_response_time_p90_seconds", "90th percentile (nearest rank) of chat response times over the window, all kinds and responders, in seconds.", "shop", "channel");
         ResponseCount = factory.CreateGauge(
-            "monitor_response_count", "Responses in the window, all kinds and responders.", "shop", "channel");
+            "monitor_responses_in_window", "Responses in the window, all kinds and responders.", "shop", "channel");
     }
 
     public CollectorRegistry Registry { get; }
