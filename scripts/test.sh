@@ -25,21 +25,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
-dotnet test Monitor.sln --nologo -c Release --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
-status=$?
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet test Monitor.sln --nologo -c Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
 
+# One summary line per test assembly: "Passed!  - Failed:     0, Passed:   113, Skipped: ..."
 passed=0
 failed=0
-shopt -s nullglob
-for trx in "$results"/*.trx; do
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0}))
-done
+while read -r f p; do
+  passed=$((passed + p))
+  failed=$((failed + f))
+done < <(sed -n 's/.*\(Passed\|Failed\)! *- *Failed: *\([0-9]*\), *Passed: *\([0-9]*\),.*/\2 \3/p' "$log")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # The build or a test host failed before any test could report.
   failed=1
