@@ -21,6 +21,23 @@ internal static class CliOptions
         DefaultValueFactory = _ => defaultValue,
     };
 
+    /// <summary>An http(s) URL option (System.CommandLine has no Uri parser).</summary>
+    public static Option<Uri?> Url(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+            if (token is not null && Uri.TryCreate(token, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                return uri;
+            }
+
+            result.AddError($"'{token}' is not an http(s) URL (example: http://127.0.0.1:8086)");
+            return null;
+        },
+    };
+
     public static Option<TimeSpan> Step() => Duration("--step", "Emission step", new EngineOptions().Step);
 
     public static Option<TimeSpan> Window() => Duration("--window", "Window of conversation metrics", new EngineOptions().ConversationWindow);

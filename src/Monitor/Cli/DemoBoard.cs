@@ -45,7 +45,7 @@ internal static class DemoBoard
             var line = string.Join("; ", top.Select(s =>
                 $"{s.Shop} waiting {s.Waiting} oldest {s.OldestWaitSeconds:N0}s p90 {(s.ChatP90Seconds is { } p ? $"{p:N0}s" : "-")}"));
             Console.WriteLine(
-                $"[{scenarioClock.GetUtcNow():HH:mm:ss}] events {now:N0} (+{(now - previous) / 5:N0}/s), shops {board.ShopCount}, " +
+                $"[{scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):HH:mm:ss} CST] events {now:N0} (+{(now - previous) / 5:N0}/s), shops {board.ShopCount}, " +
                 $"invalid {InvalidTotal(metrics):N0}, late {metrics.EventsLate.WithLabels("chats").Value:N0} | {line}");
             previous = now;
         }
@@ -59,7 +59,7 @@ internal static class DemoBoard
             $"Service Monitor — scenario {scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):MM-dd HH:mm:ss} CST, points at {boundary}");
         table.Caption = new TableTitle(
             $"events {Consumed(metrics):N0} ({perSecond:N0}/s) · invalid {InvalidTotal(metrics):N0} · shops {board.ShopCount} · influx written {metrics.InfluxPointsWritten.Value:N0} · Ctrl+C to stop");
-        table.AddColumns("Shop", "Chats waiting", "Oldest wait", "Chat p90 reply", "Replies (5 min)");
+        table.AddColumns("Shop", "Waiting (chat+email+social)", "Oldest wait", "Chat reply p90", "Chat replies (5 min)");
         foreach (var shop in board.Top(15))
         {
             var wait = shop.OldestWaitSeconds;

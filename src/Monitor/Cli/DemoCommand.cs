@@ -25,7 +25,7 @@ internal static class DemoCommand
         var rate = new Option<double>("--rate") { Description = "Mean events per scenario second before the surge (default 100)", DefaultValueFactory = _ => 100 };
         var shops = new Option<int>("--shops") { Description = "Number of shops (default 30)", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Random seed (default 42)", DefaultValueFactory = _ => 42 };
-        var influx = new Option<Uri?>("--influx") { Description = "InfluxDB base URL, e.g. http://127.0.0.1:8086 (v1 /write, database monitor)" };
+        var influx = CliOptions.Url("--influx", "InfluxDB base URL, e.g. http://127.0.0.1:8086 (v1 /write, database monitor)");
         var database = new Option<string>("--database") { Description = "InfluxDB database (default monitor)", DefaultValueFactory = _ => "monitor" };
         var metricsUrl = new Option<string>("--metrics-url") { Description = "Where to serve /metrics (default http://127.0.0.1:9464)", DefaultValueFactory = _ => "http://127.0.0.1:9464" };
         var command = new Command("demo", "Run everything on embedded defaults: Kafka broker, Double-11 simulator, pipeline, /metrics and a live board.")
@@ -77,7 +77,7 @@ internal static class DemoCommand
                 return 1;
             }
 
-            Console.WriteLine($"Service Monitor demo — scenario {result.GetValue(scenario)} from {start.Value:yyyy-MM-dd HH:mm} UTC at {speedValue}x");
+            Console.WriteLine($"Service Monitor demo — scenario {result.GetValue(scenario)} from {start.Value.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} CST at {speedValue}x");
             Console.WriteLine($"  bootstrap.servers={cluster.BootstrapServers}   (produce more with kcat -P -b {cluster.BootstrapServers} -t chats -k <shopId>)");
             Console.WriteLine($"  metrics:  {options.MetricsUrl}/metrics   health: {options.MetricsUrl}/healthz   ready: {options.MetricsUrl}/readyz");
             Console.WriteLine($"  influxdb: {(options.Influx is null ? "off (add --influx http://127.0.0.1:8086)" : options.Influx.Url + " database " + options.Influx.Database)}");
@@ -118,8 +118,12 @@ internal static class DemoCommand
 
             producer.Dispose();
             await app.StopAsync(CancellationToken.None);
+            var failed = app.Services.GetRequiredService<MonitorWorker>().Failure is not null;
             Console.WriteLine($"demo: stopped after {DemoBoard.Consumed(metrics):N0} events consumed");
-            return app.Services.GetRequiredService<MonitorWorker>().Failure is null ? 0 : 1;
+
+            // Release the host's Kafka clients before the embedded broker goes away.
+            await app.DisposeAsync();
+            return failed ? 1 : 0;
         });
         return command;
     }

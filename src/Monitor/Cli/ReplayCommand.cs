@@ -16,7 +16,7 @@ internal static class ReplayCommand
     {
         var input = new Option<string[]>("--input", "-i") { Description = "JSONL files (one event per line)", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write points as InfluxDB line protocol to this file" };
-        var influx = new Option<Uri?>("--influx") { Description = "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (v1 /write)" };
+        var influx = CliOptions.Url("--influx", "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (v1 /write)");
         var database = new Option<string>("--database") { Description = "InfluxDB database (default monitor)", DefaultValueFactory = _ => "monitor" };
         var deadLetter = new Option<FileInfo?>("--dead-letter") { Description = "Append rejected lines to this file" };
         var step = CliOptions.Step();

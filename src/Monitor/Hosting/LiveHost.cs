@@ -56,8 +56,12 @@ public static class LiveHost
                 config.Set(key, value);
             }
 
-            var producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
-            return new KafkaDeadLetterSink(producer, metrics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeadLetters"));
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeadLetters");
+            var producer = new ProducerBuilder<byte[]?, byte[]>(config)
+                .SetLogHandler((_, log) => logger.LogDebug("librdkafka {Facility}: {Message}", log.Facility, log.Message))
+                .SetErrorHandler((_, error) => logger.LogDebug("Kafka: {Reason}", error.Reason))
+                .Build();
+            return new KafkaDeadLetterSink(producer, metrics, logger);
         });
         services.AddSingleton<MonitorWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitorWorker>());
