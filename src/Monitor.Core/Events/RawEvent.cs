@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -42,18 +41,14 @@ internal readonly record struct WireTimestamp(long Milliseconds, bool IsValid);
 
 internal sealed class WireTimestampConverter : JsonConverter<WireTimestamp>
 {
-    private static readonly string[] Rfc3339Formats =
-    [
-        "yyyy-MM-dd'T'HH:mm:ssK",
-        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-    ];
-
     public override WireTimestamp Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
                 return reader.TryGetInt64(out var ms) ? new WireTimestamp(ms, true) : default;
+            case JsonTokenType.String when !reader.HasValueSequence && !reader.ValueIsEscaped:
+                return Rfc3339.TryParse(reader.ValueSpan, out var fast) ? new WireTimestamp(fast, true) : default;
             case JsonTokenType.String:
                 return TryParseRfc3339(reader.GetString(), out var parsed) ? new WireTimestamp(parsed, true) : default;
             default:
@@ -69,45 +64,102 @@ internal sealed class WireTimestampConverter : JsonConverter<WireTimestamp>
     internal static bool TryParseRfc3339(string? text, out long milliseconds)
     {
         milliseconds = 0;
-        if (string.IsNullOrEmpty(text) || text.Length < 20)
+        return text is not null && Rfc3339.TryParse(System.Text.Encoding.UTF8.GetBytes(text), out milliseconds);
+    }
+}
+
+/// <summary>
+/// RFC 3339 date-times straight from UTF-8 bytes, without allocating: yyyy-MM-ddTHH:mm:ss, an
+/// optional fraction of any length (truncated to milliseconds), then Z or ±hh:mm. 'T' and 'Z' may
+/// be lower case. Anything else, including a leap second and a time without offset, is rejected.
+/// </summary>
+internal static class Rfc3339
+{
+    public static bool TryParse(ReadOnlySpan<byte> s, out long milliseconds)
+    {
+        milliseconds = 0;
+        if (s.Length < 20
+            || !Digits(s, 0, 4, out var year) || s[4] != '-' || !Digits(s, 5, 2, out var month) || s[7] != '-'
+            || !Digits(s, 8, 2, out var day) || (s[10] | 0x20) != 't'
+            || !Digits(s, 11, 2, out var hour) || s[13] != ':' || !Digits(s, 14, 2, out var minute) || s[16] != ':'
+            || !Digits(s, 17, 2, out var second))
         {
             return false;
         }
 
-        var last = text[^1];
-        var hasOffset = last is 'Z' or 'z' || (text.Length > 6 && text[^3] == ':' && text[^6] is '+' or '-');
-        if (!hasOffset)
+        var i = 19;
+        var fractionMs = 0;
+        if (s[i] == '.')
         {
-            return false;
-        }
-
-        var normalised = last == 'z' ? string.Concat(text.AsSpan(0, text.Length - 1), "Z") : text;
-        if (normalised[10] is 't')
-        {
-            normalised = string.Concat(normalised.AsSpan(0, 10), "T", normalised.AsSpan(11));
-        }
-
-        // RFC 3339 allows any number of fractional digits (RFC3339Nano sends 9); .NET parses 7 at most.
-        if (normalised.Length > 28 && normalised[19] == '.')
-        {
-            var digitsEnd = 20;
-            while (digitsEnd < normalised.Length && char.IsAsciiDigit(normalised[digitsEnd]))
+            var start = ++i;
+            while (i < s.Length && char.IsAsciiDigit((char)s[i]))
             {
-                digitsEnd++;
+                if (i - start < 3)
+                {
+                    fractionMs = (fractionMs * 10) + (s[i] - '0');
+                }
+
+                i++;
             }
 
-            if (digitsEnd > 27)
+            var digits = i - start;
+            if (digits == 0)
             {
-                normalised = string.Concat(normalised.AsSpan(0, 27), normalised.AsSpan(digitsEnd));
+                return false;
+            }
+
+            for (var scale = digits; scale < 3; scale++)
+            {
+                fractionMs *= 10;
             }
         }
 
-        if (!DateTimeOffset.TryParseExact(normalised, Rfc3339Formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+        if (i >= s.Length)
         {
             return false;
         }
 
-        milliseconds = value.ToUnixTimeMilliseconds();
+        int offsetMinutes;
+        if ((s[i] | 0x20) == 'z' && i == s.Length - 1)
+        {
+            offsetMinutes = 0;
+        }
+        else if ((s[i] == '+' || s[i] == '-') && i == s.Length - 6 && s[i + 3] == ':'
+                 && Digits(s, i + 1, 2, out var offsetHours) && Digits(s, i + 4, 2, out var offsetMins)
+                 && offsetHours <= 23 && offsetMins <= 59)
+        {
+            offsetMinutes = ((offsetHours * 60) + offsetMins) * (s[i] == '-' ? -1 : 1);
+        }
+        else
+        {
+            return false;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
+            || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        var days = new DateTime(year, month, day).Ticks / TimeSpan.TicksPerDay - 719_162; // days since 1970-01-01
+        milliseconds = (((((days * 24) + hour) * 60 + minute) * 60 + second) * 1000) + fractionMs - (offsetMinutes * 60_000L);
+        return true;
+    }
+
+    private static bool Digits(ReadOnlySpan<byte> s, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var digit = s[i] - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
         return true;
     }
 }
