@@ -5,7 +5,7 @@ namespace Monitor.Core.Events;
 /// <summary>
 /// Remembers recent eventIds in bounded memory: two generations of 64-bit hashes, each holding up
 /// to half of <see cref="Capacity"/>; when the young one fills, the old one is dropped. An id is
-/// therefore remembered for at least Capacity/2 − 1 later events. A 64-bit FNV-1a hash keeps entries at
+/// therefore remembered for at least Capacity/2 − 1 later events. A 64-bit hash keeps entries at
 /// 8 bytes; a false duplicate needs a collision (about 3e-8 at one million ids).
 /// </summary>
 public sealed class EventIdDeduplicator
@@ -40,14 +40,32 @@ public sealed class EventIdDeduplicator
         return true;
     }
 
-    private static ulong Hash(string value)
+    /// <summary>64-bit hash of the id's UTF-16 code units, eight bytes per step, with a final avalanche.</summary>
+    internal static ulong Hash(string value)
     {
-        var hash = 14695981039346656037UL;
-        foreach (var b in MemoryMarshal.AsBytes(value.AsSpan()))
+        var bytes = MemoryMarshal.AsBytes(value.AsSpan());
+        var hash = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
+        while (bytes.Length >= 8)
         {
-            hash = (hash ^ b) * 1099511628211UL;
+            hash = Mix(hash ^ MemoryMarshal.Read<ulong>(bytes));
+            bytes = bytes[8..];
         }
 
-        return hash;
+        ulong tail = 0;
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            tail |= (ulong)bytes[i] << (8 * i);
+        }
+
+        return Mix(Mix(hash ^ tail));
+    }
+
+    private static ulong Mix(ulong x)
+    {
+        x ^= x >> 32;
+        x *= 0xD6E8FEB86659FD93UL;
+        x ^= x >> 32;
+        x *= 0xD6E8FEB86659FD93UL;
+        return x ^ (x >> 32);
     }
 }

@@ -18,12 +18,16 @@ public sealed class MetricEngine
 
     private readonly EngineOptions _options;
     private readonly Action<MetricPoint> _emit;
-    private readonly PriorityQueue<MonitorEvent, MonitorEvent> _pending = new(EventOrder.Instance);
-    private readonly SortedDictionary<string, ShopState> _shops = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<MonitorEvent, EventOrder> _pending = new();
+    private readonly Dictionary<string, ShopState> _shops = new(StringComparer.Ordinal);
+
+    // Shops in ordinal order for emission (deterministic output), rebuilt only when shops come or go.
+    private ShopState[]? _emissionOrder;
     private readonly long _stepMs;
     private readonly long _latenessMs;
     private readonly long _ttlMs;
     private readonly Dictionary<int, long> _sourceMaxMs = [];
+    private int _slowestSource;
     private long _nextBoundary = long.MinValue;
     private long _maxEventMs = long.MinValue;
     private long _lastAppliedEventMs = long.MinValue;
@@ -66,12 +70,18 @@ public sealed class MetricEngine
             return false;
         }
 
-        _pending.Enqueue(e, e);
+        _pending.Enqueue(e, EventOrder.Of(e));
         _maxEventMs = Math.Max(_maxEventMs, e.TimestampMs);
-        if (!_sourceMaxMs.TryGetValue(source, out var sourceMax) || e.TimestampMs > sourceMax)
+        var known = _sourceMaxMs.TryGetValue(source, out var sourceMax);
+        if (!known || e.TimestampMs > sourceMax)
         {
             _sourceMaxMs[source] = e.TimestampMs;
-            AdvanceToSlowestSource();
+
+            // The minimum over sources only moves when its holder moves or a source arrives.
+            if (!known || source == _slowestSource)
+            {
+                AdvanceToSlowestSource();
+            }
         }
 
         return true;
@@ -81,7 +91,13 @@ public sealed class MetricEngine
     /// A source that will deliver events (a partition just assigned): until its first event it
     /// holds the event-driven watermark back, so its backlog is not late.
     /// </summary>
-    public void OpenSource(int source) => _sourceMaxMs.TryAdd(source, long.MinValue);
+    public void OpenSource(int source)
+    {
+        if (_sourceMaxMs.TryAdd(source, long.MinValue))
+        {
+            AdvanceToSlowestSource();
+        }
+    }
 
     /// <summary>
     /// A source that went idle (caught up with its partition's end) or away (revoked): it no
@@ -103,9 +119,13 @@ public sealed class MetricEngine
         }
 
         var slowest = long.MaxValue;
-        foreach (var max in _sourceMaxMs.Values)
+        foreach (var (source, max) in _sourceMaxMs)
         {
-            slowest = Math.Min(slowest, max);
+            if (max < slowest)
+            {
+                slowest = max;
+                _slowestSource = source;
+            }
         }
 
         if (slowest != long.MinValue)
@@ -159,6 +179,7 @@ public sealed class MetricEngine
         {
             shop = new ShopState(e.ShopId, _options);
             _shops.Add(e.ShopId, shop);
+            _emissionOrder = null;
         }
 
         shop.Apply(e, late);
@@ -195,8 +216,9 @@ public sealed class MetricEngine
             _stepsSinceSweep = 0;
         }
 
-        List<string>? idle = null;
-        foreach (var (shopId, shop) in _shops)
+        _emissionOrder ??= _shops.Values.OrderBy(s => s.ShopId, StringComparer.Ordinal).ToArray();
+        var removed = false;
+        foreach (var shop in _emissionOrder)
         {
             if (sweep)
             {
@@ -206,39 +228,37 @@ public sealed class MetricEngine
             shop.Emit(boundaryMs, _emit);
             if (shop.IsIdle(boundaryMs))
             {
-                (idle ??= []).Add(shopId);
+                _shops.Remove(shop.ShopId);
+                removed = true;
             }
         }
 
-        if (idle is not null)
+        if (removed)
         {
-            foreach (var shopId in idle)
-            {
-                _shops.Remove(shopId);
-            }
+            _emissionOrder = null;
         }
     }
 
     private long FloorToStep(long ms) => ms - (((ms % _stepMs) + _stepMs) % _stepMs);
 
     /// <summary>Orders events by time, then by causal rank (a customer message before the reply at the same millisecond), then by eventId.</summary>
-    private sealed class EventOrder : IComparer<MonitorEvent>
+    private readonly record struct EventOrder(long TimestampMs, int Rank, string EventId) : IComparable<EventOrder>
     {
-        public static readonly EventOrder Instance = new();
+        public static EventOrder Of(MonitorEvent e) => new(e.TimestampMs, RankOf(e), e.EventId);
 
-        public int Compare(MonitorEvent? x, MonitorEvent? y)
+        public int CompareTo(EventOrder other)
         {
-            var byTime = x!.TimestampMs.CompareTo(y!.TimestampMs);
+            var byTime = TimestampMs.CompareTo(other.TimestampMs);
             if (byTime != 0)
             {
                 return byTime;
             }
 
-            var byRank = Rank(x).CompareTo(Rank(y));
-            return byRank != 0 ? byRank : string.CompareOrdinal(x.EventId, y.EventId);
+            var byRank = Rank.CompareTo(other.Rank);
+            return byRank != 0 ? byRank : string.CompareOrdinal(EventId, other.EventId);
         }
 
-        private static int Rank(MonitorEvent e) => e.Type switch
+        private static int RankOf(MonitorEvent e) => e.Type switch
         {
             EventType.ConversationStarted or EventType.CallQueued or EventType.OrderPaid or EventType.AgentStatus => 0,
             EventType.Message when e.Sender == Sender.Customer => 1,

@@ -8,6 +8,8 @@ internal sealed class ShopState(string shopId, EngineOptions options)
 {
     private readonly ChatState _chats = new(shopId, options);
 
+    public string ShopId => shopId;
+
     public void Apply(MonitorEvent e, bool late)
     {
         switch (e.Topic)

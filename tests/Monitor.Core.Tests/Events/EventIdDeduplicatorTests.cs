@@ -110,4 +110,15 @@ public sealed class EventIdDeduplicatorTests
             Assert.True(dedup.FirstSeen($"{prefix}-{i}"), $"{prefix}-{i} was taken for a repeat");
         }
     }
+
+    [Fact]
+    public void Hash_OfAMillionSequentialIds_HasNoCollision()
+    {
+        // Sequential ids differ in one or two characters: the case a weak hash gets wrong.
+        var seen = new HashSet<ulong>();
+        for (var i = 0; i < 1_000_000; i++)
+        {
+            Assert.True(seen.Add(EventIdDeduplicator.Hash($"ev-42-{i}")), $"collision at ev-42-{i}");
+        }
+    }
 }

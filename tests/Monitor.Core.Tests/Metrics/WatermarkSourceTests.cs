@@ -1,0 +1,69 @@
+using Monitor.Core.Metrics;
+using Monitor.Core.Points;
+using Monitor.Core.Tests.Support;
+using static Monitor.Core.Tests.Support.ChatEvents;
+
+namespace Monitor.Core.Tests.Metrics;
+
+/// <summary>The event-driven watermark is the slowest source's newest event time minus the lateness.</summary>
+public sealed class WatermarkSourceTests
+{
+    private static readonly EngineOptions Options = new() { AllowedLateness = TimeSpan.FromSeconds(5) };
+
+    [Fact]
+    public void SourceReadAhead_DoesNotMakeAnotherSourcesEventsLate()
+    {
+        var events = new ChatEvents();
+        var engine = new MetricEngine(Options, _ => { });
+        engine.OpenSource(1);
+        engine.OpenSource(2);
+
+        // Partition 1 is read far ahead (a consumer catching up), partition 2 comes afterwards.
+        Assert.True(engine.Accept(events.Customer("a", At(100), shop: "s1"), source: 1));
+        Assert.True(engine.Accept(events.Customer("b", At(2), shop: "s2"), source: 2));
+        Assert.True(engine.Accept(events.Agent("b", At(3), shop: "s2"), source: 2));
+        Assert.Equal(At(3) - 5000, engine.Watermark);
+    }
+
+    [Fact]
+    public void UnopenedSource_DoesNotHoldTheWatermark()
+    {
+        var events = new ChatEvents();
+        var engine = new MetricEngine(Options, _ => { });
+        Assert.True(engine.Accept(events.Customer("a", At(100)), source: 1));
+        Assert.False(engine.Accept(events.Customer("b", At(2)), source: 2));
+    }
+
+    [Fact]
+    public void OpenedSource_HoldsTheWatermarkUntilItDelivers_AndClosingReleasesIt()
+    {
+        var events = new ChatEvents();
+        var engine = new MetricEngine(Options, _ => { });
+        engine.OpenSource(2);
+
+        engine.Accept(events.Customer("a", At(100)), source: 1);
+        Assert.Equal(long.MinValue, engine.Watermark);
+
+        engine.CloseSource(2);
+        Assert.Equal(At(95), engine.Watermark);
+
+        // An event of an idle source that is older than the watermark is late.
+        Assert.False(engine.Accept(events.Customer("b", At(10)), source: 2));
+    }
+
+    [Fact]
+    public void MovingAFasterSource_LeavesTheWatermarkAtTheSlowest()
+    {
+        var events = new ChatEvents();
+        var points = new List<MetricPoint>();
+        var engine = new MetricEngine(Options, points.Add);
+        engine.Accept(events.Customer("a", At(20)), source: 1);
+        engine.Accept(events.Customer("b", At(30)), source: 2);
+        engine.Accept(events.Customer("c", At(90)), source: 2);
+        Assert.Equal(At(15), engine.Watermark);
+
+        engine.Accept(events.Customer("d", At(60)), source: 1);
+        Assert.Equal(At(55), engine.Watermark);
+        Assert.Equal(At(50), points.Max(p => p.TimestampMs));
+    }
+}
