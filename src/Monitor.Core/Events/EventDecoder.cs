@@ -61,9 +61,9 @@ public sealed class EventDecoder(DecoderOptions options)
 
         if (utf8Json[start] != (byte)'{')
         {
-            return utf8Json[start] is (byte)'[' or (byte)'"' or (byte)'-' or (>= (byte)'0' and <= (byte)'9') or (byte)'t' or (byte)'f' or (byte)'n'
+            return IsWellFormedJson(utf8Json)
                 ? DecodeResult.Fail(InvalidReason.NotAnObject, "message is not a JSON object")
-                : DecodeResult.Fail(InvalidReason.MalformedJson, "message does not start a JSON value");
+                : DecodeResult.Fail(InvalidReason.MalformedJson, "message is not well-formed JSON");
         }
 
         RawEvent? raw;
@@ -439,6 +439,23 @@ public sealed class EventDecoder(DecoderOptions options)
     private static DecodeResult Missing(string field) => DecodeResult.Fail(InvalidReason.MissingField, $"required field {field} is missing");
 
     private static DecodeResult Invalid(string field, string expected) => DecodeResult.Fail(InvalidReason.InvalidValue, $"{field} must be {expected}");
+
+    private static bool IsWellFormedJson(ReadOnlySpan<byte> utf8Json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json);
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     private static int FirstNonWhitespace(ReadOnlySpan<byte> bytes)
     {

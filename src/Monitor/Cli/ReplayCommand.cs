@@ -76,7 +76,7 @@ internal static class ReplayCommand
             using var deadLetters = new FileDeadLetterSink(result.GetValue(deadLetter)?.FullName, logging.CreateLogger("replay"));
             var router = new PointRouter(metrics, sinks);
             var runner = new ReplayRunner(engine, metrics, router, deadLetters);
-            var progress = new Progress<ReplayProgress>(p => Console.Error.WriteLine(
+            var progress = new SyncProgress<ReplayProgress>(p => Console.Error.WriteLine(
                 $"replay: {p.Lines:N0} lines, event time {(p.EventTimeMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("u") : "-")}, {p.LinesPerSecond:N0} lines/s"));
             ReplaySummary summary;
             try

@@ -58,7 +58,7 @@ internal static class SimulateCommand
             }
 
             using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = servers, LingerMs = 5 }).Build();
-            var progress = new Progress<PublishProgress>(p => Console.Error.WriteLine($"simulate: {p}"));
+            var progress = new SyncProgress<PublishProgress>(p => Console.Error.WriteLine($"simulate: {p}"));
             try
             {
                 var produced = await SimulationPublisher.PublishAsync(stream, producer, result.GetValue(speed), TimeProvider.System, progress, cancellationToken);

@@ -164,6 +164,8 @@ public sealed class EventDecoderTests
                 Bad("string root", $"\"{Secret}\"", Topic.Chats, InvalidReason.NotAnObject),
                 Bad("number root", "1731297600250", Topic.Chats, InvalidReason.NotAnObject),
                 Bad("null root", "null", Topic.Chats, InvalidReason.NotAnObject),
+                Bad("bare word starting like null", "not json", Topic.Chats, InvalidReason.MalformedJson),
+                Bad("truncated array root", "[1, 2", Topic.Chats, InvalidReason.MalformedJson),
                 Bad("missing type", """{"eventId":"e-1","shopId":"shop-1","ts":1731297600250}""", Topic.Chats, InvalidReason.MissingField),
                 Bad("missing eventId", """{"type":"call_ended","shopId":"shop-1","ts":1731297600250,"callId":"k"}""", Topic.Calls, InvalidReason.MissingField),
                 Bad("missing shopId", """{"type":"call_ended","eventId":"e-1","ts":1731297600250,"callId":"k"}""", Topic.Calls, InvalidReason.MissingField),

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Monitor.Core.Metrics;
+using Monitor.Observability;
+using Monitor.Output;
+using Monitor.Pipeline;
+using Monitor.Replay;
+using Monitor.Simulation;
+using Prometheus;
+
+namespace Monitor.Tests.Replay;
+
+/// <summary>Replays of the simulator's Double-11 traffic are byte-identical, in order and shuffled within the lateness.</summary>
+public sealed class ReplayDeterminismTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("replay-").FullName;
+
+    [Fact]
+    public async Task Replay_OfShuffledEventsWithinLateness_WritesIdenticalLineProtocol()
+    {
+        var events = new Double11Scenario()
+            .Generate(new SimulationOptions { Duration = TimeSpan.FromMinutes(10), Shops = 20 })
+            .ToArray();
+        var ordered = Path.Combine(_directory, "ordered.jsonl");
+        JsonlEventFile.Write(ordered, events);
+
+        // Displace every event by up to 25 s (lateness 30 s), deterministically.
+        var random = new Random(7);
+        var shuffled = Path.Combine(_directory, "shuffled.jsonl");
+        JsonlEventFile.Write(shuffled, events.OrderBy(e => e.TimestampMs + random.Next(25_000)).ToArray());
+
+        var first = await ReplayToFileAsync(ordered, "first.lp");
+        var again = await ReplayToFileAsync(ordered, "again.lp");
+        var fromShuffled = await ReplayToFileAsync(shuffled, "shuffled.lp");
+
+        Assert.True(first.Length > 1000, $"expected a real replay, got {first.Length} bytes");
+        Assert.Equal(first, again);
+        Assert.Equal(first, fromShuffled);
+    }
+
+    [Fact]
+    public async Task Replay_CountsBadLines_AndAppliesTheRest()
+    {
+        var file = Path.Combine(_directory, "chats.jsonl");
+        await File.WriteAllLinesAsync(file,
+        [
+            "{\"type\":\"message\",\"eventId\":\"e1\",\"shopId\":\"s1\",\"ts\":1700000000000,\"conversationId\":\"c1\",\"sender\":\"customer\",\"text\":\"secret words\"}",
+            "not json",
+            "",
+            "{\"type\":\"call_queued\",\"eventId\":\"e2\",\"shopId\":\"s1\",\"ts\":1700000001000,\"callId\":\"k1\"}",
+            "{\"type\":\"message\",\"eventId\":\"e1\",\"shopId\":\"s1\",\"ts\":1700000000000,\"conversationId\":\"c1\",\"sender\":\"customer\"}",
+            "{\"type\":\"message\",\"eventId\":\"e3\",\"shopId\":\"s1\",\"ts\":1700000012000,\"conversationId\":\"c1\",\"sender\":\"agent\"}",
+        ]);
+        var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+        var output = Path.Combine(_directory, "out.lp");
+        await using (var sink = new LineProtocolFileSink(output))
+        {
+            using var deadLetters = new FileDeadLetterSink(Path.Combine(_directory, "dead.jsonl"), NullLogger.Instance);
+            var summary = new ReplayRunner(new EngineOptions(), metrics, new PointRouter(metrics, [sink]), deadLetters).Run([file]);
+            Assert.Equal(5, summary.Lines);
+            Assert.Equal(2, summary.Accepted);
+            Assert.Equal(2, summary.Invalid);
+            Assert.Equal(1, summary.Duplicates);
+        }
+
+        Assert.Equal(1, metrics.EventsInvalid.WithLabels("chats", "malformed_json").Value);
+        Assert.Equal(1, metrics.EventsInvalid.WithLabels("chats", "wrong_topic").Value);
+        var lines = await File.ReadAllTextAsync(output);
+        Assert.Contains("response_time,channel=chat,kind=first,responder=agent,shop=s1 count=1i,p50=12,", lines);
+        Assert.DoesNotContain("secret", lines);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(_directory, "dead.jsonl")).Length);
+    }
+
+    private async Task<byte[]> ReplayToFileAsync(string input, string name)
+    {
+        var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+        var output = Path.Combine(_directory, name);
+        await using (var sink = new LineProtocolFileSink(output))
+        {
+            using var deadLetters = new FileDeadLetterSink(null, NullLogger.Instance);
+            var summary = new ReplayRunner(new EngineOptions(), metrics, new PointRouter(metrics, [sink]), deadLetters).Run([input]);
+            Assert.Equal(0, summary.Late);
+            Assert.Equal(0, summary.Invalid);
+        }
+
+        return await File.ReadAllBytesAsync(output);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
