@@ -114,6 +114,14 @@ public sealed class EndToEndTests(InfluxFixture influx)
 
             await AssertHandComputedValues("e2e_live");
 
+            // No customer text reached InfluxDB, in tags or fields.
+            var everything = Canonical(await Query("e2e_live", "SELECT * FROM /.*/ GROUP BY *"));
+            Assert.NotEmpty(everything);
+            foreach (var text in new[] { "parcel", "投诉", "refund please", "hello" })
+            {
+                Assert.DoesNotContain(text, everything);
+            }
+
             // Every dashboard panel's query runs against the pipeline's data and returns series.
             foreach (var (panel, query) in DashboardQueries())
             {

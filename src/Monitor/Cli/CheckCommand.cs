@@ -25,7 +25,7 @@ internal static class CheckCommand
                 return 1;
             }
 
-            Console.WriteLine($"{path}: ok (kafka {settings.KafkaBootstrapServers}, influx {settings.Influx?.ToString() ?? "off"}, step {settings.Engine.Step.TotalSeconds}s)");
+            Console.WriteLine($"{path}: ok (kafka {settings.KafkaBootstrapServers}, influx {(settings.Influx is { } influx ? $"{influx.Url} ({influx.Api})" : "off")}, step {settings.Engine.Step.TotalSeconds}s)");
             return 0;
         });
         return command;

@@ -1,0 +1,97 @@
+using Monitor.Influx;
+using Monitor.Settings;
+
+namespace Monitor.Tests.Settings;
+
+public sealed class SettingsLoaderTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"monitor-{Guid.NewGuid():N}.yaml");
+
+    [Fact]
+    public void ValidFile_IsRead_WithSecretsFromTheEnvironment()
+    {
+        File.WriteAllText(_path, """
+            kafka:
+              bootstrapServers: broker:9092
+              groupId: wall
+              properties:
+                security.protocol: SASL_SSL
+            influx:
+              url: http://influx:8086
+              api: v2
+              org: acme
+              bucket: monitor
+            pipeline:
+              step: 5s
+              window: 2m
+              lateness: 10s
+            metrics:
+              listen: http://0.0.0.0:9500
+            """);
+        var environment = new Dictionary<string, string> { ["MONITOR_INFLUX_TOKEN"] = "t0ken", ["MONITOR_KAFKA_SASL_PASSWORD"] = "pw" };
+
+        var (settings, errors) = SettingsLoader.Load(_path, name => environment.GetValueOrDefault(name));
+
+        Assert.Empty(errors);
+        Assert.Equal("broker:9092", settings.KafkaBootstrapServers);
+        Assert.Equal("wall", settings.KafkaGroupId);
+        Assert.Equal("SASL_SSL", settings.KafkaProperties["security.protocol"]);
+        Assert.Equal("pw", settings.KafkaProperties["sasl.password"]);
+        Assert.Equal(InfluxApi.V2, settings.Influx!.Api);
+        Assert.Equal("t0ken", settings.Influx.Token);
+        Assert.DoesNotContain("t0ken", settings.Influx.ToString());
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Engine.Step);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.Engine.ConversationWindow);
+        Assert.Equal(TimeSpan.FromSeconds(10), settings.Engine.AllowedLateness);
+        Assert.Equal("http://0.0.0.0:9500", settings.MetricsUrl);
+    }
+
+    [Fact]
+    public void BadFile_ListsEveryProblem_WithLineAndColumn()
+    {
+        File.WriteAllText(_path, "kafka:\n  bogus: 1\ninflux:\n  url: notaurl\n  password: hunter2\npipeline:\n  step: 10x\n  window: 1s\n");
+
+        var (_, errors) = SettingsLoader.Load(_path, _ => null);
+
+        var text = errors.Select(e => e.ToString()).ToArray();
+        Assert.Contains(text, e => e.Contains(":2:10: kafka: unknown key 'bogus'"));
+        Assert.Contains(text, e => e.Contains(":4:8: influx.url must be an http(s) URL"));
+        Assert.Contains(text, e => e.Contains(":5:13: influx.password: secrets do not belong in the file"));
+        Assert.Contains(text, e => e.Contains(":7:9: pipeline.step must be a duration"));
+        Assert.DoesNotContain(text, e => e.Contains("hunter2"));
+    }
+
+    [Fact]
+    public void WindowShorterThanStep_IsReported()
+    {
+        File.WriteAllText(_path, "pipeline:\n  step: 10s\n  window: 5s\n");
+        var (_, errors) = SettingsLoader.Load(_path, _ => null);
+        Assert.Contains(errors, e => e.Message.Contains("window") && e.Message.Contains("at least one step"));
+    }
+
+    [Fact]
+    public void MissingFile_IsReported() =>
+        Assert.Contains(SettingsLoader.Load(_path + ".absent", _ => null).Errors, e => e.Message == "file not found");
+
+    [Theory]
+    [InlineData("250ms", 0.25)]
+    [InlineData("10s", 10)]
+    [InlineData("5m", 300)]
+    [InlineData("1h", 3600)]
+    [InlineData("2d", 172800)]
+    [InlineData("42", 42)]
+    public void Durations_ParseTheUsualForms(string text, double seconds)
+    {
+        Assert.True(Durations.TryParse(text, out var value));
+        Assert.Equal(seconds, value.TotalSeconds);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("10x")]
+    [InlineData("-5s")]
+    [InlineData("s")]
+    public void Durations_RejectNonsense(string text) => Assert.False(Durations.TryParse(text, out _));
+
+    public void Dispose() => File.Delete(_path);
+}
