@@ -8,7 +8,7 @@ namespace Monitor.Core.Metrics;
 /// (channel, kind, responder) over the window, and the backlog of waiting conversations per
 /// channel. Events must be applied in event-time order; the engine guarantees it.
 /// </summary>
-internal sealed class ChatState(string shopId, EngineOptions options)
+internal sealed class ChatState(string shopId, EngineOptions options) : IShopFamily
 {
     private const int Channels = 3;
 

@@ -1,4 +1,5 @@
 using Monitor.Core.Events;
+using Monitor.Core.Keywords;
 
 namespace Monitor.Core.Metrics;
 
@@ -32,6 +33,24 @@ public sealed record EngineOptions
     /// <summary>Reply SLA of the email channel (default 24 h).</summary>
     public TimeSpan EmailReplySla { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>A call answered within this wait counts towards service_level_ratio (default 20 s).</summary>
+    public TimeSpan ServiceLevelThreshold { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Window of order metrics (default 60 min).</summary>
+    public TimeSpan OrdersWindow { get; init; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>Ship deadline after payment when the event gives no shipBy (default 24 h).</summary>
+    public TimeSpan ShipSla { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>A shipment with no tracking update for this long is stalled (default 48 h).</summary>
+    public TimeSpan StallLimit { get; init; } = TimeSpan.FromHours(48);
+
+    /// <summary>Crisis Quotient settings: per-agent throughput, level thresholds, static capacity.</summary>
+    public CrisisOptions Crisis { get; init; } = new();
+
+    /// <summary>Complaint keyword dictionary; null counts no keywords.</summary>
+    public KeywordDictionaryHolder? Keywords { get; init; }
+
     public TimeSpan ReplySla(TextChannel channel) => channel switch
     {
         TextChannel.Email => EmailReplySla,
@@ -62,4 +81,27 @@ public sealed record EngineOptions
             throw new ArgumentException($"series TTL ({SeriesTtl}) must be at least one step ({Step})");
         }
     }
+}
+
+/// <summary>Crisis Quotient settings (DESIGN §4): cq = volume per minute / capacity per minute.</summary>
+public sealed record CrisisOptions
+{
+    /// <summary>
+    /// Items one online or busy agent handles per minute, by the channel of its agent_status
+    /// (chat, email, social, call; an agent without channel counts as chat). Defaults: chat 0.5,
+    /// social 0.5, email 0.2, call 0.2.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ThroughputPerAgentPerMinute { get; init; } = new Dictionary<string, double>
+    {
+        ["chat"] = 0.5,
+        ["social"] = 0.5,
+        ["email"] = 0.2,
+        ["call"] = 0.2,
+    };
+
+    /// <summary>cq at or above each threshold raises the level by one: level 0..4 (defaults 0.8, 1.0, 1.2, 1.5).</summary>
+    public IReadOnlyList<double> LevelThresholds { get; init; } = [0.8, 1.0, 1.2, 1.5];
+
+    /// <summary>Capacity per minute used when a shop has no agent data; null emits no cq for such shops.</summary>
+    public double? StaticCapacityPerMinute { get; init; }
 }

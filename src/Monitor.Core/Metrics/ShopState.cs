@@ -3,12 +3,30 @@ using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
 
-/// <summary>All state of one shop; each metric family adds its part here.</summary>
-internal sealed class ShopState(string shopId, EngineOptions options)
+/// <summary>All state of one shop: one part per metric family, each fed the events it needs.</summary>
+internal sealed class ShopState
 {
-    private readonly ChatState _chats = new(shopId, options);
+    private readonly ChatState _chats;
+    private readonly CallState _calls;
+    private readonly OrderState _orders;
+    private readonly KeywordState _keywords;
+    private readonly CrisisState _crisis;
+    private readonly IShopFamily[] _families;
 
-    public string ShopId => shopId;
+    public ShopState(string shopId, EngineOptions options)
+    {
+        ShopId = shopId;
+        _chats = new ChatState(shopId, options);
+        _calls = new CallState(shopId, options);
+        _orders = new OrderState(shopId, options);
+        _keywords = new KeywordState(shopId, options);
+        _crisis = new CrisisState(shopId, options);
+
+        // Emission order is part of the output's determinism.
+        _families = [_chats, _calls, _orders, _keywords, _crisis];
+    }
+
+    public string ShopId { get; }
 
     public void Apply(MonitorEvent e, bool late)
     {
@@ -17,12 +35,51 @@ internal sealed class ShopState(string shopId, EngineOptions options)
             case Topic.Chats:
                 _chats.Apply(e, late);
                 break;
+            case Topic.Calls:
+                _calls.Apply(e, late);
+                break;
+            case Topic.Orders:
+                _orders.Apply(e, late);
+                break;
+        }
+
+        if (e.Text is not null)
+        {
+            _keywords.Apply(e, late);
+        }
+
+        if (e.Type is EventType.ConversationStarted or EventType.CallQueued or EventType.AgentStatus)
+        {
+            _crisis.Apply(e, late);
         }
     }
 
-    public void Emit(long boundaryMs, Action<MetricPoint> emit) => _chats.Emit(boundaryMs, emit);
+    public void Emit(long boundaryMs, Action<MetricPoint> emit)
+    {
+        foreach (var family in _families)
+        {
+            family.Emit(boundaryMs, emit);
+        }
+    }
 
-    public bool IsIdle(long boundaryMs) => _chats.IsIdle(boundaryMs);
+    public bool IsIdle(long boundaryMs)
+    {
+        foreach (var family in _families)
+        {
+            if (!family.IsIdle(boundaryMs))
+            {
+                return false;
+            }
+        }
 
-    public void EvictStale(long boundaryMs) => _chats.EvictStale(boundaryMs);
+        return true;
+    }
+
+    public void EvictStale(long boundaryMs)
+    {
+        foreach (var family in _families)
+        {
+            family.EvictStale(boundaryMs);
+        }
+    }
 }
