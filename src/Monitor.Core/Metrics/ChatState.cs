@@ -18,6 +18,9 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
 
     // Index: channel * 4 + kind (0 first, 1 reply) * 2 + responder (0 agent, 1 bot).
     private readonly ResponseSeries?[] _responses = new ResponseSeries?[Channels * 4];
+
+    // Bot figures per channel: closes (value 1 when resolved by the bot) and transfers, in the window.
+    private readonly BotSeries?[] _bot = new BotSeries?[Channels];
     private long _nextSequence;
 
     private readonly long _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
@@ -38,8 +41,10 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
 
         if (e.Type == EventType.ConversationClosed)
         {
-            // A close for a conversation not in state (opened before a restart) carries no
-            // reliable channel, so it touches no series.
+            // A close for a conversation not in state (opened before a restart) touches no
+            // backlog series; the bot figures count it under the close event's own channel.
+            var channel = conversation?.Channel ?? e.Channel;
+            Bot(channel, e.TimestampMs).Closes.Add(e.TimestampMs, e.ResolvedBy == Sender.Bot ? 1 : 0);
             if (conversation is not null)
             {
                 StopWaiting(conversation);
@@ -48,6 +53,11 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
             }
 
             return true;
+        }
+
+        if (e.Type == EventType.ConversationTransferred)
+        {
+            Bot(conversation?.Channel ?? e.Channel, e.TimestampMs).Transfers.Add(e.TimestampMs, 1);
         }
 
         if (conversation is null)
@@ -110,6 +120,7 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
             }
 
             EmitResponses(channel, channelName, boundaryMs, windowStart, activeSince, emit);
+            EmitBot(channel, channelName, boundaryMs, windowStart, activeSince, emit);
         }
     }
 
@@ -133,6 +144,14 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
         foreach (var series in _responses)
         {
             if (series is not null && (series.LastEventMs >= activeSince || series.Samples.Count > 0))
+            {
+                return false;
+            }
+        }
+
+        foreach (var series in _bot)
+        {
+            if (series is not null && (series.LastEventMs >= activeSince || series.Closes.Count > 0 || series.Transfers.Count > 0))
             {
                 return false;
             }
@@ -234,6 +253,58 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
         }
     }
 
+    /// <summary>
+    /// bot{shop, channel}: closed, bot_resolved, transferred in [b − W, b); bot_resolved_ratio =
+    /// bot_resolved / closed (absent when nothing closed). Emitted while a close or transfer of
+    /// the channel happened within the TTL or the window still holds one.
+    /// </summary>
+    private void EmitBot(int channel, string channelName, long boundaryMs, long windowStart, long activeSince, Action<MetricPoint> emit)
+    {
+        if (_bot[channel] is not { } series)
+        {
+            return;
+        }
+
+        series.Closes.EvictBefore(windowStart);
+        series.Transfers.EvictBefore(windowStart);
+        if (series.LastEventMs < activeSince && series.Closes.Count == 0 && series.Transfers.Count == 0)
+        {
+            _bot[channel] = null;
+            return;
+        }
+
+        var closed = series.Closes.Count;
+        var botResolved = 0;
+        foreach (var value in series.Closes.Values)
+        {
+            botResolved += (int)value;
+        }
+
+        var fields = new List<MetricField>(4)
+        {
+            MetricField.Int("closed", closed),
+            MetricField.Int("bot_resolved", botResolved),
+            MetricField.Int("transferred", series.Transfers.Count),
+        };
+        if (closed > 0)
+        {
+            fields.Add(MetricField.Float("bot_resolved_ratio", (double)botResolved / closed));
+        }
+
+        emit(new MetricPoint(
+            Measurements.Bot,
+            [PointBuilder.Tag("channel", channelName), PointBuilder.Tag("shop", shopId)],
+            fields,
+            boundaryMs));
+    }
+
+    private BotSeries Bot(TextChannel channel, long timestampMs)
+    {
+        var series = _bot[(int)channel] ??= new BotSeries();
+        series.LastEventMs = Math.Max(series.LastEventMs, timestampMs);
+        return series;
+    }
+
     private void Touch(TextChannel channel, long timestampMs) =>
         _lastEventMs[(int)channel] = Math.Max(_lastEventMs[(int)channel], timestampMs);
 
@@ -254,6 +325,13 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
         public long WaitingSinceMs { get; set; } = long.MinValue;
         public long LastEventMs { get; set; } = long.MinValue;
         public bool Responded { get; set; }
+    }
+
+    private sealed class BotSeries
+    {
+        public SampleWindow Closes { get; } = new();
+        public SampleWindow Transfers { get; } = new();
+        public long LastEventMs { get; set; } = long.MinValue;
     }
 
     private sealed class ResponseSeries

@@ -5,6 +5,10 @@ public static class Measurements
 {
     public const string ResponseTime = "response_time";
     public const string Backlog = "backlog";
+    public const string CallAnswer = "call_answer";
+    public const string CallHandle = "call_handle";
+    public const string Bot = "bot";
+    public const string Crisis = "crisis";
 
     /// <summary>
     /// Internal: response times of a shop and channel over all kinds and responders, feeding the
