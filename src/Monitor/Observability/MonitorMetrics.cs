@@ -55,6 +55,29 @@ public sealed class MonitorMetrics
             "monitor_response_time_p90_seconds", "90th percentile (nearest rank) of chat response times over the window, all kinds and responders, in seconds.", "shop", "channel");
         ResponseCount = factory.CreateGauge(
             "monitor_responses_in_window", "Responses in the window, all kinds and responders.", "shop", "channel");
+
+        CallAnswerP90 = factory.CreateGauge(
+            "monitor_call_answer_p90_seconds", "90th percentile (nearest rank) of call answer times over the window, in seconds.", "shop");
+        CallAbandonRatio = factory.CreateGauge(
+            "monitor_call_abandon_ratio", "Abandoned calls over offered calls in the window (0..1).", "shop");
+        CallServiceLevelRatio = factory.CreateGauge(
+            "monitor_call_service_level_ratio", "Calls answered within the service-level threshold over offered calls in the window (0..1).", "shop");
+        ShippingOnTimeRatio = factory.CreateGauge(
+            "monitor_shipping_on_time_ratio", "Orders due in the window shipped by their deadline, over orders due (0..1).", "shop");
+        ShippingOverdueUnshipped = factory.CreateGauge(
+            "monitor_shipping_overdue_unshipped", "Orders past their ship deadline, neither shipped nor cancelled.", "shop");
+        ShippingStalled = factory.CreateGauge(
+            "monitor_shipping_stalled", "Shipments with no tracking update for longer than the stall limit.", "shop");
+        OrderCancelRatio = factory.CreateGauge(
+            "monitor_order_cancel_ratio", "Orders cancelled over orders paid in the window (0..1).", "shop");
+        BotResolvedRatio = factory.CreateGauge(
+            "monitor_bot_resolved_ratio", "Conversations closed by the bot over all closed in the window (0..1).", "shop", "channel");
+        CrisisQuotient = factory.CreateGauge(
+            "monitor_crisis_quotient", "Incoming volume per minute over agent capacity per minute.", "shop");
+        CrisisLevel = factory.CreateGauge(
+            "monitor_crisis_level", "Crisis level 0..4 from the Crisis Quotient thresholds.", "shop");
+        ComplaintKeywordHits = factory.CreateGauge(
+            "monitor_complaint_keyword_hits", "Complaint keyword hits in customer texts over the window, summed per category.", "shop", "category");
     }
 
     public CollectorRegistry Registry { get; }
@@ -80,4 +103,16 @@ public sealed class MonitorMetrics
     public Gauge BacklogOldestWait { get; }
     public Gauge ResponseTimeP90 { get; }
     public Gauge ResponseCount { get; }
+
+    public Gauge CallAnswerP90 { get; }
+    public Gauge CallAbandonRatio { get; }
+    public Gauge CallServiceLevelRatio { get; }
+    public Gauge ShippingOnTimeRatio { get; }
+    public Gauge ShippingOverdueUnshipped { get; }
+    public Gauge ShippingStalled { get; }
+    public Gauge OrderCancelRatio { get; }
+    public Gauge BotResolvedRatio { get; }
+    public Gauge CrisisQuotient { get; }
+    public Gauge CrisisLevel { get; }
+    public Gauge ComplaintKeywordHits { get; }
 }

@@ -14,14 +14,34 @@ public sealed class PointRouter
 {
     private readonly MonitorMetrics _metrics;
     private readonly IReadOnlyList<IPointSink> _sinks;
-    private readonly Dictionary<(Gauge Gauge, string A, string B), long> _gaugeSeen = [];
+    private readonly Dictionary<string, GaugeBinding[]> _bindings;
+    private readonly Dictionary<GaugeKey, long> _gaugeSeen = [];
+    private readonly Dictionary<(string Shop, string Category), long> _keywordSums = [];
     private readonly object _gate = new();
+    private long _keywordBoundary = long.MinValue;
 
     public PointRouter(MonitorMetrics metrics, IEnumerable<IPointSink> sinks, ShopBoard? board = null)
     {
         _metrics = metrics;
         _sinks = sinks.ToArray();
         Board = board;
+        _bindings = new GaugeBinding[]
+        {
+            new(Measurements.Backlog, "waiting", metrics.BacklogWaiting, ["shop", "queue"]),
+            new(Measurements.Backlog, "oldest_wait_seconds", metrics.BacklogOldestWait, ["shop", "queue"]),
+            new(Measurements.ResponseTimeByChannel, "count", metrics.ResponseCount, ["shop", "channel"]),
+            new(Measurements.ResponseTimeByChannel, "p90", metrics.ResponseTimeP90, ["shop", "channel"]),
+            new(Measurements.CallAnswer, "p90", metrics.CallAnswerP90, ["shop"]),
+            new(Measurements.CallAnswer, "abandon_ratio", metrics.CallAbandonRatio, ["shop"]),
+            new(Measurements.CallAnswer, "service_level_ratio", metrics.CallServiceLevelRatio, ["shop"]),
+            new("shipping", "on_time_ratio", metrics.ShippingOnTimeRatio, ["shop"]),
+            new("shipping", "overdue_unshipped", metrics.ShippingOverdueUnshipped, ["shop"]),
+            new("shipping", "stalled", metrics.ShippingStalled, ["shop"]),
+            new("orders", "cancel_ratio", metrics.OrderCancelRatio, ["shop"]),
+            new(Measurements.Bot, "bot_resolved_ratio", metrics.BotResolvedRatio, ["shop", "channel"]),
+            new(Measurements.Crisis, "cq", metrics.CrisisQuotient, ["shop"]),
+            new(Measurements.Crisis, "level", metrics.CrisisLevel, ["shop"]),
+        }.GroupBy(b => b.Measurement).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
     }
 
     public ShopBoard? Board { get; }
@@ -50,6 +70,7 @@ public sealed class PointRouter
                 }
             }
 
+            SetKeywordSums();
             RemoveStaleGauges(newest);
         }
 
@@ -71,30 +92,54 @@ public sealed class PointRouter
 
     private void UpdateGauges(MetricPoint point)
     {
-        switch (point.Measurement)
+        if (point.Measurement == "complaint_keywords")
         {
-            case Measurements.Backlog:
-                Set(_metrics.BacklogWaiting, point.Tag("shop")!, point.Tag("queue")!, point.Field("waiting")?.Value, point.TimestampMs);
-                Set(_metrics.BacklogOldestWait, point.Tag("shop")!, point.Tag("queue")!, point.Field("oldest_wait_seconds")?.Value, point.TimestampMs);
-                break;
-            case Measurements.ResponseTimeByChannel:
-                Set(_metrics.ResponseCount, point.Tag("shop")!, point.Tag("channel")!, point.Field("count")?.Value, point.TimestampMs);
-                Set(_metrics.ResponseTimeP90, point.Tag("shop")!, point.Tag("channel")!, point.Field("p90")?.Value, point.TimestampMs);
-                break;
+            // Summed per (shop, category) over keywords and channels: keywords would make too many series.
+            var key = (point.Tag("shop") ?? "", point.Tag("category") ?? "");
+            _keywordSums[key] = _keywordSums.GetValueOrDefault(key) + (long)(point.Field("hits")?.Value ?? 0);
+            _keywordBoundary = Math.Max(_keywordBoundary, point.TimestampMs);
+            return;
+        }
+
+        if (!_bindings.TryGetValue(point.Measurement, out var bindings))
+        {
+            return;
+        }
+
+        foreach (var binding in bindings)
+        {
+            var labels = new string[binding.Labels.Length];
+            for (var i = 0; i < labels.Length; i++)
+            {
+                labels[i] = point.Tag(binding.Labels[i]) ?? "";
+            }
+
+            Set(binding.Gauge, labels, point.Field(binding.Field)?.Value, point.TimestampMs);
         }
     }
 
-    private void Set(Gauge gauge, string a, string b, double? value, long timestampMs)
+    private void SetKeywordSums()
     {
+        foreach (var ((shop, category), hits) in _keywordSums)
+        {
+            Set(_metrics.ComplaintKeywordHits, [shop, category], hits, _keywordBoundary);
+        }
+
+        _keywordSums.Clear();
+    }
+
+    private void Set(Gauge gauge, string[] labels, double? value, long timestampMs)
+    {
+        var key = new GaugeKey(gauge, string.Join('\u0001', labels), labels);
         if (value is { } v)
         {
-            gauge.WithLabels(a, b).Set(v);
-            _gaugeSeen[(gauge, a, b)] = timestampMs;
+            gauge.WithLabels(labels).Set(v);
+            _gaugeSeen[key] = timestampMs;
         }
-        else if (_gaugeSeen.Remove((gauge, a, b)))
+        else if (_gaugeSeen.Remove(key))
         {
-            // An empty window has no percentile: show nothing rather than an old value.
-            gauge.RemoveLabelled(a, b);
+            // A field left out (empty window, no ratio) shows nothing rather than an old value.
+            gauge.RemoveLabelled(labels);
         }
     }
 
@@ -106,7 +151,7 @@ public sealed class PointRouter
             return;
         }
 
-        List<(Gauge, string, string)>? stale = null;
+        List<GaugeKey>? stale = null;
         foreach (var (key, seen) in _gaugeSeen)
         {
             if (seen < newestBoundary)
@@ -115,15 +160,28 @@ public sealed class PointRouter
             }
         }
 
-        if (stale is null)
-        {
-            return;
-        }
-
-        foreach (var key in stale)
+        foreach (var key in stale ?? [])
         {
             _gaugeSeen.Remove(key);
-            key.Item1.RemoveLabelled(key.Item2, key.Item3);
+            key.Gauge.RemoveLabelled(key.Labels);
         }
+    }
+
+    private sealed record GaugeBinding(string Measurement, string Field, Gauge Gauge, string[] Labels);
+
+    /// <summary>Identity of one gauge series; <see cref="Labels"/> rides along for removal and takes no part in equality.</summary>
+    private readonly struct GaugeKey(Gauge gauge, string joined, string[] labels) : IEquatable<GaugeKey>
+    {
+        public Gauge Gauge { get; } = gauge;
+
+        public string[] Labels { get; } = labels;
+
+        private string Joined { get; } = joined;
+
+        public bool Equals(GaugeKey other) => ReferenceEquals(Gauge, other.Gauge) && Joined == other.Joined;
+
+        public override bool Equals(object? obj) => obj is GaugeKey other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(Gauge, Joined);
     }
 }
