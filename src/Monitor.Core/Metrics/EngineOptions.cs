@@ -51,6 +51,32 @@ public sealed record EngineOptions
     /// <summary>Complaint keyword dictionary; null counts no keywords.</summary>
     public KeywordDictionaryHolder? Keywords { get; init; }
 
+    /// <summary>Per-shop overrides of the SLA and capacity settings, by shopId.</summary>
+    public IReadOnlyDictionary<string, ShopOverrides> Shops { get; init; } = new Dictionary<string, ShopOverrides>(StringComparer.Ordinal);
+
+    /// <summary>These options with <paramref name="defaults"/> as the new defaults for every shop.</summary>
+    public EngineOptions ApplyDefaults(ShopOverrides defaults) => With(defaults);
+
+    /// <summary>These options with the shop's overrides applied (the options themselves when it has none).</summary>
+    public EngineOptions ForShop(string shopId)
+    {
+        return Shops.TryGetValue(shopId, out var overrides) ? With(overrides) : this;
+    }
+
+    private EngineOptions With(ShopOverrides o)
+    {
+        return this with
+        {
+            ChatReplySla = o.ChatReplySla ?? ChatReplySla,
+            SocialReplySla = o.SocialReplySla ?? SocialReplySla,
+            EmailReplySla = o.EmailReplySla ?? EmailReplySla,
+            ServiceLevelThreshold = o.ServiceLevelThreshold ?? ServiceLevelThreshold,
+            ShipSla = o.ShipSla ?? ShipSla,
+            StallLimit = o.StallLimit ?? StallLimit,
+            Crisis = o.StaticCapacityPerMinute is { } capacity ? Crisis with { StaticCapacityPerMinute = capacity } : Crisis,
+        };
+    }
+
     public TimeSpan ReplySla(TextChannel channel) => channel switch
     {
         TextChannel.Email => EmailReplySla,
@@ -103,5 +129,17 @@ public sealed record CrisisOptions
     public IReadOnlyList<double> LevelThresholds { get; init; } = [0.8, 1.0, 1.2, 1.5];
 
     /// <summary>Capacity per minute used when a shop has no agent data; null emits no cq for such shops.</summary>
+    public double? StaticCapacityPerMinute { get; init; }
+}
+
+/// <summary>Settings one shop overrides; null keeps the default.</summary>
+public sealed record ShopOverrides
+{
+    public TimeSpan? ChatReplySla { get; init; }
+    public TimeSpan? SocialReplySla { get; init; }
+    public TimeSpan? EmailReplySla { get; init; }
+    public TimeSpan? ServiceLevelThreshold { get; init; }
+    public TimeSpan? ShipSla { get; init; }
+    public TimeSpan? StallLimit { get; init; }
     public double? StaticCapacityPerMinute { get; init; }
 }

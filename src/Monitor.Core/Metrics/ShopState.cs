@@ -16,6 +16,7 @@ internal sealed class ShopState
     public ShopState(string shopId, EngineOptions options)
     {
         ShopId = shopId;
+        options = options.ForShop(shopId);
         _chats = new ChatState(shopId, options);
         _calls = new CallState(shopId, options);
         _orders = new OrderState(shopId, options);

@@ -21,6 +21,9 @@ public sealed class MonitorSettings
 
     public string MetricsUrl { get; set; } = "http://127.0.0.1:9464";
 
+    /// <summary>Complaint keyword dictionary file (YAML); null uses the shipped default.</summary>
+    public string? KeywordsFile { get; set; }
+
     public KafkaSourceOptions ToKafkaSource() => new()
     {
         BootstrapServers = KafkaBootstrapServers,

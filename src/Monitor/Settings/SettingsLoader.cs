@@ -1,3 +1,4 @@
+using Monitor.Core.Metrics;
 using Monitor.Influx;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -57,6 +58,30 @@ public static class SettingsLoader
                 case "kafka": ReadKafka(value, settings, context); break;
                 case "influx": settings.Influx = ReadInflux(value, context); break;
                 case "pipeline": ReadPipeline(value, settings, context); break;
+                case "shops": ReadShops(value, settings, context); break;
+                case "crisis": ReadCrisis(value, settings, context); break;
+                case "keywords":
+                    foreach (var (k, v) in context.Mapping(value, "keywords"))
+                    {
+                        if (k != "file")
+                        {
+                            context.Unknown(v, "keywords", k, "file");
+                        }
+                        else if (context.String(v, "keywords.file") is { } file)
+                        {
+                            var full = Path.IsPathRooted(file) ? file : Path.Combine(Path.GetDirectoryName(context.File) ?? ".", file);
+                            if (File.Exists(full))
+                            {
+                                settings.KeywordsFile = full;
+                            }
+                            else
+                            {
+                                context.Error(v, $"keywords.file: {full} does not exist");
+                            }
+                        }
+                    }
+
+                    break;
                 case "metrics":
                     foreach (var (k, v) in context.Mapping(value, "metrics"))
                     {
@@ -71,7 +96,7 @@ public static class SettingsLoader
                     }
 
                     break;
-                default: context.Unknown(keyNode, "top level", key, "kafka, influx, pipeline, metrics"); break;
+                default: context.Unknown(keyNode, "top level", key, "kafka, influx, pipeline, shops, crisis, keywords, metrics"); break;
             }
         }
     }
@@ -191,6 +216,128 @@ public static class SettingsLoader
         }
     }
 
+    private static void ReadShops(YamlNode node, MonitorSettings settings, Context context)
+    {
+        foreach (var (key, value) in context.Mapping(node, "shops"))
+        {
+            switch (key)
+            {
+                case "defaults":
+                    var defaults = ReadShopSettings(value, "shops.defaults", context);
+                    settings.Engine = settings.Engine.ApplyDefaults(defaults);
+                    break;
+                case "overrides":
+                    var overrides = new Dictionary<string, ShopOverrides>(StringComparer.Ordinal);
+                    foreach (var (shop, shopNode) in context.Mapping(value, "shops.overrides"))
+                    {
+                        overrides[shop] = ReadShopSettings(shopNode, $"shops.overrides.{shop}", context);
+                    }
+
+                    settings.Engine = settings.Engine with { Shops = overrides };
+                    break;
+                default:
+                    context.Unknown(value, "shops", key, "defaults, overrides");
+                    break;
+            }
+        }
+    }
+
+    private static ShopOverrides ReadShopSettings(YamlNode node, string what, Context context)
+    {
+        var result = new ShopOverrides();
+        foreach (var (key, value) in context.Mapping(node, what))
+        {
+            result = key switch
+            {
+                "replySla" => ReadReplySla(value, $"{what}.replySla", result, context),
+                "serviceLevelThreshold" => result with { ServiceLevelThreshold = context.PositiveDuration(value, $"{what}.serviceLevelThreshold") },
+                "shipSla" => result with { ShipSla = context.PositiveDuration(value, $"{what}.shipSla") },
+                "stallLimit" => result with { StallLimit = context.PositiveDuration(value, $"{what}.stallLimit") },
+                "staticCapacityPerMin" => result with { StaticCapacityPerMinute = context.Number(value, $"{what}.staticCapacityPerMin", 0, 1e9) },
+                _ => UnknownShopKey(value, key),
+            };
+        }
+
+        return result;
+
+        ShopOverrides UnknownShopKey(YamlNode value, string key)
+        {
+            context.Unknown(value, what, key, "replySla, serviceLevelThreshold, shipSla, stallLimit, staticCapacityPerMin");
+            return result;
+        }
+    }
+
+    private static ShopOverrides ReadReplySla(YamlNode node, string what, ShopOverrides result, Context context)
+    {
+        foreach (var (channel, value) in context.Mapping(node, what))
+        {
+            var sla = context.PositiveDuration(value, $"{what}.{channel}");
+            switch (channel)
+            {
+                case "chat": result = result with { ChatReplySla = sla }; break;
+                case "social": result = result with { SocialReplySla = sla }; break;
+                case "email": result = result with { EmailReplySla = sla }; break;
+                default: context.Unknown(value, what, channel, "chat, social, email"); break;
+            }
+        }
+
+        return result;
+    }
+
+    private static void ReadCrisis(YamlNode node, MonitorSettings settings, Context context)
+    {
+        var crisis = settings.Engine.Crisis;
+        foreach (var (key, value) in context.Mapping(node, "crisis"))
+        {
+            switch (key)
+            {
+                case "throughputPerAgentPerMin":
+                    var throughput = new Dictionary<string, double>(crisis.ThroughputPerAgentPerMinute, StringComparer.Ordinal);
+                    foreach (var (channel, v) in context.Mapping(value, "crisis.throughputPerAgentPerMin"))
+                    {
+                        if (channel is not ("chat" or "email" or "social" or "call"))
+                        {
+                            context.Unknown(v, "crisis.throughputPerAgentPerMin", channel, "chat, email, social, call");
+                        }
+                        else if (context.Number(v, $"crisis.throughputPerAgentPerMin.{channel}", 0, 1e6) is { } perMinute)
+                        {
+                            throughput[channel] = perMinute;
+                        }
+                    }
+
+                    crisis = crisis with { ThroughputPerAgentPerMinute = throughput };
+                    break;
+                case "levels":
+                    if (value is not YamlSequenceNode { Children.Count: >= 1 and <= 5 } sequence)
+                    {
+                        context.Error(value, "crisis.levels must be a list of 1 to 5 ascending thresholds, e.g. [0.8, 1.0, 1.2, 1.5]");
+                        break;
+                    }
+
+                    var levels = sequence.Children.Select((n, i) => context.Number(n, $"crisis.levels[{i}]", 0, 1e6)).ToArray();
+                    if (levels.All(l => l is not null))
+                    {
+                        var values = levels.Select(l => l!.Value).ToArray();
+                        if (values.Zip(values.Skip(1)).Any(pair => pair.First >= pair.Second))
+                        {
+                            context.Error(value, "crisis.levels must be strictly ascending");
+                        }
+                        else
+                        {
+                            crisis = crisis with { LevelThresholds = values };
+                        }
+                    }
+
+                    break;
+                default:
+                    context.Unknown(value, "crisis", key, "throughputPerAgentPerMin, levels");
+                    break;
+            }
+        }
+
+        settings.Engine = settings.Engine with { Crisis = crisis };
+    }
+
     private static void ApplyEnvironment(MonitorSettings settings, Func<string, string?> environment, Context context)
     {
         if (environment("MONITOR_KAFKA_BOOTSTRAP_SERVERS") is { Length: > 0 } bootstrap)
@@ -305,6 +452,35 @@ public static class SettingsLoader
             if (text is not null)
             {
                 Error(node, $"{what} must be a whole number from {min} to {max}, not '{text}'");
+            }
+
+            return null;
+        }
+
+        public TimeSpan? PositiveDuration(YamlNode node, string what)
+        {
+            var value = Duration(node, what);
+            if (value is { } d && d <= TimeSpan.Zero)
+            {
+                Error(node, $"{what} must be longer than zero");
+                return null;
+            }
+
+            return value;
+        }
+
+        public double? Number(YamlNode node, string what, double min, double max)
+        {
+            var text = String(node, what);
+            if (text is not null && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                && value >= min && value <= max && double.IsFinite(value))
+            {
+                return value;
+            }
+
+            if (text is not null)
+            {
+                Error(node, $"{what} must be a number from {min} to {max}, not '{text}'");
             }
 
             return null;

@@ -70,6 +70,64 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void ShopDefaultsAndOverrides_AreReadIntoTheEngineOptions()
+    {
+        File.WriteAllText(_path, """
+            shops:
+              overrides:
+                vip-shop:
+                  replySla: { chat: 30s }
+                  shipSla: 12h
+                  staticCapacityPerMin: 40
+              defaults:
+                replySla: { chat: 120s, email: 12h }
+                serviceLevelThreshold: 15s
+                stallLimit: 36h
+            crisis:
+              throughputPerAgentPerMin: { chat: 0.8 }
+              levels: [0.5, 1.0, 2.0]
+            """);
+
+        var (settings, errors) = SettingsLoader.Load(_path, _ => null);
+
+        Assert.Empty(errors);
+        var engine = settings.Engine;
+        Assert.Equal(TimeSpan.FromSeconds(120), engine.ChatReplySla);
+        Assert.Equal(TimeSpan.FromHours(12), engine.EmailReplySla);
+        Assert.Equal(TimeSpan.FromSeconds(180), engine.SocialReplySla);
+        Assert.Equal(TimeSpan.FromSeconds(15), engine.ServiceLevelThreshold);
+        Assert.Equal(TimeSpan.FromHours(36), engine.StallLimit);
+        Assert.Equal(TimeSpan.FromHours(24), engine.ShipSla);
+        Assert.Equal(0.8, engine.Crisis.ThroughputPerAgentPerMinute["chat"]);
+        Assert.Equal(0.2, engine.Crisis.ThroughputPerAgentPerMinute["email"]);
+        Assert.Equal([0.5, 1.0, 2.0], engine.Crisis.LevelThresholds);
+
+        var vip = engine.ForShop("vip-shop");
+        Assert.Equal(TimeSpan.FromSeconds(30), vip.ChatReplySla);
+        Assert.Equal(TimeSpan.FromHours(12), vip.EmailReplySla);
+        Assert.Equal(TimeSpan.FromHours(12), vip.ShipSla);
+        Assert.Equal(TimeSpan.FromHours(36), vip.StallLimit);
+        Assert.Equal(40, vip.Crisis.StaticCapacityPerMinute);
+        Assert.Same(engine, engine.ForShop("other-shop"));
+    }
+
+    [Fact]
+    public void BadShopAndCrisisSettings_AreReportedWithTheirPlace()
+    {
+        File.WriteAllText(_path, "shops:\n  overrides:\n    s1:\n      replySla: { fax: 10s }\n      shipSla: 0s\n      staticCapacityPerMin: lots\n  bogus: 1\ncrisis:\n  levels: [1.0, 0.8]\n  throughputPerAgentPerMin: { chat: -1 }\n");
+
+        var (_, errors) = SettingsLoader.Load(_path, _ => null);
+
+        var text = errors.Select(e => e.ToString()).ToArray();
+        Assert.Contains(text, e => e.Contains(":4:24: shops.overrides.s1.replySla: unknown key 'fax'"));
+        Assert.Contains(text, e => e.Contains(":5:16: shops.overrides.s1.shipSla must be longer than zero"));
+        Assert.Contains(text, e => e.Contains(":6:29: shops.overrides.s1.staticCapacityPerMin must be a number"));
+        Assert.Contains(text, e => e.Contains(":7:10: shops: unknown key 'bogus'"));
+        Assert.Contains(text, e => e.Contains(":9:11: crisis.levels must be strictly ascending"));
+        Assert.Contains(text, e => e.Contains(":10:37: crisis.throughputPerAgentPerMin.chat must be a number from 0"));
+    }
+
+    [Fact]
     public void MissingFile_IsReported() =>
         Assert.Contains(SettingsLoader.Load(_path + ".absent", _ => null).Errors, e => e.Message == "file not found");
 
