@@ -5,6 +5,12 @@ public static class Measurements
 {
     public const string ResponseTime = "response_time";
     public const string Backlog = "backlog";
+    public const string Shipping = "shipping";
+    public const string Orders = "orders";
+    public const string ComplaintKeywords = "complaint_keywords";
+
+    /// <summary>Addition to DESIGN §4: keyword hit rate per 1,000 customer messages per shop (docs/keywords.md).</summary>
+    public const string ComplaintRate = "complaint_rate";
     public const string CallAnswer = "call_answer";
     public const string CallHandle = "call_handle";
     public const string Bot = "bot";

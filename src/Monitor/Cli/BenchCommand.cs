@@ -4,6 +4,7 @@ using System.Reactive.Linq;
 using Monitor.Core.Events;
 using Monitor.Core.Metrics;
 using Monitor.Core.Pipeline;
+using Monitor.Keywords;
 using Monitor.Observability;
 using Monitor.Output;
 using Monitor.Pipeline;
@@ -105,7 +106,8 @@ internal static class BenchCommand
             return System.Reactive.Disposables.Disposable.Empty;
         });
         long points = 0;
-        using (inputs.ToMetricPoints(new EngineOptions()).Subscribe(batch =>
+        var engine = new EngineOptions { Keywords = KeywordSetup.Load(null).Holder };
+        using (inputs.ToMetricPoints(engine).Subscribe(batch =>
         {
             points += batch.Count;
             router.Publish(batch);

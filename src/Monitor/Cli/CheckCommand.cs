@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Monitor.Keywords;
 using Monitor.Settings;
 
 namespace Monitor.Cli;
@@ -9,23 +10,26 @@ internal static class CheckCommand
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config") { Description = "Settings file (default monitor.yaml)", DefaultValueFactory = _ => new FileInfo("monitor.yaml") };
-        var command = new Command("check", "Validate the configuration file; exit 1 with every problem listed.") { config };
+        var command = new Command("check", "Validate the settings file and the keyword dictionary it names; exit 1 with every problem listed.") { config };
         command.SetAction(result =>
         {
             var path = result.GetValue(config)!.FullName;
-            var (settings, errors) = SettingsLoader.Load(path);
-            if (errors.Count > 0)
+            var (settings, settingsErrors) = SettingsLoader.Load(path);
+            var keywordsFile = settings.KeywordsFile ?? KeywordSetup.DefaultFile;
+            var (keywords, keywordErrors) = KeywordSetup.Load(settings.KeywordsFile);
+            var errors = settingsErrors.Concat(keywordErrors).ToArray();
+            if (errors.Length > 0)
             {
                 foreach (var error in errors)
                 {
                     Console.Error.WriteLine(error);
                 }
 
-                Console.Error.WriteLine($"{errors.Count} problem(s) in {path}");
+                Console.Error.WriteLine($"{errors.Length} problem(s) in {path} and {keywordsFile}");
                 return 1;
             }
 
-            Console.WriteLine($"{path}: ok (kafka {settings.KafkaBootstrapServers}, influx {(settings.Influx is { } influx ? $"{influx.Url} ({influx.Api})" : "off")}, step {settings.Engine.Step.TotalSeconds}s)");
+            Console.WriteLine($"{path}: ok (kafka {settings.KafkaBootstrapServers}, influx {(settings.Influx is { } influx ? $"{influx.Url} ({influx.Api})" : "off")}, step {settings.Engine.Step.TotalSeconds}s, {settings.Engine.Shops.Count} shop override(s)); {keywordsFile}: ok ({keywords!.Current.Count} keywords)");
             return 0;
         });
         return command;

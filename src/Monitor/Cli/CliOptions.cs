@@ -44,13 +44,6 @@ internal static class CliOptions
 
     public static Option<TimeSpan> Lateness() => Duration("--lateness", "Allowed lateness of events", new EngineOptions().AllowedLateness);
 
-    public static EngineOptions Engine(ParseResult result, Option<TimeSpan> step, Option<TimeSpan> window, Option<TimeSpan> lateness) => new()
-    {
-        Step = result.GetValue(step),
-        ConversationWindow = result.GetValue(window),
-        AllowedLateness = result.GetValue(lateness),
-    };
-
     private static TimeSpan? ParseDuration(ArgumentResult result)
     {
         var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;

@@ -43,7 +43,7 @@ internal static class DemoBoard
             var now = Consumed(metrics);
             var top = board.Top(3);
             var line = string.Join("; ", top.Select(s =>
-                $"{s.Shop} waiting {s.Waiting} oldest {s.OldestWaitSeconds:N0}s p90 {(s.ChatP90Seconds is { } p ? $"{p:N0}s" : "-")}"));
+                $"{s.Shop} waiting {s.Waiting} oldest {s.OldestWaitSeconds:N0}s p90 {(s.ChatP90Seconds is { } p ? $"{p:N0}s" : "-")} level {(s.CrisisLevel?.ToString() ?? "-")}"));
             Console.WriteLine(
                 $"[{scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):HH:mm:ss} CST] events {now:N0} (+{(now - previous) / 5:N0}/s), shops {board.ShopCount}, " +
                 $"invalid {InvalidTotal(metrics):N0}, late {metrics.EventsLate.WithLabels("chats").Value:N0} | {line}");
@@ -59,7 +59,7 @@ internal static class DemoBoard
             $"Service Monitor — scenario {scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):MM-dd HH:mm:ss} CST, points at {boundary}");
         table.Caption = new TableTitle(
             $"events {Consumed(metrics):N0} ({perSecond:N0}/s) · invalid {InvalidTotal(metrics):N0} · shops {board.ShopCount} · influx written {metrics.InfluxPointsWritten.Value:N0} · Ctrl+C to stop");
-        table.AddColumns("Shop", "Waiting (chat+email+social)", "Oldest wait", "Chat reply p90", "Chat replies (5 min)");
+        table.AddColumns("Shop", "Waiting (all queues)", "Oldest wait", "Chat reply p90", "Chat replies (5 min)", "CQ (level)", "Complaint hits (5 min)");
         foreach (var shop in board.Top(15))
         {
             var wait = shop.OldestWaitSeconds;
@@ -69,11 +69,20 @@ internal static class DemoBoard
                 shop.Waiting.ToString("N0"),
                 $"[{colour}]{FormatSeconds(wait)}[/]",
                 shop.ChatP90Seconds is { } p90 ? FormatSeconds(p90) : "-",
-                shop.ChatResponses.ToString("N0"));
+                shop.ChatResponses.ToString("N0"),
+                shop.CrisisLevel is { } level ? $"[{LevelColour(level)}]{(shop.Cq is { } cq ? cq.ToString("N2") : "∞")} ({level})[/]" : "-",
+                shop.ComplaintHits > 0 ? $"[yellow]{shop.ComplaintHits:N0}[/]" : "0");
         }
 
         return table;
     }
+
+    private static string LevelColour(int level) => level switch
+    {
+        >= 3 => "red",
+        >= 1 => "yellow",
+        _ => "green",
+    };
 
     private static double InvalidTotal(MonitorMetrics metrics) =>
         metrics.EventsInvalid.GetAllLabelValues().Sum(labels => metrics.EventsInvalid.WithLabels(labels).Value);

@@ -4,6 +4,7 @@ using Monitor.Core.Metrics;
 using Monitor.Hosting;
 using Monitor.Influx;
 using Monitor.Kafka;
+using Monitor.Keywords;
 using Monitor.Observability;
 using Monitor.Output;
 using Monitor.Simulation;
@@ -53,12 +54,19 @@ internal static class DemoCommand
                 return 2;
             }
 
+            var (keywords, keywordErrors) = KeywordSetup.Load(null);
+            if (keywords is null)
+            {
+                keywordErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
+                return 1;
+            }
+
             using var cluster = EmbeddedKafkaCluster.Start(brokers: 1, partitions: 4);
             var clock = new ScenarioClock(start.Value, speedValue, TimeSpan.FromSeconds(2));
             var options = new LiveOptions
             {
                 Kafka = new KafkaSourceOptions { BootstrapServers = cluster.BootstrapServers, GroupId = "monitor-demo" },
-                Engine = new EngineOptions(),
+                Engine = new EngineOptions { Keywords = keywords },
                 Influx = result.GetValue(influx) is { } url ? new InfluxOptions { Url = url, Database = result.GetValue(database)! } : null,
                 MetricsUrl = result.GetValue(metricsUrl)!,
             };

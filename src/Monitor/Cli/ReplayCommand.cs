@@ -4,7 +4,9 @@ using Monitor.Influx;
 using Monitor.Observability;
 using Monitor.Output;
 using Monitor.Pipeline;
+using Monitor.Keywords;
 using Monitor.Replay;
+using Monitor.Settings;
 using Prometheus;
 
 namespace Monitor.Cli;
@@ -19,12 +21,14 @@ internal static class ReplayCommand
         var influx = CliOptions.Url("--influx", "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (v1 /write)");
         var database = new Option<string>("--database") { Description = "InfluxDB database (default monitor)", DefaultValueFactory = _ => "monitor" };
         var deadLetter = new Option<FileInfo?>("--dead-letter") { Description = "Append rejected lines to this file" };
+        var config = new Option<FileInfo?>("--config") { Description = "Settings file for pipeline, shops, crisis and keywords (monitor.yaml); --step/--window/--lateness override it" };
+        var keywordsFile = new Option<FileInfo?>("--keywords") { Description = "Complaint keyword dictionary (default: the settings' keywords.file, else the shipped config/keywords.yaml)" };
         var step = CliOptions.Step();
         var window = CliOptions.Window();
         var lateness = CliOptions.Lateness();
         var command = new Command("replay", "Replay JSONL events through the pipeline in event time; exits after flushing the last windows.")
         {
-            input, output, influx, database, deadLetter, step, window, lateness,
+            input, output, influx, database, deadLetter, config, keywordsFile, step, window, lateness,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -44,10 +48,36 @@ internal static class ReplayCommand
                 return 2;
             }
 
+            var settings = new MonitorSettings();
+            if (result.GetValue(config) is { } configFile)
+            {
+                var (loaded, settingsErrors) = SettingsLoader.Load(configFile.FullName);
+                if (settingsErrors.Count > 0)
+                {
+                    settingsErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
+                    return 2;
+                }
+
+                settings = loaded;
+            }
+
+            var (keywords, keywordErrors) = KeywordSetup.Load(result.GetValue(keywordsFile)?.FullName ?? settings.KeywordsFile);
+            if (keywords is null)
+            {
+                keywordErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
+                return 2;
+            }
+
             EngineOptions engine;
             try
             {
-                engine = CliOptions.Engine(result, step, window, lateness);
+                engine = settings.Engine with
+                {
+                    Step = Explicit(result, step) ?? settings.Engine.Step,
+                    ConversationWindow = Explicit(result, window) ?? settings.Engine.ConversationWindow,
+                    AllowedLateness = Explicit(result, lateness) ?? settings.Engine.AllowedLateness,
+                    Keywords = keywords,
+                };
                 engine.Validate();
             }
             catch (ArgumentException ex)
@@ -105,4 +135,8 @@ internal static class ReplayCommand
         });
         return command;
     }
+
+    /// <summary>The option's value when given on the command line, else null (so the settings file applies).</summary>
+    private static TimeSpan? Explicit(ParseResult result, Option<TimeSpan> option) =>
+        result.GetResult(option) is { Implicit: false } ? result.GetValue(option) : null;
 }

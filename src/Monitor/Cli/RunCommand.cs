@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Monitor.Hosting;
+using Monitor.Keywords;
 using Monitor.Settings;
 
 namespace Monitor.Cli;
@@ -25,14 +26,28 @@ internal static class RunCommand
                 return 1;
             }
 
+            var (keywords, keywordErrors) = KeywordSetup.Load(settings.KeywordsFile);
+            if (keywords is null)
+            {
+                keywordErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
+                return 1;
+            }
+
             var options = new LiveOptions
             {
                 Kafka = settings.ToKafkaSource(),
-                Engine = settings.Engine,
+                Engine = settings.Engine with { Keywords = keywords },
                 Influx = settings.Influx,
                 MetricsUrl = settings.MetricsUrl,
             };
             var app = LiveHost.Build(options, TimeProvider.System);
+
+            // Edits to the keyword file take effect without a restart; a bad edit keeps the old dictionary.
+            using var watcher = new KeywordDictionaryWatcher(
+                settings.KeywordsFile ?? KeywordSetup.DefaultFile,
+                keywords,
+                TimeProvider.System,
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keywords"));
             Console.WriteLine($"Serving {options.MetricsUrl}/metrics, /healthz, /readyz; InfluxDB: {options.Influx?.ToString() ?? "off"}");
             await app.RunAsync(cancellationToken);
             return app.Services.GetRequiredService<MonitorWorker>().Failure is null ? 0 : 1;

@@ -43,6 +43,13 @@ public sealed class ShopBoard
                     line.ChatResponses = (long)(point.Field("count")?.Value ?? 0);
                     line.ChatP90Seconds = point.Field("p90")?.Value;
                     break;
+                case Measurements.Crisis:
+                    line.CrisisLevel = (int?)point.Field("level")?.Value;
+                    line.Cq = point.Field("cq")?.Value;
+                    break;
+                case Measurements.ComplaintKeywords:
+                    line.ComplaintHits += (long)(point.Field("hits")?.Value ?? 0);
+                    break;
             }
         }
     }
@@ -83,4 +90,7 @@ public sealed record ShopLine
     public double OldestWaitSeconds { get; set; }
     public long ChatResponses { get; set; }
     public double? ChatP90Seconds { get; set; }
+    public int? CrisisLevel { get; set; }
+    public double? Cq { get; set; }
+    public long ComplaintHits { get; set; }
 }

@@ -1,0 +1,119 @@
+using Monitor.Core.Keywords;
+using Microsoft.Extensions.Logging;
+
+namespace Monitor.Keywords;
+
+/// <summary>
+/// Reloads a keyword file when it changes and swaps it into a <see cref="KeywordDictionaryHolder"/>,
+/// so a war room can add a keyword without a restart. File-system events are debounced (default
+/// 500 ms after the last one, timed by the injected <see cref="TimeProvider"/>) because editors write
+/// a file in several steps. An invalid file keeps the dictionary in force and logs every error.
+/// </summary>
+public sealed class KeywordDictionaryWatcher : IDisposable
+{
+    private readonly string _path;
+    private readonly KeywordDictionaryHolder _holder;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _debounce;
+    private readonly FileSystemWatcher _watcher;
+    private readonly ITimer _timer;
+    private readonly Lock _gate = new();
+    private bool _pending;
+    private bool _disposed;
+
+    public KeywordDictionaryWatcher(string path, KeywordDictionaryHolder holder, TimeProvider time, ILogger logger, TimeSpan? debounce = null)
+    {
+        _path = Path.GetFullPath(path);
+        _holder = holder;
+        _logger = logger;
+        _debounce = debounce ?? TimeSpan.FromMilliseconds(500);
+        _timer = time.CreateTimer(_ => ReloadNow(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
+        {
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        _watcher.Changed += OnFileEvent;
+        _watcher.Created += OnFileEvent;
+        _watcher.Renamed += OnFileEvent;
+        _watcher.Error += (_, e) => _logger.LogWarning(e.GetException(), "keyword file watcher for {Path} failed; changes may be missed", _path);
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    /// <summary>True from a file change until the debounced reload runs.</summary>
+    public bool ReloadPending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending;
+            }
+        }
+    }
+
+    /// <summary>Successful reloads so far.</summary>
+    public int Reloads { get; private set; }
+
+    /// <summary>Reloads that found an invalid file and kept the dictionary in force.</summary>
+    public int FailedReloads { get; private set; }
+
+    /// <summary>Loads the file now; swaps the dictionary when it is valid. Returns whether it was.</summary>
+    public bool ReloadNow()
+    {
+        lock (_gate)
+        {
+            _pending = false;
+            if (_disposed)
+            {
+                return false;
+            }
+
+            var (dictionary, errors) = KeywordDictionaryLoader.Load(_path);
+            if (dictionary is null)
+            {
+                FailedReloads++;
+                foreach (var error in errors)
+                {
+                    _logger.LogError("keyword file not reloaded, keeping the previous dictionary: {Error}", error.ToString());
+                }
+
+                return false;
+            }
+
+            _holder.Replace(dictionary);
+            Reloads++;
+            _logger.LogInformation("keyword file {Path} reloaded: {Keywords} keywords in {Categories} categories", _path, dictionary.Count, dictionary.Categories.Count);
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+        }
+
+        _watcher.Dispose();
+        _timer.Dispose();
+    }
+
+    private void OnFileEvent(object sender, FileSystemEventArgs e)
+    {
+        if (e is RenamedEventArgs renamed && !string.Equals(Path.GetFullPath(renamed.FullPath), _path, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _pending = true;
+            _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
+        }
+    }
+}
