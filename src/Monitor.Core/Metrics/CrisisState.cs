@@ -16,6 +16,7 @@ internal sealed class CrisisState(string shopId, EngineOptions options) : IShopF
 {
     private readonly SampleWindow _arrivals = new();
     private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<double, int> _working = [];
     private readonly long _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
     private readonly long _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
     private readonly long _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
@@ -60,13 +61,21 @@ internal sealed class CrisisState(string shopId, EngineOptions options) : IShopF
         double capacity;
         if (_agents.Count > 0)
         {
-            capacity = 0;
+            // Count working agents per throughput, then multiply once: summing 0.2 four hundred
+            // times would show 79.99999999999972 on the wall.
+            _working.Clear();
             foreach (var agent in _agents.Values)
             {
                 if (agent.Working)
                 {
-                    capacity += agent.ThroughputPerMinute;
+                    _working[agent.ThroughputPerMinute] = _working.GetValueOrDefault(agent.ThroughputPerMinute) + 1;
                 }
+            }
+
+            capacity = 0;
+            foreach (var (throughput, count) in _working.OrderBy(pair => pair.Key))
+            {
+                capacity += throughput * count;
             }
         }
         else if (options.Crisis.StaticCapacityPerMinute is { } staticCapacity)

@@ -66,7 +66,17 @@ internal static class DemoCommand
             var options = new LiveOptions
             {
                 Kafka = new KafkaSourceOptions { BootstrapServers = cluster.BootstrapServers, GroupId = "monitor-demo" },
-                Engine = new EngineOptions { Keywords = keywords },
+                Engine = new EngineOptions
+                {
+                    Keywords = keywords,
+
+                    // The simulator's agents each clear about one chat a minute: with the production
+                    // defaults (0.5) every shop would sit at level 4 before the surge even starts.
+                    Crisis = new CrisisOptions
+                    {
+                        ThroughputPerAgentPerMinute = new Dictionary<string, double> { ["chat"] = 1.0, ["social"] = 1.0, ["email"] = 0.5, ["call"] = 0.5 },
+                    },
+                },
                 Influx = result.GetValue(influx) is { } url ? new InfluxOptions { Url = url, Database = result.GetValue(database)! } : null,
                 MetricsUrl = result.GetValue(metricsUrl)!,
             };
