@@ -25,9 +25,16 @@ internal static class BenchCommand
         var events = new Option<int>("--events") { Description = "Simulated events to process (default 1,000,000)", DefaultValueFactory = _ => 1_000_000 };
         var shops = new Option<int>("--shops") { Description = "Number of shops (default 200)", DefaultValueFactory = _ => 200 };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds after one warm-up (default 3); the best is reported", DefaultValueFactory = _ => 3 };
-        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core.") { events, shops, rounds };
+        var state = new Option<int?>("--state") { Description = "Instead: bytes of engine state per open item, with this many open items of each kind (e.g. 1000000)" };
+        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, or state bytes per open item.") { events, shops, rounds, state };
         command.SetAction(result =>
         {
+            if (result.GetValue(state) is { } items)
+            {
+                StateBench.Run(items);
+                return 0;
+            }
+
             if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
             {
                 Process.GetCurrentProcess().ProcessorAffinity = 1;
