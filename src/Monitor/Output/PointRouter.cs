@@ -15,7 +15,8 @@ public sealed class PointRouter
     private readonly MonitorMetrics _metrics;
     private readonly IReadOnlyList<IPointSink> _sinks;
     private readonly Dictionary<string, GaugeBinding[]> _bindings;
-    private readonly Dictionary<GaugeKey, long> _gaugeSeen = [];
+    private readonly Dictionary<(Gauge Gauge, string First, string? Second), GaugeSeries> _gaugeSeries = [];
+    private readonly Dictionary<string, Counter.Child> _emitted = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Shop, string Category), long> _keywordSums = [];
     private readonly object _gate = new();
     private long _keywordBoundary = long.MinValue;
@@ -61,7 +62,7 @@ public sealed class PointRouter
             foreach (var point in batch)
             {
                 newest = Math.Max(newest, point.TimestampMs);
-                _metrics.PointsEmitted.WithLabels(point.Measurement).Inc();
+                Emitted(point.Measurement).Inc();
                 UpdateGauges(point);
                 Board?.Observe(point);
                 if (!Measurements.IsInternal(point.Measurement))
@@ -108,13 +109,9 @@ public sealed class PointRouter
 
         foreach (var binding in bindings)
         {
-            var labels = new string[binding.Labels.Length];
-            for (var i = 0; i < labels.Length; i++)
-            {
-                labels[i] = point.Tag(binding.Labels[i]) ?? "";
-            }
-
-            Set(binding.Gauge, labels, point.Field(binding.Field)?.Value, point.TimestampMs);
+            var first = point.Tag(binding.Labels[0]) ?? "";
+            var second = binding.Labels.Length > 1 ? point.Tag(binding.Labels[1]) ?? "" : null;
+            Set(binding.Gauge, first, second, point.Field(binding.Field)?.Value, point.TimestampMs);
         }
     }
 
@@ -122,24 +119,31 @@ public sealed class PointRouter
     {
         foreach (var ((shop, category), hits) in _keywordSums)
         {
-            Set(_metrics.ComplaintKeywordHits, [shop, category], hits, _keywordBoundary);
+            Set(_metrics.ComplaintKeywordHits, shop, category, hits, _keywordBoundary);
         }
 
         _keywordSums.Clear();
     }
 
-    private void Set(Gauge gauge, string[] labels, double? value, long timestampMs)
+    private void Set(Gauge gauge, string first, string? second, double? value, long timestampMs)
     {
-        var key = new GaugeKey(gauge, string.Join('\u0001', labels), labels);
+        var key = (gauge, first, second);
         if (value is { } v)
         {
-            gauge.WithLabels(labels).Set(v);
-            _gaugeSeen[key] = timestampMs;
+            if (!_gaugeSeries.TryGetValue(key, out var series))
+            {
+                string[] labels = second is null ? [first] : [first, second];
+                series = new GaugeSeries(gauge.WithLabels(labels), labels);
+                _gaugeSeries.Add(key, series);
+            }
+
+            series.Child.Set(v);
+            series.SeenMs = timestampMs;
         }
-        else if (_gaugeSeen.Remove(key))
+        else if (_gaugeSeries.Remove(key, out var series))
         {
             // A field left out (empty window, no ratio) shows nothing rather than an old value.
-            gauge.RemoveLabelled(labels);
+            gauge.RemoveLabelled(series.Labels);
         }
     }
 
@@ -151,10 +155,10 @@ public sealed class PointRouter
             return;
         }
 
-        List<GaugeKey>? stale = null;
-        foreach (var (key, seen) in _gaugeSeen)
+        List<(Gauge, string, string?)>? stale = null;
+        foreach (var (key, series) in _gaugeSeries)
         {
-            if (seen < newestBoundary)
+            if (series.SeenMs < newestBoundary)
             {
                 (stale ??= []).Add(key);
             }
@@ -162,26 +166,30 @@ public sealed class PointRouter
 
         foreach (var key in stale ?? [])
         {
-            _gaugeSeen.Remove(key);
-            key.Gauge.RemoveLabelled(key.Labels);
+            _gaugeSeries.Remove(key, out var series);
+            key.Item1.RemoveLabelled(series!.Labels);
         }
+    }
+
+    private Counter.Child Emitted(string measurement)
+    {
+        if (!_emitted.TryGetValue(measurement, out var child))
+        {
+            child = _metrics.PointsEmitted.WithLabels(measurement);
+            _emitted.Add(measurement, child);
+        }
+
+        return child;
     }
 
     private sealed record GaugeBinding(string Measurement, string Field, Gauge Gauge, string[] Labels);
 
-    /// <summary>Identity of one gauge series; <see cref="Labels"/> rides along for removal and takes no part in equality.</summary>
-    private readonly struct GaugeKey(Gauge gauge, string joined, string[] labels) : IEquatable<GaugeKey>
+    private sealed class GaugeSeries(Gauge.Child child, string[] labels)
     {
-        public Gauge Gauge { get; } = gauge;
+        public Gauge.Child Child { get; } = child;
 
         public string[] Labels { get; } = labels;
 
-        private string Joined { get; } = joined;
-
-        public bool Equals(GaugeKey other) => ReferenceEquals(Gauge, other.Gauge) && Joined == other.Joined;
-
-        public override bool Equals(object? obj) => obj is GaugeKey other && Equals(other);
-
-        public override int GetHashCode() => HashCode.Combine(Gauge, Joined);
+        public long SeenMs { get; set; }
     }
 }
