@@ -32,7 +32,7 @@ public sealed class CallOracleTests
 
             engine.Flush();
 
-            AssertSamePoints(new CallOracle(history.Options).Points(history.Calls), points.Where(IsCallPoint));
+            OraclePoints.AssertSame(new CallOracle(history.Options).Points(history.Calls), points.Where(IsCallPoint));
         });
 
     /// <summary>The same comparison on one fixed, dense history, so a regression is found without relying on random draws.</summary>
@@ -59,7 +59,7 @@ public sealed class CallOracleTests
         Assert.Contains(expected.Values, p => p.Measurement == Measurements.CallAnswer && p.Fields.Count == 3);
         Assert.Contains(expected.Values, p => p.Measurement == Measurements.CallHandle && p.Fields.Count == 4);
         Assert.Contains(expected.Values, p => p.Measurement == Measurements.Backlog && p.Fields[0].Value > 2);
-        AssertSamePoints(expected, points.Where(IsCallPoint));
+        OraclePoints.AssertSame(expected, points.Where(IsCallPoint));
     }
 
     private static CallScript RandomCall(Random random, int index)
@@ -79,33 +79,6 @@ public sealed class CallOracleTests
         p.Measurement is Measurements.CallAnswer or Measurements.CallHandle
         || (p.Measurement == Measurements.Backlog && p.Tag("queue") == "call");
 
-    private static void AssertSamePoints(IReadOnlyDictionary<string, MetricPoint> expected, IEnumerable<MetricPoint> actualPoints)
-    {
-        var actual = new Dictionary<string, MetricPoint>();
-        foreach (var point in actualPoints)
-        {
-            Assert.True(actual.TryAdd(Key(point), point), $"point emitted twice: {point.Describe()}");
-        }
-
-        var missing = expected.Keys.Except(actual.Keys).Order().Take(5).ToList();
-        var extra = actual.Keys.Except(expected.Keys).Order().Take(5).ToList();
-        Assert.True(missing.Count == 0 && extra.Count == 0, $"missing: [{string.Join("; ", missing)}] extra: [{string.Join("; ", extra)}]");
-
-        foreach (var (key, want) in expected)
-        {
-            var got = actual[key];
-            Assert.True(want.Tags.SequenceEqual(got.Tags), $"tags differ: want {want.Describe()} got {got.Describe()}");
-            Assert.True(want.Fields.Select(f => (f.Key, f.Kind)).SequenceEqual(got.Fields.Select(f => (f.Key, f.Kind))), $"fields differ: want {want.Describe()} got {got.Describe()}");
-            for (var i = 0; i < want.Fields.Count; i++)
-            {
-                var (w, g) = (want.Fields[i].Value, got.Fields[i].Value);
-                var close = want.Fields[i].Key == "mean" ? Math.Abs(w - g) <= 1e-9 * Math.Max(1, Math.Abs(w)) : w.Equals(g);
-                Assert.True(close, $"{want.Fields[i].Key} differs: want {want.Describe()} got {got.Describe()}");
-            }
-        }
-    }
-
-    private static string Key(MetricPoint p) => $"{p.TimestampMs} {p.Measurement},{string.Join(',', p.Tags.Select(t => $"{t.Key}={t.Value}"))}";
 
     /// <summary>
     /// The rules, brute force, from each call's script: it waits at b when queued before b and not
@@ -227,7 +200,7 @@ public sealed class CallOracleTests
         private static double NearestRank(List<long> sortedMs, int percent) =>
             sortedMs[(int)Math.Ceiling(percent / 100m * sortedMs.Count) - 1] / 1000.0;
 
-        private static void Add(Dictionary<string, MetricPoint> result, MetricPoint point) => result.Add(Key(point), point);
+        private static void Add(Dictionary<string, MetricPoint> result, MetricPoint point) => result.Add(OraclePoints.Key(point), point);
 
         private static long Mod(long value, long step) => ((value % step) + step) % step;
     }

@@ -27,31 +27,13 @@ public sealed class OrderOracleTests
 
             engine.Flush();
 
-            AssertSamePoints(new OrderOracle(OrderHistoryCase.Options).Points(history.Events), points.Where(IsOrderPoint));
+            OraclePoints.AssertSame(new OrderOracle(OrderHistoryCase.Options).Points(history.Events), points.Where(IsOrderPoint));
         });
 
     private static bool IsOrderPoint(MetricPoint p) =>
         p.Measurement is Measurements.Shipping or Measurements.Orders
         || (p.Measurement == Measurements.Backlog && p.Tag("queue") is "refund" or "shipment");
 
-    private static void AssertSamePoints(IReadOnlyDictionary<string, MetricPoint> expected, IEnumerable<MetricPoint> actualPoints)
-    {
-        var actual = new Dictionary<string, MetricPoint>();
-        foreach (var point in actualPoints)
-        {
-            Assert.True(actual.TryAdd(Key(point), point), $"point emitted twice: {point.Describe()}");
-        }
-
-        var missing = expected.Keys.Except(actual.Keys).Order().Take(5).ToList();
-        var extra = actual.Keys.Except(expected.Keys).Order().Take(5).ToList();
-        Assert.True(missing.Count == 0 && extra.Count == 0, $"missing: [{string.Join("; ", missing)}] extra: [{string.Join("; ", extra)}]");
-        foreach (var (key, want) in expected)
-        {
-            Assert.Equal(want.Describe(), actual[key].Describe());
-        }
-    }
-
-    private static string Key(MetricPoint p) => $"{p.TimestampMs} {p.Measurement},{string.Join(',', p.Tags.Select(t => $"{t.Key}={t.Value}"))}";
 
     /// <summary>
     /// The rules, brute force. Each order is replayed alone in (ts, causal rank, eventId) order from
@@ -212,7 +194,7 @@ public sealed class OrderOracleTests
         private static MetricPoint Backlog(string queue, string shop, long b, int waiting, long oldest) =>
             new(Measurements.Backlog, [new("queue", queue), new("shop", shop)], [MetricField.Int("waiting", waiting), MetricField.Float("oldest_wait_seconds", (b - oldest) / 1000.0)], b);
 
-        private static void Add(Dictionary<string, MetricPoint> result, MetricPoint point) => result.Add(Key(point), point);
+        private static void Add(Dictionary<string, MetricPoint> result, MetricPoint point) => result.Add(OraclePoints.Key(point), point);
 
         private static long Mod(long value, long step) => ((value % step) + step) % step;
 
