@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Monitor.Core.Metrics;
+using Monitor.Keywords;
 using Monitor.Observability;
 using Monitor.Output;
 using Monitor.Pipeline;
@@ -33,6 +34,12 @@ public sealed class ReplayDeterminismTests : IDisposable
         var fromShuffled = await ReplayToFileAsync(shuffled, "shuffled.lp");
 
         Assert.True(first.Length > 1000, $"expected a real replay, got {first.Length} bytes");
+        var text = System.Text.Encoding.UTF8.GetString(first);
+        foreach (var measurement in new[] { "response_time,", "backlog,", "call_answer,", "call_handle,", "shipping,", "orders,", "complaint_keywords,", "bot,", "crisis," })
+        {
+            Assert.Contains("\n" + measurement, text);
+        }
+
         Assert.Equal(first, again);
         Assert.Equal(first, fromShuffled);
     }
@@ -77,7 +84,9 @@ public sealed class ReplayDeterminismTests : IDisposable
         await using (var sink = new LineProtocolFileSink(output))
         {
             using var deadLetters = new FileDeadLetterSink(null, NullLogger.Instance);
-            var summary = new ReplayRunner(new EngineOptions(), metrics, new PointRouter(metrics, [sink]), deadLetters).Run([input]);
+            // Every family, keywords included, so determinism covers all of them.
+            var engine = new EngineOptions { Keywords = KeywordSetup.Load(null).Holder };
+            var summary = new ReplayRunner(engine, metrics, new PointRouter(metrics, [sink]), deadLetters).Run([input]);
             Assert.Equal(0, summary.Late);
             Assert.Equal(0, summary.Invalid);
         }
