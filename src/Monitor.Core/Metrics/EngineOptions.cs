@@ -19,6 +19,12 @@ public sealed record EngineOptions
     public TimeSpan SeriesTtl { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// Live mode: a source (partition) that delivered nothing for this much clock time is idle, and
+    /// only while every source is idle does the clock move event time (default 5 s).
+    /// </summary>
+    public TimeSpan SourceIdleAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// An open item with no event for this long leaves state, so a conversation that is never
     /// closed cannot keep a series alive forever (default 7 days).
     /// </summary>

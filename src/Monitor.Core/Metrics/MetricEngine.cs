@@ -27,6 +27,12 @@ public sealed class MetricEngine
     private readonly long _latenessMs;
     private readonly long _ttlMs;
     private readonly Dictionary<int, long> _sourceMaxMs = [];
+
+    // Clock reading (live mode) when each open source last delivered, and which source each shop's events come from.
+    private readonly Dictionary<int, long> _sourceSeenClockMs = [];
+    private readonly Dictionary<string, int> _shopSource = new(StringComparer.Ordinal);
+    private long _clockMs = long.MinValue;
+    private bool _anySource;
     private int _slowestSource;
     private long _nextBoundary = long.MinValue;
     private long _maxEventMs = long.MinValue;
@@ -72,6 +78,13 @@ public sealed class MetricEngine
 
         _pending.Enqueue(e, EventOrder.Of(e));
         _maxEventMs = Math.Max(_maxEventMs, e.TimestampMs);
+        _sourceSeenClockMs[source] = _clockMs;
+        _anySource = true;
+        if (!_shopSource.TryGetValue(e.ShopId, out var owner) || owner != source)
+        {
+            _shopSource[e.ShopId] = source;
+        }
+
         var known = _sourceMaxMs.TryGetValue(source, out var sourceMax);
         if (!known || e.TimestampMs > sourceMax)
         {
@@ -93,10 +106,72 @@ public sealed class MetricEngine
     /// </summary>
     public void OpenSource(int source)
     {
+        _anySource = true;
         if (_sourceMaxMs.TryAdd(source, long.MinValue))
         {
+            _sourceSeenClockMs[source] = _clockMs;
             AdvanceToSlowestSource();
         }
+    }
+
+    /// <summary>
+    /// Live mode's clock reading (epoch ms). It moves event time to clock − lateness only while no
+    /// open source delivered within <see cref="EngineOptions.SourceIdleAfter"/> of clock time: an
+    /// idle stream keeps moving, but a consumer catching up on a backlog is not overtaken by the
+    /// clock (which would make its whole backlog late).
+    /// </summary>
+    public void AdvanceClock(long nowMs)
+    {
+        _clockMs = Math.Max(_clockMs, nowMs);
+
+        // Before any source is assigned the clock waits: the first assignment may bring a backlog.
+        if (!_anySource)
+        {
+            return;
+        }
+
+        var busySince = _clockMs - (long)_options.SourceIdleAfter.TotalMilliseconds;
+        foreach (var source in _sourceMaxMs.Keys)
+        {
+            if (_sourceSeenClockMs.GetValueOrDefault(source, long.MinValue) >= busySince)
+            {
+                return;
+            }
+        }
+
+        AdvanceTo(_clockMs - _latenessMs);
+    }
+
+    /// <summary>
+    /// A source that went to another instance (partition revoked or lost): its shops' state and
+    /// buffered events are dropped, so this instance stops emitting them; the new owner rebuilds them.
+    /// </summary>
+    public void DropSource(int source)
+    {
+        var dropped = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (shop, owner) in _shopSource)
+        {
+            if (owner == source)
+            {
+                dropped.Add(shop);
+            }
+        }
+
+        foreach (var shop in dropped)
+        {
+            _shopSource.Remove(shop);
+            _shops.Remove(shop);
+        }
+
+        if (dropped.Count > 0)
+        {
+            _emissionOrder = null;
+            var keep = _pending.UnorderedItems.Where(item => !dropped.Contains(item.Element.ShopId)).ToList();
+            _pending.Clear();
+            _pending.EnqueueRange(keep);
+        }
+
+        CloseSource(source);
     }
 
     /// <summary>
@@ -105,6 +180,7 @@ public sealed class MetricEngine
     /// </summary>
     public void CloseSource(int source)
     {
+        _sourceSeenClockMs.Remove(source);
         if (_sourceMaxMs.Remove(source))
         {
             AdvanceToSlowestSource();
@@ -172,7 +248,10 @@ public sealed class MetricEngine
     {
         if (_nextBoundary == long.MinValue)
         {
-            _nextBoundary = FloorToStep(e.TimestampMs) + _stepMs;
+            // A late first event (the clock moved the watermark before any event) must not start
+            // below the watermark: those boundaries passed with no state to report.
+            var start = late ? Math.Max(e.TimestampMs, Watermark) : e.TimestampMs;
+            _nextBoundary = FloorToStep(start) + _stepMs;
         }
 
         if (!_shops.TryGetValue(e.ShopId, out var shop))

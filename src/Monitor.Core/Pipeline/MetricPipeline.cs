@@ -18,7 +18,6 @@ public static class MetricPipeline
         EngineOptions options,
         PipelineHooks? hooks = null)
     {
-        var latenessMs = (long)options.AllowedLateness.TotalMilliseconds;
         return Observable.Create<IReadOnlyList<MetricPoint>>(observer =>
         {
             List<MetricPoint> batch = [];
@@ -39,28 +38,48 @@ public static class MetricPipeline
                 }
             }
 
+            var stopped = false;
             return inputs.Subscribe(
                 input =>
                 {
-                    var before = engine.Watermark;
-                    if (input.Event is { } e)
+                    if (stopped)
                     {
-                        if (!engine.Accept(e, input.Source))
+                        return;
+                    }
+
+                    var before = engine.Watermark;
+                    try
+                    {
+                        if (input.Event is { } e)
                         {
-                            hooks?.Late?.Invoke(e);
+                            if (!engine.Accept(e, input.Source))
+                            {
+                                hooks?.Late?.Invoke(e);
+                            }
+                        }
+                        else if (input.Change == SourceChange.Opened)
+                        {
+                            engine.OpenSource(input.Source);
+                        }
+                        else if (input.Change == SourceChange.Idle)
+                        {
+                            engine.CloseSource(input.Source);
+                        }
+                        else if (input.Change == SourceChange.Revoked)
+                        {
+                            engine.DropSource(input.Source);
+                        }
+                        else
+                        {
+                            engine.AdvanceClock(input.ClockMs);
                         }
                     }
-                    else if (input.Change == SourceChange.Opened)
+                    catch (Exception ex)
                     {
-                        engine.OpenSource(input.Source);
-                    }
-                    else if (input.Change == SourceChange.Idle)
-                    {
-                        engine.CloseSource(input.Source);
-                    }
-                    else
-                    {
-                        engine.AdvanceTo(input.ClockMs - latenessMs);
+                        // An engine fault ends the stream with its reason (Rx: operators report, never throw).
+                        stopped = true;
+                        observer.OnError(ex);
+                        return;
                     }
 
                     Publish(before);
@@ -83,7 +102,29 @@ public static class MetricPipeline
     public static IObservable<long> ClockTicks(TimeProvider time, TimeSpan period) =>
         Observable.Create<long>(observer =>
         {
-            var timer = time.CreateTimer(_ => observer.OnNext(time.GetUtcNow().ToUnixTimeMilliseconds()), null, period, period);
+            var failed = 0;
+            var timer = time.CreateTimer(
+                _ =>
+                {
+                    if (Volatile.Read(ref failed) != 0)
+                    {
+                        return;
+                    }
+
+                    try
+                    {
+                        observer.OnNext(time.GetUtcNow().ToUnixTimeMilliseconds());
+                    }
+                    catch (Exception ex)
+                    {
+                        // A timer thread must not die with an unhandled exception: end the stream instead.
+                        Interlocked.Exchange(ref failed, 1);
+                        observer.OnError(ex);
+                    }
+                },
+                null,
+                period,
+                period);
             return timer;
         });
 }

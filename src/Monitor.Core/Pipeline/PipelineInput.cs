@@ -31,8 +31,11 @@ public readonly record struct PipelineInput
     /// <summary>A partition was assigned: hold the watermark until it delivers.</summary>
     public static PipelineInput SourceOpened(int source) => new(null, 0, source, SourceChange.Opened);
 
-    /// <summary>A partition reached its end, or was revoked or lost: stop waiting for it.</summary>
+    /// <summary>A partition reached its end: stop waiting for it.</summary>
     public static PipelineInput SourceIdle(int source) => new(null, 0, source, SourceChange.Idle);
+
+    /// <summary>A partition went to another instance (revoked or lost): drop its shops' state.</summary>
+    public static PipelineInput SourceRevoked(int source) => new(null, 0, source, SourceChange.Revoked);
 }
 
 public enum SourceChange : byte
@@ -40,6 +43,7 @@ public enum SourceChange : byte
     None,
     Opened,
     Idle,
+    Revoked,
 }
 
 /// <summary>Optional observers of pipeline internals, for counters and gauges at the edge.</summary>

@@ -48,9 +48,21 @@ internal static class RunCommand
                 keywords,
                 TimeProvider.System,
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keywords"));
-            Console.WriteLine($"Serving {options.MetricsUrl}/metrics, /healthz, /readyz; InfluxDB: {options.Influx?.ToString() ?? "off"}");
-            await app.RunAsync(cancellationToken);
-            return app.Services.GetRequiredService<MonitorWorker>().Failure is null ? 0 : 1;
+            Console.WriteLine($"Serving {options.MetricsUrl}/metrics, /healthz, /readyz; InfluxDB: {options.Influx?.Url.ToString() ?? "off"}");
+
+            // Resolved before RunAsync, which disposes the host when it returns.
+            var worker = app.Services.GetRequiredService<MonitorWorker>();
+            try
+            {
+                await app.RunAsync(cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                Console.Error.WriteLine($"run: cannot serve {options.MetricsUrl}: {ex.Message} (set metrics.listen to a free address)");
+                return 1;
+            }
+
+            return worker.Failure is null ? 0 : 1;
         });
         return command;
     }

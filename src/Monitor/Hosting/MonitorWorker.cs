@@ -33,12 +33,16 @@ public sealed class MonitorWorker(
             metrics,
             deadLetters,
             () => clock.GetUtcNow().ToUnixTimeMilliseconds() + skewMs);
-        var kafka = new KafkaInputs(options.Kafka, intake, metrics, health, TimeProvider.System, logger);
+        var watermarkView = new WatermarkView();
+        var kafka = new KafkaInputs(options.Kafka, intake, metrics, health, watermarkView, TimeProvider.System, logger);
         var hooks = new PipelineHooks
         {
             Late = e => metrics.EventsLate.WithLabels(Names.Of(e.Topic)).Inc(),
             WatermarkAdvanced = watermark =>
-                metrics.WatermarkLag.Set((clock.GetUtcNow().ToUnixTimeMilliseconds() - watermark) / 1000.0),
+            {
+                watermarkView.Set(watermark);
+                metrics.WatermarkLag.Set((clock.GetUtcNow().ToUnixTimeMilliseconds() - watermark) / 1000.0);
+            },
         };
 
         var inputs = Observable.Merge(
@@ -49,7 +53,20 @@ public sealed class MonitorWorker(
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = inputs
             .ToMetricPoints(options.Engine, hooks)
-            .Subscribe(router.Publish, error => finished.TrySetException(error), () => finished.TrySetResult());
+            .Subscribe(
+                batch =>
+                {
+                    try
+                    {
+                        router.Publish(batch);
+                    }
+                    catch (Exception ex)
+                    {
+                        finished.TrySetException(ex);
+                    }
+                },
+                error => finished.TrySetException(error),
+                () => finished.TrySetResult());
         await using var stopping = stoppingToken.Register(() => finished.TrySetResult());
         logger.LogInformation("Pipeline consuming {Topics} from {Bootstrap} as group {Group}",
             string.Join(",", options.Kafka.Topics), options.Kafka.BootstrapServers, options.Kafka.GroupId);

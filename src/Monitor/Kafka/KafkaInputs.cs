@@ -39,12 +39,15 @@ public sealed class ConsumerHealth
 /// <summary>
 /// The one long-lived consumer of an instance, as an observable of pipeline inputs: its blocking
 /// loop runs on a dedicated thread; each message is decoded (bad ones dead-lettered), pushed
-/// through the pipeline synchronously, and only then its offset is stored (at-least-once).
+/// through the pipeline synchronously, and its offset is stored once the engine has applied it (the
+/// watermark passed its event time), in partition order (at-least-once: an event still waiting in
+/// the reorder buffer when the instance stops or loses the partition is read again).
 /// Cooperative-sticky assignment. A consume error is counted and the loop goes on; a fatal error
 /// ends the observable with an error.
 /// </summary>
-public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, MonitorMetrics metrics, ConsumerHealth health, TimeProvider time, ILogger logger)
+public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, MonitorMetrics metrics, ConsumerHealth health, WatermarkView watermark, TimeProvider time, ILogger logger)
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LagRefresh = TimeSpan.FromSeconds(1);
 
     public IObservable<PipelineInput> Create() => Observable.Create<PipelineInput>(observer =>
@@ -84,6 +87,9 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
 
         // Each partition is a source of the watermark: the engine waits for the slowest one.
         var sources = new Dictionary<TopicPartition, int>();
+
+        // Per partition, consumed messages whose events the engine has not applied yet, in offset order.
+        var unapplied = new Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position)>>();
         int SourceOf(TopicPartition partition)
         {
             if (!sources.TryGetValue(partition, out var id))
@@ -99,9 +105,10 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         {
             foreach (var partition in partitions)
             {
+                unapplied.Remove(partition);
                 if (sources.TryGetValue(partition, out var id))
                 {
-                    observer.OnNext(PipelineInput.SourceIdle(id));
+                    observer.OnNext(PipelineInput.SourceRevoked(id));
                 }
             }
         }
@@ -173,7 +180,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 ConsumeResult<byte[]?, byte[]?>? result;
                 try
                 {
-                    result = consumer.Consume(stop);
+                    result = consumer.Consume(PollInterval);
                 }
                 catch (ConsumeException ex)
                 {
@@ -188,6 +195,8 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
 
                 if (result is null)
                 {
+                    // The clock may have moved the watermark meanwhile.
+                    StoreApplied(consumer, unapplied);
                     continue;
                 }
 
@@ -206,7 +215,15 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                     observer.OnNext(PipelineInput.Of(e, SourceOf(result.TopicPartition)));
                 }
 
-                StoreOffset(consumer, result);
+                // A rejected or duplicate message needs nothing applied: it only waits for those before it.
+                if (!unapplied.TryGetValue(result.TopicPartition, out var queue))
+                {
+                    queue = new Queue<(long, TopicPartitionOffset)>();
+                    unapplied[result.TopicPartition] = queue;
+                }
+
+                queue.Enqueue((e?.TimestampMs ?? long.MinValue, result.TopicPartitionOffset));
+                StoreApplied(consumer, unapplied);
                 if (time.GetElapsedTime(lastLag) >= LagRefresh)
                 {
                     lastLag = time.GetTimestamp();
@@ -215,6 +232,13 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
             }
 
             observer.OnCompleted();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Anything thrown downstream (engine, router, sink) ends the pipeline with a reason
+            // instead of killing the process from a background thread.
+            health.FatalError ??= ex.Message;
+            observer.OnError(ex);
         }
         finally
         {
@@ -232,16 +256,32 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         }
     }
 
-    private void StoreOffset(IConsumer<byte[]?, byte[]?> consumer, ConsumeResult<byte[]?, byte[]?> result)
+    /// <summary>Stores, per partition, the position after the last message whose event the engine has applied.</summary>
+    private void StoreApplied(IConsumer<byte[]?, byte[]?> consumer, Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position)>> unapplied)
     {
-        try
+        var applied = watermark.Current;
+        foreach (var queue in unapplied.Values)
         {
-            consumer.StoreOffset(result);
-        }
-        catch (KafkaException ex)
-        {
-            // The partition was revoked meanwhile: its new owner re-reads from the last stored offset.
-            logger.LogDebug("Offset not stored for {Partition}: {Reason}", result.TopicPartitionOffset, ex.Error.Reason);
+            TopicPartitionOffset? last = null;
+            while (queue.TryPeek(out var head) && (head.EventMs == long.MinValue || head.EventMs < applied))
+            {
+                last = queue.Dequeue().Position;
+            }
+
+            if (last is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(last.TopicPartition, last.Offset + 1));
+            }
+            catch (KafkaException ex)
+            {
+                // The partition was revoked meanwhile: its new owner re-reads from the last stored offset.
+                logger.LogDebug("Offset not stored for {Partition}: {Reason}", last, ex.Error.Reason);
+            }
         }
     }
 
@@ -260,4 +300,15 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 .Set(Math.Max(0, watermarks.High.Value - position.Value));
         }
     }
+}
+
+/// <summary>The engine's watermark as the pipeline last reported it, readable from the consumer thread.</summary>
+public sealed class WatermarkView
+{
+    private long _current = long.MinValue;
+
+    /// <summary>Event time (epoch ms) below which every event has been applied.</summary>
+    public long Current => Volatile.Read(ref _current);
+
+    public void Set(long watermarkMs) => Volatile.Write(ref _current, watermarkMs);
 }

@@ -96,9 +96,19 @@ public sealed class PointRouter
         if (point.Measurement == "complaint_keywords")
         {
             // Summed per (shop, category) over keywords and channels: keywords would make too many series.
+            // Only the newest boundary of a batch counts: a batch may hold several.
+            if (point.TimestampMs > _keywordBoundary)
+            {
+                _keywordSums.Clear();
+                _keywordBoundary = point.TimestampMs;
+            }
+            else if (point.TimestampMs < _keywordBoundary)
+            {
+                return;
+            }
+
             var key = (point.Tag("shop") ?? "", point.Tag("category") ?? "");
             _keywordSums[key] = _keywordSums.GetValueOrDefault(key) + (long)(point.Field("hits")?.Value ?? 0);
-            _keywordBoundary = Math.Max(_keywordBoundary, point.TimestampMs);
             return;
         }
 

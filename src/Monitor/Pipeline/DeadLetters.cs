@@ -57,7 +57,7 @@ public sealed class KafkaDeadLetterSink(IProducer<byte[]?, byte[]> producer, Mon
 /// </summary>
 public sealed class FileDeadLetterSink(string? path, ILogger logger) : IDeadLetterSink, IDisposable
 {
-    private readonly FileStream? _file = path is null ? null : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+    private readonly FileStream? _file = path is null ? null : new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
 
     public int Count { get; private set; }
 

@@ -66,4 +66,66 @@ public sealed class WatermarkSourceTests
         Assert.Equal(At(55), engine.Watermark);
         Assert.Equal(At(50), points.Max(p => p.TimestampMs));
     }
+
+    [Fact]
+    public void Clock_DoesNotOvertakeASourceThatIsStillDelivering()
+    {
+        var events = new ChatEvents();
+        var engine = new MetricEngine(Options, _ => { });
+
+        // A consumer catching up: the clock is an hour ahead of the backlog it is reading. Before
+        // the first assignment the clock moves nothing.
+        engine.AdvanceClock(At(3600));
+        Assert.Equal(long.MinValue, engine.Watermark);
+        engine.OpenSource(1);
+        Assert.True(engine.Accept(events.Customer("a", At(10)), source: 1));
+        engine.AdvanceClock(At(3601));
+        Assert.True(engine.Accept(events.Customer("b", At(20)), source: 1));
+        Assert.Equal(At(15), engine.Watermark);
+
+        // Once the source has been quiet for SourceIdleAfter (5 s) of clock time, the clock moves event time.
+        engine.AdvanceClock(At(3604));
+        Assert.Equal(At(15), engine.Watermark);
+        engine.AdvanceClock(At(3607));
+        Assert.Equal(At(3602), engine.Watermark);
+    }
+
+    [Fact]
+    public void LateFirstEvent_DoesNotEmitBoundariesBelowTheWatermark()
+    {
+        var events = new ChatEvents();
+        var points = new List<MetricPoint>();
+        var engine = new MetricEngine(Options, points.Add);
+        engine.OpenSource(1);
+        engine.CloseSource(1);
+        engine.AdvanceClock(At(100));
+
+        Assert.False(engine.Accept(events.Customer("a", At(10))));
+        engine.AdvanceClock(At(130));
+
+        Assert.NotEmpty(points);
+        Assert.True(points.Min(p => p.TimestampMs) > At(95), $"first point at {points.Min(p => p.TimestampMs) - At(0)} ms");
+    }
+
+    [Fact]
+    public void RevokedSource_DropsItsShopsAndTheirBufferedEvents()
+    {
+        var events = new ChatEvents();
+        var points = new List<MetricPoint>();
+        var engine = new MetricEngine(Options, points.Add);
+        engine.OpenSource(1);
+        engine.OpenSource(2);
+        engine.Accept(events.Customer("a", At(1), shop: "moved"), source: 1);
+        engine.Accept(events.Customer("b", At(2), shop: "kept"), source: 2);
+        engine.Accept(events.Customer("c", At(30), shop: "moved"), source: 1);
+        engine.Accept(events.Customer("d", At(31), shop: "kept"), source: 2);
+
+        var before = points.Count;
+        engine.DropSource(1);
+        engine.AdvanceTo(At(60));
+
+        var shops = points.Skip(before).Select(p => p.Tag("shop")!).Distinct().ToArray();
+        Assert.Equal(["kept"], shops);
+        Assert.Equal(1, engine.Shops);
+    }
 }

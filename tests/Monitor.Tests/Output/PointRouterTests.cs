@@ -35,6 +35,21 @@ public sealed class PointRouterTests
     }
 
     [Fact]
+    public void KeywordHits_OfABatchWithSeveralBoundaries_CountTheNewestOnly()
+    {
+        var router = new PointRouter(_metrics, []);
+        (string, string)[] tags = [("category", "refund"), ("channel", "chat"), ("keyword", "退款"), ("shop", "s1")];
+        router.Publish(
+        [
+            Point("complaint_keywords", 10, tags, MetricField.Int("hits", 4)),
+            Point("complaint_keywords", 20, tags, MetricField.Int("hits", 5)),
+            Point("complaint_keywords", 30, tags, MetricField.Int("hits", 6)),
+        ]);
+
+        Assert.Equal(6, _metrics.ComplaintKeywordHits.WithLabels("s1", "refund").Value);
+    }
+
+    [Fact]
     public void SeriesMissingFromTheNewestBoundary_IsRemovedFromMetrics()
     {
         var router = new PointRouter(_metrics, []);
