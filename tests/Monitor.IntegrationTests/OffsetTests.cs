@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Monitor.Core.Metrics;
+using Monitor.Hosting;
+using Monitor.IntegrationTests.Servers;
+using Monitor.Kafka;
+using Monitor.Observability;
+
+namespace Monitor.IntegrationTests;
+
+/// <summary>At-least-once: a consumed event still waiting in the reorder buffer is not committed, so a restart reads it again.</summary>
+public sealed class OffsetTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 11, 14, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Offsets_AreCommittedOnlyForEventsTheEngineApplied()
+    {
+        var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
+        using var cluster = EmbeddedKafkaCluster.Start(partitions: 1);
+        var app = LiveHost.Build(
+            new LiveOptions
+            {
+                Kafka = new KafkaSourceOptions { BootstrapServers = cluster.BootstrapServers, GroupId = "offsets" },
+                Engine = new EngineOptions { AllowedLateness = TimeSpan.FromSeconds(5) },
+                MetricsUrl = $"http://127.0.0.1:{FreeTcpPort.Next()}",
+            },
+            new FakeTimeProvider(T0),
+            logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync(timeout);
+        var metrics = app.Services.GetRequiredService<MonitorMetrics>();
+
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+        {
+            // The third event moves the watermark to 60 − 5 = 55 s: the first two are applied, it is not.
+            foreach (var (id, seconds) in new[] { ("e1", 1), ("e2", 2), ("e3", 60) })
+            {
+                var json = $"{{\"type\":\"message\",\"eventId\":\"{id}\",\"shopId\":\"s1\",\"ts\":{T0.AddSeconds(seconds).ToUnixTimeMilliseconds()},\"conversationId\":\"c{id}\",\"sender\":\"customer\"}}";
+                await producer.ProduceAsync("chats", new Message<string, string> { Key = "s1", Value = json }, timeout);
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (metrics.EventsConsumed.WithLabels("chats").Value < 3)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "events not consumed within 60 s");
+            await Task.Delay(100, timeout);
+        }
+
+        // Stopping closes the consumer, which commits what was stored.
+        await app.StopAsync(CancellationToken.None);
+        await app.DisposeAsync();
+
+        using var reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "offsets" }).Build();
+        var committed = reader.Committed([new TopicPartition("chats", 0)], TimeSpan.FromSeconds(10));
+        Assert.Equal(2, committed.Single().Offset.Value);
+    }
+}
