@@ -22,8 +22,8 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var events = new Option<int>("--events") { Description = "Simulated events to process (default 1,000,000)", DefaultValueFactory = _ => 1_000_000 };
-        var shops = new Option<int>("--shops") { Description = "Number of shops (default 200)", DefaultValueFactory = _ => 200 };
+        var events = new Option<int>("--events") { Description = "Simulated events to process", DefaultValueFactory = _ => 1_000_000 };
+        var shops = new Option<int>("--shops") { Description = "Number of shops", DefaultValueFactory = _ => 200 };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds after one warm-up (default 3); the best is reported", DefaultValueFactory = _ => 3 };
         var state = new Option<int?>("--state") { Description = "Instead: bytes of engine state per open item, with this many open items of each kind (e.g. 1000000)" };
         var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, or state bytes per open item.") { events, shops, rounds, state };

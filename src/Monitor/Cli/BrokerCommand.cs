@@ -8,8 +8,8 @@ internal static class BrokerCommand
 {
     public static Command Create()
     {
-        var brokers = new Option<int>("--brokers") { Description = "Number of mock brokers (default 1)", DefaultValueFactory = _ => 1 };
-        var partitions = new Option<int>("--partitions") { Description = "Partitions per topic (default 4)", DefaultValueFactory = _ => 4 };
+        var brokers = new Option<int>("--brokers") { Description = "Number of mock brokers", DefaultValueFactory = _ => 1 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions per topic", DefaultValueFactory = _ => 4 };
         var command = new Command("broker", "Run the embedded Kafka broker (librdkafka mock cluster) alone and print its bootstrap servers.")
         {
             brokers,

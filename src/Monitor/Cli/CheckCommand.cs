@@ -9,7 +9,7 @@ internal static class CheckCommand
 {
     public static Command Create()
     {
-        var config = new Option<FileInfo>("--config") { Description = "Settings file (default monitor.yaml)", DefaultValueFactory = _ => new FileInfo("monitor.yaml") };
+        var config = new Option<FileInfo>("--config") { Description = "Settings file", DefaultValueFactory = _ => new FileInfo("monitor.yaml") };
         var command = new Command("check", "Validate the settings file and the keyword dictionary it names; exit 1 with every problem listed.") { config };
         command.SetAction(result =>
         {

@@ -38,6 +38,22 @@ internal static class CliOptions
         },
     };
 
+    /// <summary>A clear message when simulator settings are out of range, else null.</summary>
+    public static string? CheckScenario(int shops, double rate)
+    {
+        if (shops is < 1 or > 100_000)
+        {
+            return $"--shops must be between 1 and 100000, not {shops}";
+        }
+
+        if (rate is <= 0 or > Simulation.SimulationOptions.MaxEventsPerSecond || double.IsNaN(rate))
+        {
+            return $"--rate must be above 0 and at most {Simulation.SimulationOptions.MaxEventsPerSecond:N0} events per second, not {rate}";
+        }
+
+        return null;
+    }
+
     public static Option<TimeSpan> Step() => Duration("--step", "Emission step", new EngineOptions().Step);
 
     public static Option<TimeSpan> Window() => Duration("--window", "Window of conversation metrics", new EngineOptions().ConversationWindow);

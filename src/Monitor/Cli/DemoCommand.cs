@@ -21,14 +21,14 @@ internal static class DemoCommand
     public static Command Create()
     {
         var duration = CliOptions.Duration("--duration", "Stop after this long (real time), e.g. 2m; default: until Ctrl+C");
-        var speed = new Option<double>("--speed") { Description = "Scenario seconds per real second (default 10)", DefaultValueFactory = _ => 10 };
+        var speed = new Option<double>("--speed") { Description = "Scenario seconds per real second", DefaultValueFactory = _ => 10 };
         var scenario = new Option<string>("--scenario") { Description = "double11 (evening surge from 21:50 China time) or now (starts at the current time)", DefaultValueFactory = _ => "double11" };
-        var rate = new Option<double>("--rate") { Description = "Mean events per scenario second before the surge (default 100)", DefaultValueFactory = _ => 100 };
-        var shops = new Option<int>("--shops") { Description = "Number of shops (default 30)", DefaultValueFactory = _ => 30 };
-        var seed = new Option<int>("--seed") { Description = "Random seed (default 42)", DefaultValueFactory = _ => 42 };
+        var rate = new Option<double>("--rate") { Description = "Mean events per scenario second before the surge", DefaultValueFactory = _ => 100 };
+        var shops = new Option<int>("--shops") { Description = "Number of shops", DefaultValueFactory = _ => 30 };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
         var influx = CliOptions.Url("--influx", "InfluxDB base URL, e.g. http://127.0.0.1:8086 (v1 /write, database monitor)");
-        var database = new Option<string>("--database") { Description = "InfluxDB database (default monitor)", DefaultValueFactory = _ => "monitor" };
-        var metricsUrl = new Option<string>("--metrics-url") { Description = "Where to serve /metrics (default http://127.0.0.1:9464)", DefaultValueFactory = _ => "http://127.0.0.1:9464" };
+        var database = new Option<string>("--database") { Description = "InfluxDB database", DefaultValueFactory = _ => "monitor" };
+        var metricsUrl = new Option<string>("--metrics-url") { Description = "Where to serve /metrics", DefaultValueFactory = _ => "http://127.0.0.1:9464" };
         var command = new Command("demo", "Run everything on embedded defaults: Kafka broker, Double-11 simulator, pipeline, /metrics and a live board.")
         {
             duration, speed, scenario, rate, shops, seed, influx, database, metricsUrl,
@@ -39,6 +39,12 @@ internal static class DemoCommand
             if (speedValue is <= 0 or > 10_000)
             {
                 Console.Error.WriteLine("demo: --speed must be between 0 (exclusive) and 10000");
+                return 2;
+            }
+
+            if (CliOptions.CheckScenario(result.GetValue(shops), result.GetValue(rate)) is { } problem)
+            {
+                Console.Error.WriteLine($"demo: {problem}");
                 return 2;
             }
 
@@ -92,6 +98,8 @@ internal static class DemoCommand
             catch (IOException ex)
             {
                 Console.Error.WriteLine($"demo: cannot serve {options.MetricsUrl}: {ex.Message} (use --metrics-url http://127.0.0.1:<free port>)");
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
                 return 1;
             }
 

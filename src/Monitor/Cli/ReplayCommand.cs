@@ -19,7 +19,7 @@ internal static class ReplayCommand
         var input = new Option<string[]>("--input", "-i") { Description = "JSONL files (one event per line)", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write points as InfluxDB line protocol to this file" };
         var influx = CliOptions.Url("--influx", "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (v1 /write)");
-        var database = new Option<string>("--database") { Description = "InfluxDB database (default monitor)", DefaultValueFactory = _ => "monitor" };
+        var database = new Option<string>("--database") { Description = "InfluxDB database", DefaultValueFactory = _ => "monitor" };
         var deadLetter = new Option<FileInfo?>("--dead-letter") { Description = "Append rejected lines to this file" };
         var config = new Option<FileInfo?>("--config") { Description = "Settings file for pipeline, shops, crisis and keywords (monitor.yaml); --step/--window/--lateness override it" };
         var keywordsFile = new Option<FileInfo?>("--keywords") { Description = "Complaint keyword dictionary (default: the settings' keywords.file, else the shipped config/keywords.yaml)" };

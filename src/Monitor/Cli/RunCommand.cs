@@ -10,7 +10,7 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var config = new Option<FileInfo>("--config") { Description = "Settings file (default monitor.yaml)", DefaultValueFactory = _ => new FileInfo("monitor.yaml") };
+        var config = new Option<FileInfo>("--config") { Description = "Settings file", DefaultValueFactory = _ => new FileInfo("monitor.yaml") };
         var command = new Command("run", "Run the pipeline against an external Kafka and InfluxDB (settings file + environment).") { config };
         command.SetAction(async (result, cancellationToken) =>
         {

@@ -13,10 +13,10 @@ internal static class SimulateCommand
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write the events as JSONL (one event per line, with a topic field) instead" };
         var duration = CliOptions.Duration("--duration", "Scenario time to generate, e.g. 2h (required with --out; default with Kafka: endless)");
         var events = new Option<long?>("--events") { Description = "Stop after this many events" };
-        var speed = new Option<double>("--speed") { Description = "Scenario seconds per real second when producing to Kafka; 0 = as fast as possible (default 1)", DefaultValueFactory = _ => 1 };
-        var rate = new Option<double>("--rate") { Description = "Mean events per scenario second before the surge (default 200)", DefaultValueFactory = _ => 200 };
-        var shops = new Option<int>("--shops") { Description = "Number of shops (default 50)", DefaultValueFactory = _ => 50 };
-        var seed = new Option<int>("--seed") { Description = "Random seed (default 42)", DefaultValueFactory = _ => 42 };
+        var speed = new Option<double>("--speed") { Description = "Scenario seconds per real second when producing to Kafka; 0 = as fast as possible", DefaultValueFactory = _ => 1 };
+        var rate = new Option<double>("--rate") { Description = "Mean events per scenario second before the surge", DefaultValueFactory = _ => 200 };
+        var shops = new Option<int>("--shops") { Description = "Number of shops", DefaultValueFactory = _ => 50 };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
         var start = new Option<DateTimeOffset?>("--start") { Description = "Scenario start, RFC 3339 (default 2025-11-10T21:00:00+08:00)" };
         var command = new Command("simulate", "Produce the deterministic Double-11 scenario to Kafka, or write it to a JSONL file.")
         {
@@ -24,6 +24,24 @@ internal static class SimulateCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            if (CliOptions.CheckScenario(result.GetValue(shops), result.GetValue(rate)) is { } problem)
+            {
+                Console.Error.WriteLine($"simulate: {problem}");
+                return 2;
+            }
+
+            if (result.GetValue(speed) is < 0 or double.NaN)
+            {
+                Console.Error.WriteLine("simulate: --speed must be 0 (as fast as possible) or more");
+                return 2;
+            }
+
+            if (result.GetValue(events) is <= 0)
+            {
+                Console.Error.WriteLine("simulate: --events must be at least 1");
+                return 2;
+            }
+
             var options = new SimulationOptions
             {
                 Seed = result.GetValue(seed),
