@@ -174,33 +174,16 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
     }
 
     /// <summary>Drops calls with no event for <see cref="EngineOptions.StaleItemAge"/> (a lost end or answer), waiting or not.</summary>
-    public void EvictStale(long boundaryMs)
-    {
-        List<string>? stale = null;
-        foreach (var (id, call) in _calls)
+    public void EvictStale(long boundaryMs) =>
+        StaleItems.Evict(_calls, c => c.LastEventMs, boundaryMs - _staleMs, (id, call) =>
         {
-            if (call.LastEventMs < boundaryMs - _staleMs)
-            {
-                (stale ??= []).Add(id);
-            }
-        }
-
-        if (stale is null)
-        {
-            return;
-        }
-
-        foreach (var id in stale)
-        {
-            var call = _calls[id];
             if (call.QueuedMs != None && call.AnsweredMs == None)
             {
                 _waiting.Remove(call.WaitKey);
             }
 
             _calls.Remove(id);
-        }
-    }
+        });
 
     private List<MetricField> AnswerFields(int offered)
     {
@@ -251,15 +234,9 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
             return fields;
         }
 
-        var sum = 0.0;
-        foreach (var seconds in sorted)
-        {
-            sum += seconds;
-        }
-
         fields.Add(MetricField.Float("p50", Percentiles.NearestRank(sorted, 50)));
         fields.Add(MetricField.Float("p90", Percentiles.NearestRank(sorted, 90)));
-        fields.Add(MetricField.Float("mean", sum / sorted.Length));
+        fields.Add(MetricField.Float("mean", PointBuilder.Mean(sorted)));
         return fields;
     }
 

@@ -161,28 +161,12 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
     }
 
     /// <summary>Drops conversations with no event for <see cref="EngineOptions.StaleItemAge"/>.</summary>
-    public void EvictStale(long boundaryMs)
-    {
-        List<string>? stale = null;
-        foreach (var (id, conversation) in _conversations)
+    public void EvictStale(long boundaryMs) =>
+        StaleItems.Evict(_conversations, c => c.LastEventMs, boundaryMs - _staleMs, (id, conversation) =>
         {
-            if (conversation.LastEventMs < boundaryMs - _staleMs)
-            {
-                (stale ??= []).Add(id);
-            }
-        }
-
-        if (stale is null)
-        {
-            return;
-        }
-
-        foreach (var id in stale)
-        {
-            StopWaiting(_conversations[id]);
+            StopWaiting(conversation);
             _conversations.Remove(id);
-        }
-    }
+        });
 
     private void EmitResponses(int channel, string channelName, long boundaryMs, long windowStart, long activeSince, Action<MetricPoint> emit)
     {

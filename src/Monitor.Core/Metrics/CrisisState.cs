@@ -112,22 +112,8 @@ internal sealed class CrisisState(string shopId, EngineOptions options) : IShopF
     public bool IsIdle(long boundaryMs) =>
         _agents.Count == 0 && _arrivals.Count == 0 && (_lastEventMs == long.MinValue || _lastEventMs < boundaryMs - _ttlMs);
 
-    public void EvictStale(long boundaryMs)
-    {
-        List<string>? stale = null;
-        foreach (var (id, agent) in _agents)
-        {
-            if (agent.LastEventMs < boundaryMs - _staleMs)
-            {
-                (stale ??= []).Add(id);
-            }
-        }
-
-        foreach (var id in stale ?? [])
-        {
-            _agents.Remove(id);
-        }
-    }
+    public void EvictStale(long boundaryMs) =>
+        StaleItems.Evict(_agents, a => a.LastEventMs, boundaryMs - _staleMs, (id, _) => _agents.Remove(id));
 
     private int Level(double cq)
     {

@@ -189,33 +189,8 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
     public void EvictStale(long boundaryMs)
     {
         var staleBefore = boundaryMs - _staleMs;
-        List<OrderItem>? staleOrders = null;
-        foreach (var order in _orders.Values)
-        {
-            if (order.LastEventMs < staleBefore)
-            {
-                (staleOrders ??= []).Add(order);
-            }
-        }
-
-        foreach (var order in staleOrders ?? [])
-        {
-            Forget(order);
-        }
-
-        List<RefundItem>? staleRefunds = null;
-        foreach (var refund in _refunds.Values)
-        {
-            if (refund.RequestedMs < staleBefore)
-            {
-                (staleRefunds ??= []).Add(refund);
-            }
-        }
-
-        foreach (var refund in staleRefunds ?? [])
-        {
-            RemoveRefund(refund);
-        }
+        StaleItems.Evict(_orders, o => o.LastEventMs, staleBefore, (_, order) => Forget(order));
+        StaleItems.Evict(_refunds, r => r.RequestedMs, staleBefore, (_, refund) => RemoveRefund(refund));
     }
 
     /// <summary>Moves deadlines, the window and stall timers up to boundary <paramref name="boundaryMs"/>.</summary>

@@ -7,6 +7,18 @@ internal static class PointBuilder
 {
     public static KeyValuePair<string, string> Tag(string key, string value) => new(key, value);
 
+    /// <summary>Arithmetic mean, summed in the order given (ascending, for the same result every time).</summary>
+    public static double Mean(ReadOnlySpan<double> values)
+    {
+        var sum = 0.0;
+        foreach (var value in values)
+        {
+            sum += value;
+        }
+
+        return sum / values.Length;
+    }
+
     /// <summary>count, p50, p90, p99, mean, max of an ascending sample; just count when empty.</summary>
     public static List<MetricField> Distribution(ReadOnlySpan<double> sorted, int extraCapacity = 0)
     {
@@ -16,16 +28,10 @@ internal static class PointBuilder
             return fields;
         }
 
-        var sum = 0.0;
-        foreach (var value in sorted)
-        {
-            sum += value;
-        }
-
         fields.Add(MetricField.Float("p50", Percentiles.NearestRank(sorted, 50)));
         fields.Add(MetricField.Float("p90", Percentiles.NearestRank(sorted, 90)));
         fields.Add(MetricField.Float("p99", Percentiles.NearestRank(sorted, 99)));
-        fields.Add(MetricField.Float("mean", sum / sorted.Length));
+        fields.Add(MetricField.Float("mean", Mean(sorted)));
         fields.Add(MetricField.Float("max", sorted[^1]));
         return fields;
     }
