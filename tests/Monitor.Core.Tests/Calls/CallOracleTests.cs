@@ -23,15 +23,7 @@ public sealed class CallOracleTests
     public Property Engine_MatchesBruteForceOracle_OnRandomCallHistories() =>
         Prop.ForAll(Arb.From(CallHistoryCase.Generator), history =>
         {
-            var points = new List<MetricPoint>();
-            var engine = new MetricEngine(history.Options, points.Add);
-            foreach (var e in history.Arrival())
-            {
-                Assert.True(engine.Accept(e), $"{e} arrived late although displaced by at most the lateness");
-            }
-
-            engine.Flush();
-
+            var points = OraclePoints.Run(history.Options, history.Arrival());
             OraclePoints.AssertSame(new CallOracle(history.Options).Points(history.Calls), points.Where(IsCallPoint));
         });
 

@@ -34,14 +34,7 @@ public sealed class BotAndCrisisOracleTests
         var events = History(random);
         var delivered = events.OrderBy(e => e.TimestampMs + random.Next(20_000)).ToArray();
 
-        var points = new List<MetricPoint>();
-        var engine = new MetricEngine(Options, points.Add);
-        foreach (var e in delivered)
-        {
-            Assert.True(engine.Accept(e), $"{e} was late");
-        }
-
-        engine.Flush();
+        var points = OraclePoints.Run(Options, delivered);
         var actual = points.Where(p => p.Measurement is Measurements.Bot or Measurements.Crisis).ToArray();
         var first = events.Min(e => e.TimestampMs);
         var last = events.Max(e => e.TimestampMs);

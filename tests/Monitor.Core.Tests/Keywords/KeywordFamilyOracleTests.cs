@@ -44,14 +44,7 @@ public sealed class KeywordFamilyOracleTests
     {
         var random = new Random(seed);
         var events = History(random);
-        var points = new List<MetricPoint>();
-        var engine = new MetricEngine(Options, points.Add);
-        foreach (var e in events.OrderBy(e => e.TimestampMs + random.Next(15_000)))
-        {
-            Assert.True(engine.Accept(e), $"{e} was late");
-        }
-
-        engine.Flush();
+        var points = OraclePoints.Run(Options, events.OrderBy(e => e.TimestampMs + random.Next(15_000)).ToArray());
         var first = events.Min(e => e.TimestampMs);
         var last = events.Max(e => e.TimestampMs);
         var actual = points.Where(p => p.Measurement is Measurements.ComplaintKeywords or Measurements.ComplaintRate);

@@ -18,15 +18,7 @@ public sealed class OrderOracleTests
     public Property Engine_MatchesBruteForceOracle_OnRandomOrderHistories() =>
         Prop.ForAll(Arb.From(OrderHistoryCase.Generator), history =>
         {
-            var points = new List<MetricPoint>();
-            var engine = new MetricEngine(OrderHistoryCase.Options, points.Add);
-            foreach (var e in history.Arrival())
-            {
-                Assert.True(engine.Accept(e), $"{e} arrived late although displaced by at most the lateness");
-            }
-
-            engine.Flush();
-
+            var points = OraclePoints.Run(OrderHistoryCase.Options, history.Arrival());
             OraclePoints.AssertSame(new OrderOracle(OrderHistoryCase.Options).Points(history.Events), points.Where(IsOrderPoint));
         });
 

@@ -1,3 +1,5 @@
+using Monitor.Core.Events;
+using Monitor.Core.Metrics;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Tests.Support;
@@ -5,6 +7,20 @@ namespace Monitor.Core.Tests.Support;
 /// <summary>Compares an oracle's points with the engine's: same series and timestamps, same fields, same values.</summary>
 internal static class OraclePoints
 {
+    /// <summary>Feeds events in arrival order (none may be late), flushes, and returns every point emitted.</summary>
+    public static List<MetricPoint> Run(EngineOptions options, IEnumerable<MonitorEvent> arrival)
+    {
+        var points = new List<MetricPoint>();
+        var engine = new MetricEngine(options, points.Add);
+        foreach (var e in arrival)
+        {
+            Assert.True(engine.Accept(e), $"{e} arrived late although displaced by at most the lateness");
+        }
+
+        engine.Flush();
+        return points;
+    }
+
     /// <summary>Identity of a point: timestamp, measurement and tags.</summary>
     public static string Key(MetricPoint p) => $"{p.TimestampMs} {p.Measurement},{string.Join(',', p.Tags.Select(t => $"{t.Key}={t.Value}"))}";
 
