@@ -64,17 +64,9 @@ public sealed class PercentileOracleTests
         Prop.ForAll(Arb.From(ChatHistoryCase.Generator), history =>
         {
             var options = ChatHistoryCase.Options;
-            var points = new List<MetricPoint>();
-            var engine = new MetricEngine(options, points.Add);
-            foreach (var e in history.Arrival())
-            {
-                Assert.True(engine.Accept(e), $"{e} arrived late although displaced by at most the lateness");
-            }
-
-            engine.Flush();
-
+            var points = OraclePoints.Run(options, history.Arrival());
             var expected = new ChatOracle(options).Points(history.Events);
-            AssertSamePoints(expected, points.Where(p => p.Measurement is Measurements.ResponseTime or Measurements.Backlog or Measurements.ResponseTimeByChannel));
+            OraclePoints.AssertSame(expected, points.Where(p => p.Measurement is Measurements.ResponseTime or Measurements.Backlog or Measurements.ResponseTimeByChannel));
         });
 
     /// <summary>The same comparison on one fixed, dense history, so a regression is found without relying on random draws.</summary>
@@ -82,49 +74,14 @@ public sealed class PercentileOracleTests
     public void Engine_MatchesBruteForceOracle_OnADenseFixedHistory()
     {
         var events = OutOfOrderTests.LongHistory(new Random(3), conversations: 120, spanSeconds: 600);
-        var points = new List<MetricPoint>();
-        var engine = new MetricEngine(ChatHistoryCase.Options, points.Add);
-        foreach (var e in events.OrderBy(e => e.TimestampMs))
-        {
-            engine.Accept(e);
-        }
-
-        engine.Flush();
-
+        var points = OraclePoints.Run(ChatHistoryCase.Options, events.OrderBy(e => e.TimestampMs));
         var expected = new ChatOracle(ChatHistoryCase.Options).Points(events);
         Assert.True(expected.Count > 1000, $"only {expected.Count} expected points");
         Assert.Contains(expected.Values, p => p.Measurement == Measurements.ResponseTime && p.Fields.Count == 7);
         Assert.Contains(expected.Values, p => p.Measurement == Measurements.ResponseTime && p.Fields.Count == 1);
         Assert.Contains(expected.Values, p => p.Measurement == Measurements.Backlog && p.Fields[0].Value > 2);
-        AssertSamePoints(expected, points.Where(p => p.Measurement is Measurements.ResponseTime or Measurements.Backlog or Measurements.ResponseTimeByChannel));
+        OraclePoints.AssertSame(expected, points.Where(p => p.Measurement is Measurements.ResponseTime or Measurements.Backlog or Measurements.ResponseTimeByChannel));
     }
-
-    private static void AssertSamePoints(IReadOnlyDictionary<string, MetricPoint> expected, IEnumerable<MetricPoint> actualPoints)
-    {
-        var actual = new Dictionary<string, MetricPoint>();
-        foreach (var point in actualPoints)
-        {
-            Assert.True(actual.TryAdd(Key(point), point), $"point emitted twice: {point.Describe()}");
-        }
-
-        var missing = expected.Keys.Except(actual.Keys).Order().Take(5).ToList();
-        var extra = actual.Keys.Except(expected.Keys).Order().Take(5).ToList();
-        Assert.True(missing.Count == 0 && extra.Count == 0, $"missing: [{string.Join("; ", missing)}] extra: [{string.Join("; ", extra)}]");
-
-        foreach (var (key, want) in expected)
-        {
-            var got = actual[key];
-            Assert.True(want.Fields.Select(f => (f.Key, f.Kind)).SequenceEqual(got.Fields.Select(f => (f.Key, f.Kind))), $"fields differ: want {want.Describe()} got {got.Describe()}");
-            for (var i = 0; i < want.Fields.Count; i++)
-            {
-                var (w, g) = (want.Fields[i].Value, got.Fields[i].Value);
-                var close = want.Fields[i].Key == "mean" ? Math.Abs(w - g) <= 1e-9 * Math.Max(1, Math.Abs(w)) : w.Equals(g);
-                Assert.True(close, $"{want.Fields[i].Key} differs: want {want.Describe()} got {got.Describe()}");
-            }
-        }
-    }
-
-    private static string Key(MetricPoint p) => $"{p.TimestampMs} {p.Measurement},{string.Join(',', p.Tags.Select(t => $"{t.Key}={t.Value}"))}";
 
     /// <summary>Rank ceil(q/100 · n) in decimal arithmetic over a copy sorted by LINQ.</summary>
     private static double OracleNearestRank(IEnumerable<double> sample, int percent)
@@ -277,7 +234,7 @@ public sealed class PercentileOracleTests
             }
         }
 
-        private static void Add(Dictionary<string, MetricPoint> result, MetricPoint point) => result.Add(Key(point), point);
+        private static void Add(Dictionary<string, MetricPoint> result, MetricPoint point) => result.Add(OraclePoints.Key(point), point);
 
         private static long Mod(long value, long step) => ((value % step) + step) % step;
 
