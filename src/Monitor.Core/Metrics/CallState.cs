@@ -137,12 +137,7 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
 
         if (_waiting.Count > 0 || _lastBacklogEventMs >= activeSince)
         {
-            var oldest = _waiting.Count > 0 ? (boundaryMs - _waiting.Min.QueuedMs) / 1000.0 : 0.0;
-            emit(new MetricPoint(
-                Measurements.Backlog,
-                [PointBuilder.Tag("queue", "call"), PointBuilder.Tag("shop", shopId)],
-                [MetricField.Int("waiting", _waiting.Count), MetricField.Float("oldest_wait_seconds", oldest)],
-                boundaryMs));
+            emit(PointBuilder.Backlog(shopId, "call", _waiting.Count, _waiting.Count > 0 ? _waiting.Min.QueuedMs : boundaryMs, boundaryMs));
         }
 
         var offered = _answerTimes.Count + _unknownAnswers.Count + _abandons.Count;

@@ -111,12 +111,7 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
             var waiting = _waiting[channel];
             if (waiting.Count > 0 || (_lastEventMs[channel] != long.MinValue && _lastEventMs[channel] >= activeSince))
             {
-                var oldest = waiting.Count > 0 ? (boundaryMs - waiting.Min.StartMs) / 1000.0 : 0.0;
-                emit(new MetricPoint(
-                    Measurements.Backlog,
-                    [PointBuilder.Tag("queue", channelName), PointBuilder.Tag("shop", shopId)],
-                    [MetricField.Int("waiting", waiting.Count), MetricField.Float("oldest_wait_seconds", oldest)],
-                    boundaryMs));
+                emit(PointBuilder.Backlog(shopId, channelName, waiting.Count, waiting.Count > 0 ? waiting.Min.StartMs : boundaryMs, boundaryMs));
             }
 
             EmitResponses(channel, channelName, boundaryMs, windowStart, activeSince, emit);

@@ -170,12 +170,12 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
 
         if (active || _openRefunds.Count > 0)
         {
-            EmitBacklog("refund", _openRefunds.Count, _openRefunds.Count > 0 ? _openRefunds.Min.TimeMs : boundaryMs, boundaryMs, emit);
+            emit(PointBuilder.Backlog(shopId, "refund", _openRefunds.Count, _openRefunds.Count > 0 ? _openRefunds.Min.TimeMs : boundaryMs, boundaryMs));
         }
 
         if (active || _overdue.Count > 0)
         {
-            EmitBacklog("shipment", _overdue.Count, _overdue.Count > 0 ? _overdue.Min.TimeMs : boundaryMs, boundaryMs, emit);
+            emit(PointBuilder.Backlog(shopId, "shipment", _overdue.Count, _overdue.Count > 0 ? _overdue.Min.TimeMs : boundaryMs, boundaryMs));
         }
     }
 
@@ -446,13 +446,6 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
         _openRefunds.Remove(new TimedKey<RefundItem>(refund.RequestedMs, refund.Sequence, refund));
         _refundOpenAmount -= (decimal)refund.Amount;
     }
-
-    private void EmitBacklog(string queue, int waiting, long oldestMs, long boundaryMs, Action<MetricPoint> emit) =>
-        emit(new MetricPoint(
-            Measurements.Backlog,
-            [PointBuilder.Tag("queue", queue), PointBuilder.Tag("shop", shopId)],
-            [MetricField.Int("waiting", waiting), MetricField.Float("oldest_wait_seconds", (boundaryMs - oldestMs) / 1000.0)],
-            boundaryMs));
 
     private void Touch(long timestampMs) => _lastEventMs = Math.Max(_lastEventMs, timestampMs);
 }

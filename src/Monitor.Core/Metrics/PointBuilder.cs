@@ -7,6 +7,16 @@ internal static class PointBuilder
 {
     public static KeyValuePair<string, string> Tag(string key, string value) => new(key, value);
 
+    /// <summary>
+    /// A backlog point: <paramref name="waiting"/> items of <paramref name="queue"/> at b, the oldest
+    /// waiting since <paramref name="oldestSinceMs"/> (age 0 when nothing waits).
+    /// </summary>
+    public static MetricPoint Backlog(string shopId, string queue, int waiting, long oldestSinceMs, long boundaryMs) => new(
+        Measurements.Backlog,
+        [Tag("queue", queue), Tag("shop", shopId)],
+        [MetricField.Int("waiting", waiting), MetricField.Float("oldest_wait_seconds", waiting > 0 ? (boundaryMs - oldestSinceMs) / 1000.0 : 0.0)],
+        boundaryMs);
+
     /// <summary>Arithmetic mean, summed in the order given (ascending, for the same result every time).</summary>
     public static double Mean(ReadOnlySpan<double> values)
     {
