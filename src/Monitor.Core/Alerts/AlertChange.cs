@@ -1,0 +1,67 @@
+namespace Monitor.Core.Alerts;
+
+/// <summary>What happened to an alert instance.</summary>
+public enum AlertChangeKind
+{
+    /// <summary>The instance went from ok to a severity.</summary>
+    Fired,
+
+    /// <summary>A firing instance moved to a higher severity (re-notifies).</summary>
+    Escalated,
+
+    /// <summary>A firing instance moved to a lower severity (re-notifies).</summary>
+    Deescalated,
+
+    /// <summary>A per-item timer's reminder is due again (every RepeatEvery while items stay open).</summary>
+    Reminded,
+
+    /// <summary>The instance is back to ok, or had no data for NoDataAfter.</summary>
+    Resolved,
+}
+
+/// <summary>
+/// One state change of one alert instance, in event time. <see cref="InstanceKey"/> identifies the
+/// instance across severities (rule + group labels); <see cref="Labels"/> are the Alertmanager
+/// labels (alertname, severity, service, shop, routing labels, other group tags), sorted by key
+/// and never holding an id; ids of open items travel only in <see cref="Annotations"/>.
+/// </summary>
+public sealed record AlertChange(
+    AlertChangeKind Kind,
+    string Rule,
+    string InstanceKey,
+    Severity Severity,
+    IReadOnlyList<KeyValuePair<string, string>> Labels,
+    IReadOnlyList<KeyValuePair<string, string>> Annotations,
+    double Value,
+    double Threshold,
+    long StartsAtMs,
+    long AtMs)
+{
+    /// <summary>The severity before an escalation or de-escalation; null otherwise.</summary>
+    public Severity? PreviousSeverity { get; init; }
+
+    /// <summary>The labels the instance carried before this change (differ from <see cref="Labels"/> only in severity and level labels).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? PreviousLabels { get; init; }
+
+    /// <summary>Grafana panel behind the rule (<c>dashboardUid/panelId</c>), for generatorURL.</summary>
+    public string? Panel { get; init; }
+
+    public bool IsFiring => Kind != AlertChangeKind.Resolved;
+
+    public string? Label(string key) => Find(Labels, key);
+
+    public string? Annotation(string key) => Find(Annotations, key);
+
+    private static string? Find(IReadOnlyList<KeyValuePair<string, string>> pairs, string key)
+    {
+        foreach (var pair in pairs)
+        {
+            if (pair.Key == key)
+            {
+                return pair.Value;
+            }
+        }
+
+        return null;
+    }
+}
