@@ -43,6 +43,9 @@ public sealed record AlertChange(
     /// <summary>The labels the instance carried before this change (differ from <see cref="Labels"/> only in severity and level labels).</summary>
     public IReadOnlyList<KeyValuePair<string, string>>? PreviousLabels { get; init; }
 
+    /// <summary>The group-by tags that tell this instance apart (e.g. shop), a subset of <see cref="Labels"/>.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> GroupTags { get; init; } = [];
+
     /// <summary>Grafana panel behind the rule (<c>dashboardUid/panelId</c>), for generatorURL.</summary>
     public string? Panel { get; init; }
 

@@ -16,7 +16,7 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
     private const long None = long.MinValue;
 
     private readonly Dictionary<string, Call> _calls = new(StringComparer.Ordinal);
-    private readonly SortedSet<WaitKey> _waiting = [];
+    private readonly SortedSet<TimedKey<Call>> _waiting = [];
 
     // Answer times (s) of answers whose queue time is known, stamped at the answer.
     private readonly SampleWindow _answerTimes = new();
@@ -39,6 +39,9 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
 
     /// <summary>Calls held in state: waiting, or answered and not yet ended.</summary>
     public int OpenCalls => _calls.Count;
+
+    /// <summary>Calls queued and neither answered nor abandoned, longest-waiting first.</summary>
+    public IEnumerable<OpenItem> Waiting() => OpenItem.Of(_waiting, c => c.Id);
 
     /// <summary>Applies one calls event. Returns false when it was ignored (a transcript, or a late event older than its call's last applied one).</summary>
     public bool Apply(MonitorEvent e, bool late)
@@ -68,7 +71,7 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
                 // A second call_queued for a call in state keeps the first queue time.
                 if (call is null)
                 {
-                    call = new Call(ts, _nextSequence++) { LastEventMs = ts };
+                    call = new Call(id, ts, _nextSequence++) { LastEventMs = ts };
                     _calls.Add(id, call);
                     _waiting.Add(call.WaitKey);
                 }
@@ -81,7 +84,7 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
                     // Queued before state began: answered (and offered) without an answer time;
                     // kept so its end still gives a handle time.
                     _unknownAnswers.Add(ts, 0);
-                    _calls.Add(id, new Call(None, _nextSequence++) { AnsweredMs = ts, LastEventMs = ts });
+                    _calls.Add(id, new Call(id, None, _nextSequence++) { AnsweredMs = ts, LastEventMs = ts });
                 }
                 else if (call.AnsweredMs == None)
                 {
@@ -137,7 +140,7 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
 
         if (_waiting.Count > 0 || _lastBacklogEventMs >= activeSince)
         {
-            emit(PointBuilder.Backlog(shopId, "call", _waiting.Count, _waiting.Count > 0 ? _waiting.Min.QueuedMs : boundaryMs, boundaryMs));
+            emit(PointBuilder.Backlog(shopId, "call", _waiting.Count, _waiting.Count > 0 ? _waiting.Min.TimeMs : boundaryMs, boundaryMs));
         }
 
         var offered = _answerTimes.Count + _unknownAnswers.Count + _abandons.Count;
@@ -258,9 +261,11 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
         }
     }
 
-    /// <summary>Per-call state: four longs (about 48 bytes with the header) plus the id string held by the dictionary.</summary>
-    private sealed class Call(long queuedMs, long sequence)
+    /// <summary>Per-call state: four longs and the id reference (about 56 bytes with the header); the id string is shared with the dictionary key.</summary>
+    private sealed class Call(string id, long queuedMs, long sequence)
     {
+        public string Id { get; } = id;
+
         /// <summary>call_queued time; <see cref="None"/> for a call queued before state began.</summary>
         public long QueuedMs { get; } = queuedMs;
 
@@ -270,15 +275,6 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
 
         public long LastEventMs { get; set; } = None;
 
-        public WaitKey WaitKey => new(QueuedMs, Sequence);
-    }
-
-    private readonly record struct WaitKey(long QueuedMs, long Sequence) : IComparable<WaitKey>
-    {
-        public int CompareTo(WaitKey other)
-        {
-            var byQueued = QueuedMs.CompareTo(other.QueuedMs);
-            return byQueued != 0 ? byQueued : Sequence.CompareTo(other.Sequence);
-        }
+        public TimedKey<Call> WaitKey => new(QueuedMs, Sequence, this);
     }
 }

@@ -13,7 +13,7 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
     private const int Channels = 3;
 
     private readonly Dictionary<string, Conversation> _conversations = new(StringComparer.Ordinal);
-    private readonly SortedSet<WaitKey>[] _waiting = [new(), new(), new()];
+    private readonly SortedSet<TimedKey<Conversation>>[] _waiting = [new(), new(), new()];
     private readonly long[] _lastEventMs = [long.MinValue, long.MinValue, long.MinValue];
 
     // Index: channel * 4 + kind (0 first, 1 reply) * 2 + responder (0 agent, 1 bot).
@@ -28,6 +28,9 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
     private readonly long _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
 
     public int OpenConversations => _conversations.Count;
+
+    /// <summary>Conversations of <paramref name="channel"/> waiting for a reply, longest-waiting first.</summary>
+    public IEnumerable<OpenItem> Waiting(TextChannel channel) => OpenItem.Of(_waiting[(int)channel], c => c.Id);
 
     /// <summary>Applies one chats event. Returns false when a late event was too old to apply meaningfully.</summary>
     public bool Apply(MonitorEvent e, bool late)
@@ -62,7 +65,7 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
 
         if (conversation is null)
         {
-            conversation = new Conversation(e.Channel, _nextSequence++);
+            conversation = new Conversation(id, e.Channel, _nextSequence++);
             _conversations.Add(id, conversation);
         }
 
@@ -79,7 +82,7 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
             if (conversation.WaitingSinceMs == long.MinValue)
             {
                 conversation.WaitingSinceMs = e.TimestampMs;
-                _waiting[(int)conversation.Channel].Add(new WaitKey(e.TimestampMs, conversation.Sequence));
+                _waiting[(int)conversation.Channel].Add(new TimedKey<Conversation>(e.TimestampMs, conversation.Sequence, conversation));
             }
 
             return true;
@@ -111,7 +114,7 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
             var waiting = _waiting[channel];
             if (waiting.Count > 0 || (_lastEventMs[channel] != long.MinValue && _lastEventMs[channel] >= activeSince))
             {
-                emit(PointBuilder.Backlog(shopId, channelName, waiting.Count, waiting.Count > 0 ? waiting.Min.StartMs : boundaryMs, boundaryMs));
+                emit(PointBuilder.Backlog(shopId, channelName, waiting.Count, waiting.Count > 0 ? waiting.Min.TimeMs : boundaryMs, boundaryMs));
             }
 
             EmitResponses(channel, channelName, boundaryMs, windowStart, activeSince, emit);
@@ -291,14 +294,15 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
     {
         if (conversation.WaitingSinceMs != long.MinValue)
         {
-            _waiting[(int)conversation.Channel].Remove(new WaitKey(conversation.WaitingSinceMs, conversation.Sequence));
+            _waiting[(int)conversation.Channel].Remove(new TimedKey<Conversation>(conversation.WaitingSinceMs, conversation.Sequence, conversation));
             conversation.WaitingSinceMs = long.MinValue;
         }
     }
 
-    /// <summary>Per-conversation state: about 56 bytes plus the id string held by the dictionary.</summary>
-    private sealed class Conversation(TextChannel channel, long sequence)
+    /// <summary>Per-conversation state: about 64 bytes; the id string is shared with the dictionary key.</summary>
+    private sealed class Conversation(string id, TextChannel channel, long sequence)
     {
+        public string Id { get; } = id;
         public TextChannel Channel { get; } = channel;
         public long Sequence { get; } = sequence;
         public long WaitingSinceMs { get; set; } = long.MinValue;
@@ -317,14 +321,5 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
     {
         public SampleWindow Samples { get; } = new();
         public long LastEventMs { get; set; } = long.MinValue;
-    }
-
-    private readonly record struct WaitKey(long StartMs, long Sequence) : IComparable<WaitKey>
-    {
-        public int CompareTo(WaitKey other)
-        {
-            var byStart = StartMs.CompareTo(other.StartMs);
-            return byStart != 0 ? byStart : Sequence.CompareTo(other.Sequence);
-        }
     }
 }

@@ -1,3 +1,4 @@
+using Monitor.Core.Alerts;
 using Monitor.Core.Events;
 using Monitor.Core.Points;
 
@@ -12,12 +13,13 @@ namespace Monitor.Core.Metrics;
 /// watermark is late: counted and applied to state where still meaningful, never to emitted points.
 /// Single-threaded; time comes only from events and <see cref="AdvanceTo"/>.
 /// </summary>
-public sealed class MetricEngine
+public sealed class MetricEngine : IOpenItemSource
 {
     private const int StaleSweepEverySteps = 60;
 
     private readonly EngineOptions _options;
     private readonly Action<MetricPoint> _emit;
+    private readonly IBoundaryObserver? _observer;
     private readonly PriorityQueue<MonitorEvent, EventOrder> _pending = new();
     private readonly Dictionary<string, ShopState> _shops = new(StringComparer.Ordinal);
 
@@ -39,11 +41,12 @@ public sealed class MetricEngine
     private long _lastAppliedEventMs = long.MinValue;
     private long _stepsSinceSweep;
 
-    public MetricEngine(EngineOptions options, Action<MetricPoint> emit)
+    public MetricEngine(EngineOptions options, Action<MetricPoint> emit, IBoundaryObserver? observer = null)
     {
         options.Validate();
         _options = options;
         _emit = emit;
+        _observer = observer;
         _stepMs = (long)options.Step.TotalMilliseconds;
         _latenessMs = (long)options.AllowedLateness.TotalMilliseconds;
         _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
@@ -169,6 +172,7 @@ public sealed class MetricEngine
             var keep = _pending.UnorderedItems.Where(item => !dropped.Contains(item.Element.ShopId)).ToList();
             _pending.Clear();
             _pending.EnqueueRange(keep);
+            _observer?.OnShopsDropped(dropped);
         }
 
         CloseSource(source);
@@ -315,6 +319,18 @@ public sealed class MetricEngine
         if (removed)
         {
             _emissionOrder = null;
+        }
+
+        _observer?.OnBoundary(boundaryMs, this);
+    }
+
+    /// <inheritdoc />
+    public void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit)
+    {
+        _emissionOrder ??= _shops.Values.OrderBy(s => s.ShopId, StringComparer.Ordinal).ToArray();
+        foreach (var shop in _emissionOrder)
+        {
+            visit(shop.ShopId, shop.OpenItems(queue));
         }
     }
 

@@ -62,3 +62,15 @@ internal readonly record struct TimedKey<T>(long TimeMs, long Sequence, T Item) 
         return byTime != 0 ? byTime : Sequence.CompareTo(other.Sequence);
     }
 }
+
+/// <summary>An open item for per-item timers: its id and when it started waiting (or fell due), epoch ms.</summary>
+public readonly record struct OpenItem(string Id, long SinceMs)
+{
+    internal static IEnumerable<OpenItem> Of<T>(SortedSet<TimedKey<T>> items, Func<T, string> id)
+    {
+        foreach (var key in items)
+        {
+            yield return new OpenItem(id(key.Item), key.TimeMs);
+        }
+    }
+}

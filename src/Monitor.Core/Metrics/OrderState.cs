@@ -56,6 +56,12 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
     /// <summary>Refunds requested and not yet completed or rejected.</summary>
     public int OpenRefunds => _refunds.Count;
 
+    /// <summary>Refunds requested and not completed or rejected, oldest request first.</summary>
+    public IEnumerable<OpenItem> RefundsOpen() => OpenItem.Of(_openRefunds, r => r.Id);
+
+    /// <summary>Orders past their deadline neither shipped nor cancelled, earliest deadline first (since = deadline).</summary>
+    public IEnumerable<OpenItem> OverdueUnshipped() => OpenItem.Of(_overdue, o => o.Id);
+
     /// <summary>Applies one orders event. Returns false when a late event was older than its order's (or refund's) last applied event.</summary>
     public bool Apply(MonitorEvent e, bool late)
     {

@@ -1,3 +1,4 @@
+using Monitor.Core.Alerts;
 using Monitor.Core.Events;
 using Monitor.Core.Points;
 
@@ -83,4 +84,16 @@ internal sealed class ShopState
             family.EvictStale(boundaryMs);
         }
     }
+
+    /// <summary>This shop's open items of <paramref name="queue"/>, oldest first.</summary>
+    public IEnumerable<OpenItem> OpenItems(TimerQueue queue) => queue switch
+    {
+        TimerQueue.Chat => _chats.Waiting(TextChannel.Chat),
+        TimerQueue.Email => _chats.Waiting(TextChannel.Email),
+        TimerQueue.Social => _chats.Waiting(TextChannel.Social),
+        TimerQueue.Call => _calls.Waiting(),
+        TimerQueue.Refund => _orders.RefundsOpen(),
+        TimerQueue.Shipment => _orders.OverdueUnshipped(),
+        _ => throw new ArgumentOutOfRangeException(nameof(queue), queue, "not a queue"),
+    };
 }

@@ -1,4 +1,5 @@
 using System.Reactive.Linq;
+using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
 using Monitor.Core.Points;
 
@@ -11,17 +12,37 @@ public static class MetricPipeline
     /// Runs a fresh <see cref="MetricEngine"/> per subscription. Each input that produces points
     /// yields one batch, synchronously inside the input's OnNext (so a caller that stores a Kafka
     /// offset after OnNext returns stores it after the event was applied). On completion of the
-    /// input (end of a replay) the last windows are flushed before OnCompleted.
+    /// input (end of a replay) the last windows are flushed before OnCompleted. With
+    /// <paramref name="alertRules"/>, a fresh <see cref="AlertEvaluator"/> judges every point as it
+    /// is emitted; its <c>alerts</c> points join the batch and its changes go to
+    /// <see cref="PipelineHooks.AlertChanged"/>.
     /// </summary>
     public static IObservable<IReadOnlyList<MetricPoint>> ToMetricPoints(
         this IObservable<PipelineInput> inputs,
         EngineOptions options,
-        PipelineHooks? hooks = null)
+        PipelineHooks? hooks = null,
+        AlertRuleSet? alertRules = null)
     {
         return Observable.Create<IReadOnlyList<MetricPoint>>(observer =>
         {
             List<MetricPoint> batch = [];
-            var engine = new MetricEngine(options, batch.Add);
+            MetricEngine engine;
+            if (alertRules is { Count: > 0 })
+            {
+                var evaluator = new AlertEvaluator(alertRules, change => hooks?.AlertChanged?.Invoke(change), batch.Add);
+                engine = new MetricEngine(
+                    options,
+                    point =>
+                    {
+                        batch.Add(point);
+                        evaluator.Observe(point);
+                    },
+                    evaluator);
+            }
+            else
+            {
+                engine = new MetricEngine(options, batch.Add);
+            }
 
             void Publish(long watermarkBefore)
             {

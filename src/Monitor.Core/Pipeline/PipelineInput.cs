@@ -1,3 +1,4 @@
+using Monitor.Core.Alerts;
 using Monitor.Core.Events;
 
 namespace Monitor.Core.Pipeline;
@@ -54,4 +55,7 @@ public sealed class PipelineHooks
 
     /// <summary>Called with the watermark (epoch ms) after each input that moved it.</summary>
     public Action<long>? WatermarkAdvanced { get; init; }
+
+    /// <summary>Called with each alert state change, in event-time order, on the pipeline's thread.</summary>
+    public Action<AlertChange>? AlertChanged { get; init; }
 }

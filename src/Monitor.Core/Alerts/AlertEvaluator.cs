@@ -1,0 +1,584 @@
+using Monitor.Core.Metrics;
+using Monitor.Core.Points;
+
+namespace Monitor.Core.Alerts;
+
+/// <summary>
+/// Evaluates a rule set in event time (DESIGN §5): threshold rules on each metric point as it is
+/// emitted, per-item timers on the engine's open items at each step boundary. Every state change
+/// goes to <c>changed</c> and, as <c>alerts</c> points (firing 1/0, value, threshold), to
+/// <c>points</c>. Pure and single-threaded: the same points in the same order give the same
+/// changes, so a replay reproduces a live history built on final values.
+/// </summary>
+public sealed class AlertEvaluator : IBoundaryObserver
+{
+    public const string Measurement = "alerts";
+
+    private readonly AlertRuleSet _rules;
+    private readonly Action<AlertChange> _changed;
+    private readonly Action<MetricPoint>? _points;
+    private readonly Dictionary<string, ThresholdSlot[]> _byMeasurement = new(StringComparer.Ordinal);
+    private readonly ThresholdSlot[] _thresholds;
+    private readonly TimerSlot[] _timers;
+    private readonly Dictionary<string, AlertChange> _firing = new(StringComparer.Ordinal);
+    private readonly List<OpenItem> _oldest = [];
+    private readonly List<OpenItem> _oldestEscalated = [];
+
+    public AlertEvaluator(AlertRuleSet rules, Action<AlertChange> changed, Action<MetricPoint>? points = null)
+    {
+        _rules = rules;
+        _changed = changed;
+        _points = points;
+        _thresholds = rules.Thresholds.Select(rule => new ThresholdSlot(rule)).ToArray();
+        foreach (var group in _thresholds.GroupBy(slot => slot.Rule.Measurement, StringComparer.Ordinal))
+        {
+            _byMeasurement[group.Key] = group.ToArray();
+        }
+
+        _timers = rules.Timers.Select(rule => new TimerSlot(rule)).ToArray();
+    }
+
+    /// <summary>Alert instances firing now (their latest change), by instance key.</summary>
+    public IReadOnlyCollection<AlertChange> Firing => _firing.Values;
+
+    /// <summary>Instances held in state (firing, pending or recently seen).</summary>
+    public int Instances => _thresholds.Sum(slot => slot.Instances.Count) + _timers.Sum(slot => slot.Instances.Count);
+
+    /// <summary>Judges one metric point against every threshold rule on its measurement.</summary>
+    public void Observe(MetricPoint point)
+    {
+        if (!_byMeasurement.TryGetValue(point.Measurement, out var slots))
+        {
+            return;
+        }
+
+        foreach (var slot in slots)
+        {
+            if (!slot.Matches(point) || point.Field(slot.Rule.Field) is not { } field || double.IsNaN(field.Value))
+            {
+                continue;
+            }
+
+            var instance = slot.InstanceFor(point, _rules.Service);
+            if (slot.Rule.MinSamples is { } min && !(point.Field(min.Field)?.Value >= min.Count))
+            {
+                continue;
+            }
+
+            Judge(slot, instance, point.TimestampMs, field.Value);
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnBoundary(long boundaryMs, IOpenItemSource items)
+    {
+        foreach (var slot in _thresholds)
+        {
+            SweepNoData(slot, boundaryMs);
+        }
+
+        foreach (var slot in _timers)
+        {
+            items.VisitOpenItems(slot.Rule.Queue, (shop, open) => CheckTimer(slot, shop, open, boundaryMs));
+            ResolveTimersNotSeen(slot, boundaryMs);
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnShopsDropped(IReadOnlyCollection<string> shops)
+    {
+        // The new owner of these shops evaluates them from now on; resolving here would fight it.
+        foreach (var slot in _thresholds)
+        {
+            foreach (var key in slot.Instances.Where(pair => pair.Value.Shop is { } shop && shops.Contains(shop)).Select(pair => pair.Key).ToList())
+            {
+                _firing.Remove(slot.Instances[key].Key);
+                slot.Instances.Remove(key);
+            }
+        }
+
+        foreach (var slot in _timers)
+        {
+            foreach (var shop in shops)
+            {
+                if (slot.Instances.Remove(shop, out var timer))
+                {
+                    _firing.Remove(timer.Remind.Key);
+                    _firing.Remove(timer.Escalate.Key);
+                }
+            }
+        }
+    }
+
+    private void Judge(ThresholdSlot slot, ThresholdInstance instance, long atMs, double value)
+    {
+        var levels = slot.Rule.Levels;
+        var above = slot.Rule.Direction == Direction.Above;
+        var target = -1;
+        for (var i = levels.Count - 1; i >= 0; i--)
+        {
+            var level = levels[i];
+            var entered = above ? value >= level.Threshold : value <= level.Threshold;
+            instance.HeldSince[i] = entered ? Math.Min(instance.HeldSince[i], atMs) : long.MaxValue;
+            if (target >= 0)
+            {
+                continue;
+            }
+
+            var held = entered && atMs - instance.HeldSince[i] >= (long)level.For.TotalMilliseconds;
+            var kept = i <= instance.Level && (above ? value >= level.Clear : value <= level.Clear);
+            if (held || kept)
+            {
+                target = i;
+            }
+        }
+
+        instance.LastJudgedMs = atMs;
+        instance.Value = value;
+        if (target == instance.Level)
+        {
+            return;
+        }
+
+        var previous = instance.Level;
+        instance.Level = target;
+        if (previous < 0)
+        {
+            instance.StartsAtMs = atMs;
+        }
+
+        var kind = target < 0 ? AlertChangeKind.Resolved
+            : previous < 0 ? AlertChangeKind.Fired
+            : target > previous ? AlertChangeKind.Escalated
+            : AlertChangeKind.Deescalated;
+        var shown = target >= 0 ? target : previous;
+        Publish(slot.Change(instance, kind, shown, previous, atMs));
+    }
+
+    private void SweepNoData(ThresholdSlot slot, long boundaryMs)
+    {
+        var noDataMs = (long)slot.Rule.NoDataAfter.TotalMilliseconds;
+        List<string>? gone = null;
+        foreach (var (key, instance) in slot.Instances)
+        {
+            var lastMs = Math.Max(instance.LastJudgedMs, instance.CreatedMs);
+            if (boundaryMs - lastMs <= noDataMs)
+            {
+                continue;
+            }
+
+            if (instance.Level >= 0)
+            {
+                var previous = instance.Level;
+                instance.Level = -1;
+                Publish(slot.Change(instance, AlertChangeKind.Resolved, previous, previous, boundaryMs));
+            }
+
+            (gone ??= []).Add(key);
+        }
+
+        foreach (var key in gone ?? [])
+        {
+            slot.Instances.Remove(key);
+        }
+    }
+
+    private void CheckTimer(TimerSlot slot, string shop, IEnumerable<OpenItem> open, long boundaryMs)
+    {
+        var rule = slot.Rule;
+        var remindCutoff = boundaryMs - (long)rule.RemindAfter.TotalMilliseconds;
+        var escalateCutoff = rule.EscalateAfter is { } escalateAfter ? boundaryMs - (long)escalateAfter.TotalMilliseconds : long.MinValue;
+        int due = 0, escalated = 0;
+        _oldest.Clear();
+        _oldestEscalated.Clear();
+        foreach (var item in open)
+        {
+            if (item.SinceMs > remindCutoff)
+            {
+                break;
+            }
+
+            if (item.SinceMs <= escalateCutoff)
+            {
+                escalated++;
+                AddOldest(_oldestEscalated, item, rule.ShowItems);
+            }
+            else
+            {
+                due++;
+                AddOldest(_oldest, item, rule.ShowItems);
+            }
+        }
+
+        if (!slot.Instances.TryGetValue(shop, out var timer))
+        {
+            if (due == 0 && escalated == 0)
+            {
+                return;
+            }
+
+            timer = slot.Create(shop, _rules.Service);
+        }
+
+        timer.SeenMs = boundaryMs;
+        UpdateStage(slot, timer, timer.Remind, due, _oldest, boundaryMs);
+        UpdateStage(slot, timer, timer.Escalate, escalated, _oldestEscalated, boundaryMs);
+        if (!timer.Remind.Firing && !timer.Escalate.Firing)
+        {
+            slot.Instances.Remove(shop);
+        }
+    }
+
+    private static void AddOldest(List<OpenItem> oldest, OpenItem item, int max)
+    {
+        if (oldest.Count < max)
+        {
+            oldest.Add(item);
+        }
+    }
+
+    private void UpdateStage(TimerSlot slot, TimerInstance timer, TimerStage stage, int count, List<OpenItem> oldest, long boundaryMs)
+    {
+        AlertChangeKind kind;
+        if (count > 0 && !stage.Firing)
+        {
+            stage.StartsAtMs = boundaryMs;
+            kind = AlertChangeKind.Fired;
+        }
+        else if (count > 0 && boundaryMs - stage.NotifiedMs >= (long)slot.Rule.RepeatEvery.TotalMilliseconds)
+        {
+            kind = AlertChangeKind.Reminded;
+        }
+        else if (count == 0 && stage.Firing)
+        {
+            kind = AlertChangeKind.Resolved;
+        }
+        else
+        {
+            return;
+        }
+
+        stage.Firing = count > 0;
+        stage.NotifiedMs = boundaryMs;
+        Publish(slot.Change(timer, stage, kind, count, oldest, boundaryMs));
+    }
+
+    private void ResolveTimersNotSeen(TimerSlot slot, long boundaryMs)
+    {
+        List<string>? gone = null;
+        foreach (var (shop, timer) in slot.Instances)
+        {
+            if (timer.SeenMs != boundaryMs)
+            {
+                UpdateStage(slot, timer, timer.Remind, 0, [], boundaryMs);
+                UpdateStage(slot, timer, timer.Escalate, 0, [], boundaryMs);
+                (gone ??= []).Add(shop);
+            }
+        }
+
+        foreach (var shop in gone ?? [])
+        {
+            slot.Instances.Remove(shop);
+        }
+    }
+
+    private void Publish(AlertChange change)
+    {
+        if (change.IsFiring)
+        {
+            _firing[change.InstanceKey] = change;
+        }
+        else
+        {
+            _firing.Remove(change.InstanceKey);
+        }
+
+        _changed(change);
+        if (_points is null)
+        {
+            return;
+        }
+
+        if (change.PreviousSeverity is { } previous && previous != change.Severity)
+        {
+            _points(AlertPoint(change, previous, firing: false));
+        }
+
+        _points(AlertPoint(change, change.Severity, change.IsFiring));
+    }
+
+    private static MetricPoint AlertPoint(AlertChange change, Severity severity, bool firing)
+    {
+        // Tags: rule, severity, shop (contract) plus any other group tag, so instances of one
+        // rule that differ only in, say, channel do not overwrite each other's points.
+        var tags = new List<KeyValuePair<string, string>>
+        {
+            new("rule", change.Rule),
+            new("severity", severity.Label()),
+        };
+        foreach (var (key, value) in change.GroupTags)
+        {
+            tags.Add(new(key, value));
+        }
+
+        tags.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return new MetricPoint(
+            Measurement,
+            tags,
+            [MetricField.Int("firing", firing ? 1 : 0), MetricField.Float("value", change.Value), MetricField.Float("threshold", change.Threshold)],
+            change.AtMs);
+    }
+
+    private static string InstanceKey(string rule, IReadOnlyList<KeyValuePair<string, string>> group, string? suffix = null) =>
+        $"{rule}{{{string.Join(",", group.Select(pair => $"{pair.Key}={pair.Value}"))}}}{suffix}";
+
+    private static IReadOnlyList<KeyValuePair<string, string>> Labels(
+        string rule,
+        Severity severity,
+        string service,
+        IReadOnlyList<KeyValuePair<string, string>> group,
+        IReadOnlyDictionary<string, string> ruleLabels,
+        IReadOnlyDictionary<string, string>? overrides)
+    {
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["alertname"] = rule,
+            ["service"] = service,
+        };
+        foreach (var (key, value) in group)
+        {
+            labels[key] = value;
+        }
+
+        foreach (var (key, value) in ruleLabels)
+        {
+            labels[key] = value;
+        }
+
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            labels[key] = value;
+        }
+
+        labels["severity"] = severity.Label();
+        return labels.ToArray();
+    }
+
+    private static IReadOnlyList<KeyValuePair<string, string>> Annotations(
+        AlertText text,
+        IReadOnlyList<KeyValuePair<string, string>> labels,
+        IReadOnlyDictionary<string, string> values)
+    {
+        string? Lookup(string name)
+        {
+            if (values.TryGetValue(name, out var value))
+            {
+                return value;
+            }
+
+            foreach (var label in labels)
+            {
+                if (label.Key == name)
+                {
+                    return label.Value;
+                }
+            }
+
+            return null;
+        }
+
+        var annotations = new List<KeyValuePair<string, string>>
+        {
+            new("summary", AlertTemplate.Render(text.Summary, Lookup)),
+            new("description", AlertTemplate.Render(text.Description, Lookup)),
+        };
+        if (text.RunbookUrl is { } runbook)
+        {
+            annotations.Add(new("runbook_url", runbook));
+        }
+
+        foreach (var (key, value) in values)
+        {
+            // Item ids of per-item timers travel here, never in labels.
+            if (key == "items")
+            {
+                annotations.Add(new("oldest_items", value));
+            }
+            else if (key is not ("rule" or "severity" or "threshold"))
+            {
+                annotations.Add(new(key, value));
+            }
+        }
+
+        annotations.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return annotations;
+    }
+
+    private sealed class ThresholdSlot
+    {
+        private readonly KeyValuePair<string, IReadOnlyList<string>>[] _filters;
+
+        public ThresholdSlot(ThresholdRule rule)
+        {
+            Rule = rule;
+            _filters = rule.Filters.ToArray();
+        }
+
+        public ThresholdRule Rule { get; }
+
+        public Dictionary<string, ThresholdInstance> Instances { get; } = new(StringComparer.Ordinal);
+
+        public bool Matches(MetricPoint point)
+        {
+            foreach (var (tag, allowed) in _filters)
+            {
+                var value = point.Tag(tag);
+                if (value is null || !allowed.Contains(value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public ThresholdInstance InstanceFor(MetricPoint point, string service)
+        {
+            var groupBy = Rule.GroupBy;
+            var key = groupBy.Count == 1 ? point.Tag(groupBy[0]) ?? "" : string.Join('\u001f', groupBy.Select(tag => point.Tag(tag) ?? ""));
+            if (Instances.TryGetValue(key, out var instance))
+            {
+                return instance;
+            }
+
+            var group = groupBy.Select(tag => new KeyValuePair<string, string>(tag, point.Tag(tag) ?? "")).ToArray();
+            instance = new ThresholdInstance(InstanceKey(Rule.Name, group), group, Rule.Levels.Count, service, point.TimestampMs);
+            Instances.Add(key, instance);
+            return instance;
+        }
+
+        public AlertChange Change(ThresholdInstance instance, AlertChangeKind kind, int level, int previous, long atMs)
+        {
+            var rule = Rule;
+            var shown = rule.Levels[level];
+            var labels = Labels(rule.Name, shown.Severity, instance.Service, instance.Group, rule.Labels, shown.Labels);
+            var values = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["value"] = AlertTemplate.Format(instance.Value, rule.Unit),
+                ["threshold"] = AlertTemplate.Format(shown.Threshold, rule.Unit),
+                ["severity"] = shown.Severity.Label(),
+                ["rule"] = rule.Name,
+            };
+            var levelChanged = kind is AlertChangeKind.Escalated or AlertChangeKind.Deescalated;
+            var before = levelChanged ? rule.Levels[previous] : null;
+            return new AlertChange(kind, rule.Name, instance.Key, shown.Severity, labels, Annotations(rule.Text, labels, values), instance.Value, shown.Threshold, instance.StartsAtMs, atMs)
+            {
+                PreviousSeverity = before?.Severity,
+                PreviousLabels = before is null ? null : Labels(rule.Name, before.Severity, instance.Service, instance.Group, rule.Labels, before.Labels),
+                Panel = rule.Panel,
+                GroupTags = instance.Group,
+            };
+        }
+    }
+
+    private sealed class ThresholdInstance(string key, IReadOnlyList<KeyValuePair<string, string>> group, int levels, string service, long createdMs)
+    {
+        public string Key { get; } = key;
+
+        public IReadOnlyList<KeyValuePair<string, string>> Group { get; } = group;
+
+        public string Service { get; } = service;
+
+        public string? Shop { get; } = group.FirstOrDefault(pair => pair.Key == "shop").Value;
+
+        public long CreatedMs { get; } = createdMs;
+
+        /// <summary>Per level: since when the value has been at or beyond its threshold (MaxValue: not now).</summary>
+        public long[] HeldSince { get; } = Enumerable.Repeat(long.MaxValue, levels).ToArray();
+
+        /// <summary>Index of the active level; -1 when ok.</summary>
+        public int Level { get; set; } = -1;
+
+        public long LastJudgedMs { get; set; } = long.MinValue;
+
+        public long StartsAtMs { get; set; }
+
+        public double Value { get; set; }
+    }
+
+    private sealed class TimerSlot(TimerRule rule)
+    {
+        public TimerRule Rule { get; } = rule;
+
+        public Dictionary<string, TimerInstance> Instances { get; } = new(StringComparer.Ordinal);
+
+        public TimerInstance Create(string shop, string service)
+        {
+            var group = new KeyValuePair<string, string>[] { new("shop", shop) };
+            var remind = new TimerStage(
+                InstanceKey(Rule.Name, group),
+                Rule.Severity,
+                Labels(Rule.Name, Rule.Severity, service, group, Rule.Labels, null),
+                Rule.RemindAfter);
+            var escalate = new TimerStage(
+                InstanceKey(Rule.Name, group, "/escalated"),
+                Rule.EscalateSeverity,
+                Labels(Rule.Name, Rule.EscalateSeverity, service, group, Rule.Labels, Rule.EscalateLabels),
+                Rule.EscalateAfter ?? TimeSpan.Zero);
+            var timer = new TimerInstance(group, remind, escalate);
+            Instances.Add(shop, timer);
+            return timer;
+        }
+
+        public AlertChange Change(TimerInstance timer, TimerStage stage, AlertChangeKind kind, int count, List<OpenItem> oldest, long atMs)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["value"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["threshold"] = AlertTemplate.Duration(stage.After.TotalSeconds),
+                ["severity"] = stage.Severity.Label(),
+                ["rule"] = Rule.Name,
+                ["items"] = string.Join(", ", oldest.Select(item => $"{item.Id} ({AlertTemplate.Duration((atMs - item.SinceMs) / 1000.0)})")),
+            };
+            if (oldest.Count > 0)
+            {
+                values["oldest_wait"] = AlertTemplate.Duration((atMs - oldest[0].SinceMs) / 1000.0);
+            }
+
+            return new AlertChange(kind, Rule.Name, stage.Key, stage.Severity, stage.Labels, Annotations(Rule.Text, stage.Labels, values), count, stage.After.TotalSeconds, stage.StartsAtMs, atMs)
+            {
+                Panel = Rule.Panel,
+                GroupTags = timer.Group,
+            };
+        }
+    }
+
+    private sealed class TimerInstance(IReadOnlyList<KeyValuePair<string, string>> group, TimerStage remind, TimerStage escalate)
+    {
+        public IReadOnlyList<KeyValuePair<string, string>> Group { get; } = group;
+
+        public TimerStage Remind { get; } = remind;
+
+        public TimerStage Escalate { get; } = escalate;
+
+        public long SeenMs { get; set; }
+    }
+
+    private sealed class TimerStage(string key, Severity severity, IReadOnlyList<KeyValuePair<string, string>> labels, TimeSpan after)
+    {
+        public string Key { get; } = key;
+
+        public Severity Severity { get; } = severity;
+
+        public IReadOnlyList<KeyValuePair<string, string>> Labels { get; } = labels;
+
+        public TimeSpan After { get; } = after;
+
+        public bool Firing { get; set; }
+
+        public long StartsAtMs { get; set; }
+
+        public long NotifiedMs { get; set; }
+    }
+}
