@@ -26,12 +26,19 @@ internal static class BenchCommand
         var shops = new Option<int>("--shops") { Description = "Number of shops", DefaultValueFactory = _ => 200 };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds after one warm-up (default 3); the best is reported", DefaultValueFactory = _ => 3 };
         var state = new Option<int?>("--state") { Description = "Instead: bytes of engine state per open item, with this many open items of each kind (e.g. 1000000)" };
-        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, or state bytes per open item.") { events, shops, rounds, state };
+        var alerts = new Option<int?>("--alerts") { Description = "Instead: alert evaluator cost per metric point with this many rule instances (e.g. 10000)" };
+        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, state bytes per open item, or alert evaluator cost.") { events, shops, rounds, state, alerts };
         command.SetAction(result =>
         {
             if (result.GetValue(state) is { } items)
             {
                 StateBench.Run(items);
+                return 0;
+            }
+
+            if (result.GetValue(alerts) is { } instances)
+            {
+                AlertBench.Run(instances, result.GetValue(rounds));
                 return 0;
             }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
+using Monitor.Core.Alerts;
 using Monitor.Core.Events;
 using Monitor.Core.Metrics;
 using Monitor.Core.Pipeline;
@@ -11,7 +12,11 @@ using Monitor.Pipeline;
 namespace Monitor.Replay;
 
 /// <summary>Counts of one replay.</summary>
-public sealed record ReplaySummary(long Lines, long Accepted, long Invalid, long Duplicates, long Late, long Points, TimeSpan Elapsed);
+public sealed record ReplaySummary(long Lines, long Accepted, long Invalid, long Duplicates, long Late, long Points, TimeSpan Elapsed)
+{
+    /// <summary>Alert state changes the rule set produced (0 without rules).</summary>
+    public long AlertChanges { get; init; }
+}
 
 /// <summary>Progress of a replay, reported about once a second.</summary>
 public readonly record struct ReplayProgress(long Lines, long? EventTimeMs, double LinesPerSecond);
@@ -19,10 +24,16 @@ public readonly record struct ReplayProgress(long Lines, long? EventTimeMs, doub
 /// <summary>
 /// Runs JSONL events through the same pipeline as live mode, in pure event time: no clock ticks,
 /// the watermark moves only with the events, and the end of input flushes the last windows.
-/// Same events in any order within the lateness give the same points.
+/// Same events in any order within the lateness give the same points, and with a rule set the
+/// same alert history (the what-if test of thresholds before a sale).
 /// </summary>
 public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, PointRouter router, IDeadLetterSink deadLetters, int dedupCapacity = 1_000_000)
 {
+    /// <summary>Rules to evaluate over the replay; their changes go to <see cref="AlertChanged"/> and the <c>alerts</c> measurement.</summary>
+    public AlertRuleSet? AlertRules { get; init; }
+
+    public Action<AlertChange>? AlertChanged { get; init; }
+
     public ReplaySummary Run(IEnumerable<string> files, IProgress<ReplayProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters);
@@ -57,8 +68,14 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
             return Disposable.Empty;
         });
 
+        long alertChanges = 0;
         var hooks = new PipelineHooks
         {
+            AlertChanged = change =>
+            {
+                alertChanges++;
+                AlertChanged?.Invoke(change);
+            },
             Late = e =>
             {
                 late++;
@@ -67,7 +84,7 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
         };
 
         Exception? failure = null;
-        using (inputs.ToMetricPoints(engine, hooks).Subscribe(router.Publish, error => failure = error))
+        using (inputs.ToMetricPoints(engine, hooks, AlertRules).Subscribe(router.Publish, error => failure = error))
         {
         }
 
@@ -77,6 +94,6 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
         }
 
         progress?.Report(new ReplayProgress(lines, eventTime, lines / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
-        return new ReplaySummary(lines, intake.Accepted, intake.Invalid, intake.Duplicates, late, router.PointsRouted, clock.Elapsed);
+        return new ReplaySummary(lines, intake.Accepted, intake.Invalid, intake.Duplicates, late, router.PointsRouted, clock.Elapsed) { AlertChanges = alertChanges };
     }
 }
