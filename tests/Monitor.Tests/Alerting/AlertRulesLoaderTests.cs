@@ -5,7 +5,7 @@ namespace Monitor.Tests.Alerting;
 
 public sealed class AlertRulesLoaderTests
 {
-    /// <summary>The example of docs/alerts.md.</summary>
+    /// <summary>A rule and a timer using every key.</summary>
     private const string Example = """
         service: shop-monitor
         rules:
@@ -102,6 +102,21 @@ public sealed class AlertRulesLoaderTests
         Assert.Null(timer.Text.RunbookUrl);
         Assert.Equal("chat", timer.Labels["team"]);
         Assert.Equal(2, rules.Count);
+    }
+
+    [Fact]
+    public void DocsExample_Parses()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "alerts.md"));
+        var start = docs.IndexOf("```yaml\n", docs.IndexOf("### Example", StringComparison.Ordinal), StringComparison.Ordinal) + "```yaml\n".Length;
+        var yaml = docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var (rules, errors) = AlertRulesLoader.Parse(yaml, "docs/alerts.md");
+
+        Assert.Empty(errors);
+        Assert.Equal("ChatFirstResponseSlow", Assert.Single(rules!.Thresholds).Name);
+        Assert.Equal([Severity.Warning, Severity.Major, Severity.Critical], rules.Thresholds[0].Levels.Select(l => l.Severity));
+        Assert.Equal(TimeSpan.FromMinutes(60), Assert.Single(rules.Timers).EscalateAfter);
     }
 
     [Fact]
