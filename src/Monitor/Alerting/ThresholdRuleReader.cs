@@ -77,13 +77,12 @@ internal static class ThresholdRuleReader
             return (null, null);
         }
 
-        var metric = reader.Text(metricNode, "metric");
-        var dot = metric?.IndexOf('.', StringComparison.Ordinal) ?? -1;
-        if (metric is null)
+        if (reader.Text(metricNode, "metric") is not { } metric)
         {
             return (null, null);
         }
 
+        var dot = metric.IndexOf('.', StringComparison.Ordinal);
         if (dot <= 0 || dot == metric.Length - 1)
         {
             reader.Error(metricNode, $"metric must be measurement.field, e.g. response_time.p90, not '{metric}'");
@@ -230,7 +229,7 @@ internal static class ThresholdRuleReader
             {
                 if (reader.Number(value, $"{what}.threshold") is { } only)
                 {
-                    drafts.Add(new LevelDraft(severity, only, value, null, null, null, new Dictionary<string, string>()));
+                    drafts.Add(new LevelDraft(severity, only, value, null, null, null, new Dictionary<string, string>(StringComparer.Ordinal)));
                 }
 
                 continue;
