@@ -23,7 +23,8 @@ public static class Durations
             _ when text.EndsWith('d') => (text[..^1], 86400),
             _ => (text, 1),
         };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount < 0 || double.IsInfinity(amount))
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount < 0 || !double.IsFinite(amount)
+            || amount * unitSeconds >= TimeSpan.MaxValue.TotalSeconds)
         {
             return false;
         }

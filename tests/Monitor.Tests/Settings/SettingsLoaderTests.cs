@@ -149,6 +149,9 @@ public sealed class SettingsLoaderTests : IDisposable
     [InlineData("10x")]
     [InlineData("-5s")]
     [InlineData("s")]
+    [InlineData("NaNs")]
+    [InlineData("Infinity")]
+    [InlineData("1e300h")]
     public void Durations_RejectNonsense(string text) => Assert.False(Durations.TryParse(text, out _));
 
     public void Dispose() => File.Delete(_path);
