@@ -21,6 +21,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
     private readonly ThresholdSlot[] _thresholds;
     private readonly TimerSlot[] _timers;
     private readonly Dictionary<string, AlertChange> _firing = new(StringComparer.Ordinal);
+    private readonly List<(ThresholdSlot Slot, ThresholdInstance Instance)> _pending = [];
     private readonly List<OpenItem> _oldest = [];
     private readonly List<OpenItem> _oldestEscalated = [];
 
@@ -44,7 +45,13 @@ public sealed class AlertEvaluator : IBoundaryObserver
     /// <summary>Instances held in state (firing, pending or recently seen).</summary>
     public int Instances => _thresholds.Sum(slot => slot.Instances.Count) + _timers.Sum(slot => slot.Instances.Count);
 
-    /// <summary>Judges one metric point against every threshold rule on its measurement.</summary>
+    /// <summary>
+    /// Takes one metric point for every threshold rule on its measurement. Points of one instance
+    /// at one boundary (several series grouped into one instance, e.g. keywords of a category) are
+    /// combined first: integer fields summed, others the worst value for the rule's direction.
+    /// The instance is judged once per boundary: at <see cref="OnBoundary"/>, or when its next
+    /// boundary's point arrives.
+    /// </summary>
     public void Observe(MetricPoint point)
     {
         if (!_byMeasurement.TryGetValue(point.Measurement, out var slots))
@@ -60,18 +67,42 @@ public sealed class AlertEvaluator : IBoundaryObserver
             }
 
             var instance = slot.InstanceFor(point, _rules.Service);
-            if (slot.Rule.MinSamples is { } min && !(point.Field(min.Field)?.Value >= min.Count))
+            var samples = slot.Rule.MinSamples is { } min ? point.Field(min.Field)?.Value ?? 0 : 0;
+            if (instance.PendingMs == point.TimestampMs)
             {
+                instance.PendingValue = field.Kind == FieldKind.Integer ? instance.PendingValue + field.Value
+                    : slot.Rule.Direction == Direction.Above ? Math.Max(instance.PendingValue, field.Value)
+                    : Math.Min(instance.PendingValue, field.Value);
+                instance.PendingSamples += samples;
                 continue;
             }
 
-            Judge(slot, instance, point.TimestampMs, field.Value);
+            if (instance.PendingMs != long.MinValue)
+            {
+                JudgePending(slot, instance);
+            }
+            else
+            {
+                _pending.Add((slot, instance));
+            }
+
+            instance.PendingMs = point.TimestampMs;
+            instance.PendingValue = field.Value;
+            instance.PendingSamples = samples;
         }
     }
-
     /// <inheritdoc />
     public void OnBoundary(long boundaryMs, IOpenItemSource items)
     {
+        foreach (var (slot, instance) in _pending)
+        {
+            if (instance.PendingMs != long.MinValue)
+            {
+                JudgePending(slot, instance);
+            }
+        }
+
+        _pending.Clear();
         foreach (var slot in _thresholds)
         {
             SweepNoData(slot, boundaryMs);
@@ -92,7 +123,9 @@ public sealed class AlertEvaluator : IBoundaryObserver
         {
             foreach (var key in slot.Instances.Where(pair => pair.Value.Shop is { } shop && shops.Contains(shop)).Select(pair => pair.Key).ToList())
             {
-                _firing.Remove(slot.Instances[key].Key);
+                var instance = slot.Instances[key];
+                instance.PendingMs = long.MinValue;
+                _firing.Remove(instance.Key);
                 slot.Instances.Remove(key);
             }
         }
@@ -108,6 +141,18 @@ public sealed class AlertEvaluator : IBoundaryObserver
                 }
             }
         }
+    }
+
+    private void JudgePending(ThresholdSlot slot, ThresholdInstance instance)
+    {
+        var atMs = instance.PendingMs;
+        instance.PendingMs = long.MinValue;
+        if (slot.Rule.MinSamples is { } min && instance.PendingSamples < min.Count)
+        {
+            return;
+        }
+
+        Judge(slot, instance, atMs, instance.PendingValue);
     }
 
     private void Judge(ThresholdSlot slot, ThresholdInstance instance, long atMs, double value)
@@ -451,7 +496,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
                 return instance;
             }
 
-            var group = groupBy.Select(tag => new KeyValuePair<string, string>(tag, point.Tag(tag) ?? "")).ToArray();
+            var group = groupBy.Select(tag => new KeyValuePair<string, string>(tag, point.Tag(tag) ?? "")).OrderBy(pair => pair.Key, StringComparer.Ordinal).ToArray();
             instance = new ThresholdInstance(InstanceKey(Rule.Name, group), group, Rule.Levels.Count, service, point.TimestampMs);
             Instances.Add(key, instance);
             return instance;
@@ -500,6 +545,13 @@ public sealed class AlertEvaluator : IBoundaryObserver
         public int Level { get; set; } = -1;
 
         public long LastJudgedMs { get; set; } = long.MinValue;
+
+        /// <summary>Boundary of the combined point waiting to be judged; MinValue when none.</summary>
+        public long PendingMs { get; set; } = long.MinValue;
+
+        public double PendingValue { get; set; }
+
+        public double PendingSamples { get; set; }
 
         public long StartsAtMs { get; set; }
 

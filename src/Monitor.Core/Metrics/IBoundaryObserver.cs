@@ -20,3 +20,17 @@ public interface IOpenItemSource
     /// <summary>Visits every shop in state (ordinal order) with its open items of <paramref name="queue"/>, oldest first.</summary>
     void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit);
 }
+
+/// <summary>A state with no open items (threshold-only evaluation, tests and benchmarks).</summary>
+public sealed class NoOpenItems : IOpenItemSource
+{
+    public static readonly NoOpenItems Instance = new();
+
+    private NoOpenItems()
+    {
+    }
+
+    public void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit)
+    {
+    }
+}

@@ -38,9 +38,13 @@ internal static class AlertBench
         {
             changes = 0;
             var evaluator = new AlertEvaluator(rules, _ => changes++);
-            foreach (var point in points)
+            for (var i = 0; i < points.Length; i++)
             {
-                evaluator.Observe(point);
+                evaluator.Observe(points[i]);
+                if (i == points.Length - 1 || points[i + 1].TimestampMs != points[i].TimestampMs)
+                {
+                    evaluator.OnBoundary(points[i].TimestampMs, NoOpenItems.Instance);
+                }
             }
 
             return changes;

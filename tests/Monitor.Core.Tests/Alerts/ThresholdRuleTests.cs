@@ -203,6 +203,30 @@ public sealed class ThresholdRuleTests
     }
 
     [Fact]
+    public void SeveralSeriesOfOneInstance_AreCombinedPerBoundary()
+    {
+        var rule = new ThresholdRule("ComplaintCategorySurge", Measurements.ComplaintKeywords, "hits", Direction.Above, [new AlertLevel(Severity.Warning, 20, 20, TimeSpan.Zero)])
+        {
+            GroupBy = ["shop", "category"],
+        };
+        var run = new EvaluatorRun(rule);
+        MetricPoint Hits(string keyword, long hits, double at) => new(
+            Measurements.ComplaintKeywords,
+            [new("category", "quality"), new("channel", "chat"), new("keyword", keyword), new("shop", "s1")],
+            [MetricField.Int("hits", hits)],
+            T0 + (long)(at * 1000));
+
+        // 8 + 7 = 15 hits: under 20, even though the points come one by one.
+        run.Observe(Hits("broken", 8, 0), Hits("fake", 7, 0));
+        Assert.Empty(run.Changes);
+
+        run.Observe(Hits("broken", 12, 10), Hits("fake", 9, 10), Hits("refund", 1, 10));
+        var fired = Assert.Single(run.Changes);
+        Assert.Equal(22, fired.Value);
+        Assert.Equal(["category=quality", "shop=s1"], fired.GroupTags.Select(t => $"{t.Key}={t.Value}"));
+    }
+
+    [Fact]
     public void StateChanges_BecomeAlertsPoints()
     {
         var run = new EvaluatorRun(P90Rule());
@@ -241,22 +265,18 @@ internal sealed class EvaluatorRun
 
     public AlertChangeKind[] Kinds => Changes.Select(c => c.Kind).ToArray();
 
+    /// <summary>Observes the points, closing each boundary after its last point (as the engine does).</summary>
     public void Observe(params MetricPoint[] points)
     {
-        foreach (var point in points)
+        for (var i = 0; i < points.Length; i++)
         {
-            Evaluator.Observe(point);
+            Evaluator.Observe(points[i]);
+            if (i == points.Length - 1 || points[i + 1].TimestampMs != points[i].TimestampMs)
+            {
+                Evaluator.OnBoundary(points[i].TimestampMs, NoOpenItems.Instance);
+            }
         }
     }
 
-    public void Boundary(double secondsAfterT0) => Evaluator.OnBoundary(ChatEvents.At(secondsAfterT0), NoItems.Instance);
-
-    private sealed class NoItems : IOpenItemSource
-    {
-        public static readonly NoItems Instance = new();
-
-        public void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit)
-        {
-        }
-    }
+    public void Boundary(double secondsAfterT0) => Evaluator.OnBoundary(ChatEvents.At(secondsAfterT0), NoOpenItems.Instance);
 }
