@@ -243,15 +243,13 @@ public sealed class AlertEvaluator : IBoundaryObserver
                 break;
             }
 
+            // The reminder covers every due item; the escalation also counts those past escalateAfter.
+            due++;
+            AddOldest(_oldest, item, rule.ShowItems);
             if (item.SinceMs <= escalateCutoff)
             {
                 escalated++;
                 AddOldest(_oldestEscalated, item, rule.ShowItems);
-            }
-            else
-            {
-                due++;
-                AddOldest(_oldest, item, rule.ShowItems);
             }
         }
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Monitor.Alerting;
+using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
 using Monitor.Influx;
 using Monitor.Observability;
@@ -22,13 +24,14 @@ internal static class ReplayCommand
         var database = new Option<string>("--database") { Description = "InfluxDB database", DefaultValueFactory = _ => "monitor" };
         var deadLetter = new Option<FileInfo?>("--dead-letter") { Description = "Append rejected lines to this file" };
         var config = new Option<FileInfo?>("--config") { Description = "Settings file for pipeline, shops, crisis and keywords (monitor.yaml); --step/--window/--lateness override it" };
+        var rulesFile = new Option<FileInfo?>("--rules") { Description = "Alert rule file to evaluate (default: the settings' alerting.rules); prints the alert history the rules would have produced" };
         var keywordsFile = new Option<FileInfo?>("--keywords") { Description = "Complaint keyword dictionary (default: the settings' keywords.file, else the shipped config/keywords.yaml)" };
         var step = CliOptions.Step();
         var window = CliOptions.Window();
         var lateness = CliOptions.Lateness();
         var command = new Command("replay", "Replay JSONL events through the pipeline in event time; exits after flushing the last windows.")
         {
-            input, output, influx, database, deadLetter, config, keywordsFile, step, window, lateness,
+            input, output, influx, database, deadLetter, config, rulesFile, keywordsFile, step, window, lateness,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -42,9 +45,9 @@ internal static class ReplayCommand
                 }
             }
 
-            if (result.GetValue(output) is null && result.GetValue(influx) is null)
+            if (result.GetValue(output) is null && result.GetValue(influx) is null && result.GetValue(rulesFile) is null)
             {
-                Console.Error.WriteLine("replay: give --out FILE and/or --influx URL, or nothing would be kept");
+                Console.Error.WriteLine("replay: give --out FILE, --influx URL and/or --rules FILE, or nothing would be kept");
                 return 2;
             }
 
@@ -66,6 +69,19 @@ internal static class ReplayCommand
             {
                 keywordErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
                 return 2;
+            }
+
+            AlertRuleSet? rules = null;
+            if ((result.GetValue(rulesFile)?.FullName ?? settings.AlertRulesFile) is { } rulesPath)
+            {
+                var (loadedRules, ruleErrors) = AlertRulesLoader.Load(rulesPath);
+                if (loadedRules is null)
+                {
+                    ruleErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
+                    return 2;
+                }
+
+                rules = loadedRules;
             }
 
             EngineOptions engine;
@@ -105,7 +121,8 @@ internal static class ReplayCommand
 
             using var deadLetters = new FileDeadLetterSink(result.GetValue(deadLetter)?.FullName, logging.CreateLogger("replay"));
             var router = new PointRouter(metrics, sinks);
-            var runner = new ReplayRunner(engine, metrics, router, deadLetters);
+            var history = rules is null ? null : new AlertHistoryWriter(Console.Out);
+            var runner = new ReplayRunner(engine, metrics, router, deadLetters) { AlertRules = rules, AlertChanged = history is null ? null : history.Write };
             var progress = new SyncProgress<ReplayProgress>(p => Console.Error.WriteLine(
                 $"replay: {p.Lines:N0} lines, event time {(p.EventTimeMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("u") : "-")}, {p.LinesPerSecond:N0} lines/s"));
             ReplaySummary summary;
@@ -123,7 +140,9 @@ internal static class ReplayCommand
 
             Console.WriteLine(
                 $"replay: {summary.Lines:N0} lines, {summary.Accepted:N0} events applied, {summary.Invalid:N0} invalid, " +
-                $"{summary.Duplicates:N0} duplicates, {summary.Late:N0} late, {summary.Points:N0} points in {summary.Elapsed.TotalSeconds:N1} s");
+                $"{summary.Duplicates:N0} duplicates, {summary.Late:N0} late, {summary.Points:N0} points in {summary.Elapsed.TotalSeconds:N1} s" +
+                (rules is null ? "" : $", {summary.AlertChanges:N0} alert changes"));
+            history?.WriteSummary();
             var failed = metrics.InfluxPointsFailed.Value + metrics.InfluxPointsDropped.Value;
             if (failed > 0)
             {

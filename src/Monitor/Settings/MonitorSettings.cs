@@ -1,3 +1,4 @@
+using Monitor.Alerting;
 using Monitor.Core.Metrics;
 using Monitor.Influx;
 using Monitor.Kafka;
@@ -7,7 +8,8 @@ namespace Monitor.Settings;
 /// <summary>
 /// The settings of <c>monitor run</c>, from a YAML file (see docs/configuration.md) with secrets
 /// from the environment or files: MONITOR_INFLUX_TOKEN / influx.tokenFile, MONITOR_INFLUX_PASSWORD,
-/// MONITOR_KAFKA_SASL_PASSWORD. Secrets are never printed.
+/// MONITOR_KAFKA_SASL_PASSWORD, MONITOR_ALERTMANAGER_PASSWORD / MONITOR_ALERTMANAGER_TOKEN or
+/// alerting.alertmanager.passwordFile / tokenFile. Secrets are never printed.
 /// </summary>
 public sealed class MonitorSettings
 {
@@ -23,6 +25,12 @@ public sealed class MonitorSettings
 
     /// <summary>Complaint keyword dictionary file (YAML); null uses the shipped default.</summary>
     public string? KeywordsFile { get; set; }
+
+    /// <summary>Alert rule file (YAML, docs/alerts.md); null evaluates no alerts.</summary>
+    public string? AlertRulesFile { get; set; }
+
+    /// <summary>Where alerts go: Alertmanager, webhooks, Grafana links.</summary>
+    public AlertingOptions Alerting { get; set; } = new();
 
     public KafkaSourceOptions ToKafkaSource() => new()
     {

@@ -1,3 +1,4 @@
+using Monitor.Alerting;
 using Monitor.Core.Metrics;
 using Monitor.Influx;
 using YamlDotNet.Core;
@@ -41,7 +42,7 @@ public static class SettingsLoader
         }
         else if (stream.Documents.Count > 0)
         {
-            context.Error(stream.Documents[0].RootNode, "the top level must be a mapping with kafka, influx, pipeline, metrics");
+            context.Error(stream.Documents[0].RootNode, "the top level must be a mapping with kafka, influx, pipeline, alerting, metrics");
         }
 
         ApplyEnvironment(settings, environment, context);
@@ -67,21 +68,14 @@ public static class SettingsLoader
                         {
                             context.Unknown(v, "keywords", k, "file");
                         }
-                        else if (context.String(v, "keywords.file") is { } file)
+                        else
                         {
-                            var full = Path.IsPathRooted(file) ? file : Path.Combine(Path.GetDirectoryName(context.File) ?? ".", file);
-                            if (File.Exists(full))
-                            {
-                                settings.KeywordsFile = full;
-                            }
-                            else
-                            {
-                                context.Error(v, $"keywords.file: {full} does not exist");
-                            }
+                            settings.KeywordsFile = context.ExistingFile(v, "keywords.file") ?? settings.KeywordsFile;
                         }
                     }
 
                     break;
+                case "alerting": ReadAlerting(value, settings, context); break;
                 case "metrics":
                     foreach (var (k, v) in context.Mapping(value, "metrics"))
                     {
@@ -96,8 +90,66 @@ public static class SettingsLoader
                     }
 
                     break;
-                default: context.Unknown(keyNode, "top level", key, "kafka, influx, pipeline, shops, crisis, keywords, metrics"); break;
+                default: context.Unknown(keyNode, "top level", key, "kafka, influx, pipeline, shops, crisis, keywords, alerting, metrics"); break;
             }
+        }
+    }
+
+    private static void ReadAlerting(YamlNode node, MonitorSettings settings, Context context)
+    {
+        var alerting = settings.Alerting;
+        foreach (var (key, value) in context.Mapping(node, "alerting"))
+        {
+            switch (key)
+            {
+                case "rules": settings.AlertRulesFile = context.ExistingFile(value, "alerting.rules") ?? settings.AlertRulesFile; break;
+                case "alertmanager": alerting = ReadAlertmanager(value, alerting, context); break;
+                case "webhooks":
+                    if (value is not YamlSequenceNode hooks)
+                    {
+                        context.Error(value, "alerting.webhooks must be a list of URLs");
+                        break;
+                    }
+
+                    alerting = alerting with { WebhookUrls = hooks.Children.Select((n, i) => context.Url(n, $"alerting.webhooks[{i}]")).OfType<Uri>().ToArray() };
+                    break;
+                case "grafanaUrl": alerting = alerting with { GrafanaUrl = context.Url(value, "alerting.grafanaUrl") }; break;
+                default: context.Unknown(value, "alerting", key, "rules, alertmanager, webhooks, grafanaUrl"); break;
+            }
+        }
+
+        settings.Alerting = alerting;
+    }
+
+    private static AlertingOptions ReadAlertmanager(YamlNode node, AlertingOptions alerting, Context context)
+    {
+        foreach (var (key, value) in context.Mapping(node, "alerting.alertmanager"))
+        {
+            alerting = key switch
+            {
+                "url" => alerting with { AlertmanagerUrl = context.Url(value, "alerting.alertmanager.url") },
+                "resendInterval" => alerting with { ResendInterval = context.PositiveDuration(value, "alerting.alertmanager.resendInterval") ?? alerting.ResendInterval },
+                "timeout" => alerting with { RequestTimeout = context.PositiveDuration(value, "alerting.alertmanager.timeout") ?? alerting.RequestTimeout },
+                "username" => alerting with { Username = context.String(value, "alerting.alertmanager.username") },
+                "passwordFile" => alerting with { Password = context.SecretFile(value, "alerting.alertmanager.passwordFile") },
+                "tokenFile" => alerting with { BearerToken = context.SecretFile(value, "alerting.alertmanager.tokenFile") },
+                "password" or "token" => Secret(value, key),
+                _ => Unknown(value, key),
+            };
+        }
+
+        return alerting;
+
+        AlertingOptions Secret(YamlNode value, string key)
+        {
+            context.Error(value, $"alerting.alertmanager.{key}: secrets do not belong in the file; use MONITOR_ALERTMANAGER_PASSWORD, MONITOR_ALERTMANAGER_TOKEN or {key}File");
+            return alerting;
+        }
+
+        AlertingOptions Unknown(YamlNode value, string key)
+        {
+            context.Unknown(value, "alerting.alertmanager", key, "url, resendInterval, timeout, username, passwordFile, tokenFile");
+            return alerting;
         }
     }
 
@@ -150,18 +202,7 @@ public static class SettingsLoader
                 case "username": options.Username = context.String(value, "influx.username"); break;
                 case "org": options.Org = context.String(value, "influx.org"); break;
                 case "bucket": options.Bucket = context.String(value, "influx.bucket"); break;
-                case "tokenFile":
-                    var file = context.String(value, "influx.tokenFile");
-                    if (file is not null && !File.Exists(file))
-                    {
-                        context.Error(value, $"influx.tokenFile: {file} does not exist");
-                    }
-                    else if (file is not null)
-                    {
-                        options.Token = File.ReadAllText(file).Trim();
-                    }
-
-                    break;
+                case "tokenFile": options.Token = context.SecretFile(value, "influx.tokenFile") ?? options.Token; break;
                 case "token" or "password":
                     context.Error(value, $"influx.{key}: secrets do not belong in the file; use MONITOR_INFLUX_TOKEN, MONITOR_INFLUX_PASSWORD or influx.tokenFile");
                     break;
@@ -363,6 +404,37 @@ public static class SettingsLoader
             }
         }
 
+        if (environment("MONITOR_ALERTMANAGER_URL") is { Length: > 0 } alertmanager)
+        {
+            if (Uri.TryCreate(alertmanager, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                settings.Alerting = settings.Alerting with { AlertmanagerUrl = uri };
+            }
+            else
+            {
+                context.Errors.Add(new SettingsError("MONITOR_ALERTMANAGER_URL", 0, 0, "not an absolute http(s) URL"));
+            }
+        }
+
+        if (environment("MONITOR_ALERTMANAGER_PASSWORD") is { Length: > 0 } amPassword)
+        {
+            settings.Alerting = settings.Alerting with { Password = amPassword };
+        }
+
+        if (environment("MONITOR_ALERTMANAGER_TOKEN") is { Length: > 0 } amToken)
+        {
+            settings.Alerting = settings.Alerting with { BearerToken = amToken };
+        }
+
+        try
+        {
+            settings.Alerting.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            context.Errors.Add(new SettingsError(context.File, 0, 0, ex.Message));
+        }
+
         if (settings.Influx is { } influx)
         {
             influx.Token = environment("MONITOR_INFLUX_TOKEN") is { Length: > 0 } token ? token : influx.Token;
@@ -406,6 +478,27 @@ public static class SettingsLoader
             Error(node, $"{what} must be a non-empty value");
             return null;
         }
+
+        /// <summary>A path relative to the settings file that must exist; its full path, or null with an error.</summary>
+        public string? ExistingFile(YamlNode node, string what)
+        {
+            if (String(node, what) is not { } file)
+            {
+                return null;
+            }
+
+            var full = Path.IsPathRooted(file) ? file : Path.Combine(Path.GetDirectoryName(File) ?? ".", file);
+            if (System.IO.File.Exists(full))
+            {
+                return full;
+            }
+
+            Error(node, $"{what}: {full} does not exist");
+            return null;
+        }
+
+        /// <summary>The trimmed content of a secret file (token, password); never echoed in errors.</summary>
+        public string? SecretFile(YamlNode node, string what) => ExistingFile(node, what) is { } full ? System.IO.File.ReadAllText(full).Trim() : null;
 
         public Uri? Url(YamlNode node, string what)
         {
