@@ -134,6 +134,15 @@ internal sealed class DeliveryLoop : IAsyncDisposable
                 var attempt = await PostAsync(batch).ConfigureAwait(false);
                 if (attempt.Problem is null)
                 {
+                    if (failures > 0)
+                    {
+                        // Before settling, so what this very batch carried is not sent twice.
+                        _logger.LogInformation(
+                            "{Receiver} answers again after {Failures} failed attempts; re-sending the alert state", _receiver, failures);
+                        _queue.Recovered();
+                        failures = 0;
+                    }
+
                     _queue.Settle(batch);
                     if (attempt.Accepted)
                     {
@@ -142,14 +151,6 @@ internal sealed class DeliveryLoop : IAsyncDisposable
                     else
                     {
                         _telemetry.Failed(batch.Count);
-                    }
-
-                    if (failures > 0)
-                    {
-                        _logger.LogInformation(
-                            "{Receiver} answers again after {Failures} failed attempts; re-sending the alert state", _receiver, failures);
-                        _queue.Recovered();
-                        failures = 0;
                     }
 
                     continue;
