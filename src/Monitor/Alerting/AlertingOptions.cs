@@ -1,4 +1,5 @@
 using System.Text;
+using Monitor.Settings;
 
 namespace Monitor.Alerting;
 
@@ -9,6 +10,8 @@ namespace Monitor.Alerting;
 /// </summary>
 public sealed record AlertingOptions
 {
+    private const string Owner = "Alerting";
+
     /// <summary>Base address of Alertmanager, e.g. <c>http://localhost:9093</c> (a path prefix is kept); null (default) sends nothing there.</summary>
     public Uri? AlertmanagerUrl { get; init; }
 
@@ -80,17 +83,17 @@ public sealed record AlertingOptions
     {
         if (AlertmanagerUrl is not null)
         {
-            RequireHttpUrl(AlertmanagerUrl, nameof(AlertmanagerUrl));
+            OptionChecks.HttpUrl(AlertmanagerUrl, Owner, nameof(AlertmanagerUrl));
         }
 
         foreach (var url in WebhookUrls ?? throw new ArgumentException("Alerting WebhookUrls must not be null.", nameof(WebhookUrls)))
         {
-            RequireHttpUrl(url, nameof(WebhookUrls));
+            OptionChecks.HttpUrl(url, Owner, nameof(WebhookUrls));
         }
 
         if (GrafanaUrl is not null)
         {
-            RequireHttpUrl(GrafanaUrl, nameof(GrafanaUrl));
+            OptionChecks.HttpUrl(GrafanaUrl, Owner, nameof(GrafanaUrl));
         }
 
         if (!string.IsNullOrEmpty(BearerToken) && !string.IsNullOrEmpty(Username))
@@ -103,14 +106,22 @@ public sealed record AlertingOptions
             throw new ArgumentException("Alerting Password needs a Username.", nameof(Username));
         }
 
-        Positive(ResendInterval, nameof(ResendInterval));
-        Positive(RequestTimeout, nameof(RequestTimeout));
-        Positive(InitialBackoff, nameof(InitialBackoff));
-        Positive(MaxBackoff, nameof(MaxBackoff));
-        Positive(ShutdownTimeout, nameof(ShutdownTimeout));
-        Positive(MaxActiveAlerts, nameof(MaxActiveAlerts));
-        Positive(MaxPendingNotifications, nameof(MaxPendingNotifications));
-        Positive(MaxBatchSize, nameof(MaxBatchSize));
+        foreach (var (value, name) in new[]
+        {
+            (ResendInterval, nameof(ResendInterval)), (RequestTimeout, nameof(RequestTimeout)), (InitialBackoff, nameof(InitialBackoff)),
+            (MaxBackoff, nameof(MaxBackoff)), (ShutdownTimeout, nameof(ShutdownTimeout)),
+        })
+        {
+            OptionChecks.Positive(value, Owner, name);
+        }
+
+        foreach (var (value, name) in new[]
+        {
+            (MaxActiveAlerts, nameof(MaxActiveAlerts)), (MaxPendingNotifications, nameof(MaxPendingNotifications)), (MaxBatchSize, nameof(MaxBatchSize)),
+        })
+        {
+            OptionChecks.Positive(value, Owner, name);
+        }
     }
 
     /// <summary>All settings, secrets redacted.</summary>
@@ -122,8 +133,8 @@ public sealed record AlertingOptions
           .Append(", WebhookUrls = [").AppendJoin(", ", (WebhookUrls ?? []).Select(Show)).Append(']')
           .Append(", GrafanaUrl = ").Append(Show(GrafanaUrl))
           .Append(", Username = ").Append(Username)
-          .Append(", Password = ").Append(Redact(Password))
-          .Append(", BearerToken = ").Append(Redact(BearerToken))
+          .Append(", Password = ").Append(OptionChecks.Redact(Password))
+          .Append(", BearerToken = ").Append(OptionChecks.Redact(BearerToken))
           .Append(", RequestTimeout = ").Append(RequestTimeout)
           .Append(", InitialBackoff = ").Append(InitialBackoff)
           .Append(", MaxBackoff = ").Append(MaxBackoff)
@@ -138,30 +149,4 @@ public sealed record AlertingOptions
     /// <summary>Scheme, host, port and path only: a webhook URL's query string may hold a key, so it is never shown.</summary>
     internal static string Show(Uri? url) =>
         url is null ? "(none)" : url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
-
-    private static string Redact(string? secret) => string.IsNullOrEmpty(secret) ? "(none)" : "***";
-
-    internal static void RequireHttpUrl(Uri? url, string name)
-    {
-        if (url is null || !url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new ArgumentException($"Alerting {name} must be an absolute http or https address.", name);
-        }
-    }
-
-    private static void Positive(TimeSpan value, string name)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"Alerting {name} must be positive.", name);
-        }
-    }
-
-    private static void Positive(int value, string name)
-    {
-        if (value <= 0)
-        {
-            throw new ArgumentException($"Alerting {name} must be positive.", name);
-        }
-    }
 }

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Monitor.Core.Alerts;
 using Monitor.Observability;
 
@@ -22,13 +21,15 @@ namespace Monitor.Alerting;
 /// <item>after Alertmanager was unreachable, re-sends the whole firing set as soon as it answers
 /// (a restarted Alertmanager has lost its alerts).</item>
 /// </list>
+/// Disposal sends what is waiting but resolves nothing: firing alerts expire by their <c>endsAt</c>
+/// unless another monitor instance takes over.
 /// <c>startsAt</c> is the change's <see cref="AlertChange.StartsAtMs"/>; <c>endsAt</c> and the re-send
 /// schedule follow the injected <see cref="TimeProvider"/> (wall clock). Retries: see <see cref="DeliveryLoop"/>.
 /// Memory is bounded by <see cref="AlertingOptions.MaxActiveAlerts"/> (a new instance beyond is dropped)
 /// and <see cref="AlertingOptions.MaxPendingNotifications"/> (oldest pending resolve dropped), both counted
 /// in <c>monitor_alert_notifications_total{sink="alertmanager",outcome="dropped"}</c>.
 /// </summary>
-public sealed class AlertmanagerSink : IAlertSink, IDeliveryQueue
+public sealed class AlertmanagerSink : HttpAlertSink
 {
     /// <summary>The <c>sink</c> label value.</summary>
     public const string SinkName = "alertmanager";
@@ -36,14 +37,9 @@ public sealed class AlertmanagerSink : IAlertSink, IDeliveryQueue
     /// <summary>How far ahead of now a firing alert's <c>endsAt</c> lies, in re-send intervals.</summary>
     public const int EndsAtResendIntervals = 4;
 
-    private readonly AlertingOptions _options;
-    private readonly TimeProvider _time;
-    private readonly SinkTelemetry _telemetry;
-    private readonly object _gate = new();
     private readonly Dictionary<string, Active> _active = new(StringComparer.Ordinal);
     private readonly HashSet<string> _due = new(StringComparer.Ordinal);
     private readonly PendingQueue<Resolve> _resolves;
-    private readonly DeliveryLoop _loop;
     private DateTimeOffset _nextResend;
     private long _version;
 
@@ -58,62 +54,35 @@ public sealed class AlertmanagerSink : IAlertSink, IDeliveryQueue
         MonitorMetrics? metrics = null,
         ILogger<AlertmanagerSink>? logger = null,
         Random? jitter = null)
+        : base(SinkName, options, time, metrics, logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
-        options.Validate();
         var url = options.AlertmanagerUrl ?? throw new ArgumentException("AlertmanagerUrl is required for the Alertmanager sink.", nameof(options));
-
-        _options = options;
-        _time = time;
-        ILogger log = logger ?? (ILogger)NullLogger.Instance;
-        _telemetry = new SinkTelemetry(SinkName, metrics, time, log);
         _resolves = new PendingQueue<Resolve>(options.MaxPendingNotifications);
         _nextResend = time.GetUtcNow() + options.ResendInterval;
-        log.LogInformation("Sending alerts to Alertmanager: {Options}", options.ToString());
-        _loop = new DeliveryLoop(
-            "Alertmanager",
-            new Uri(AlertingOptions.Show(url).TrimEnd('/') + "/api/v2/alerts"),
-            this,
-            http,
-            Authorization(options),
-            options,
-            time,
-            jitter ?? Random.Shared,
-            _telemetry,
-            log);
+        Logger.LogInformation("Sending alerts to Alertmanager: {Options}", options.ToString());
+        Start("Alertmanager", new Uri(AlertingOptions.Show(url).TrimEnd('/') + "/api/v2/alerts"), http, Authorization(options), jitter);
     }
-
-    public string Name => SinkName;
 
     /// <summary>Instances firing (as far as this sink knows).</summary>
     public int ActiveCount
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _active.Count;
             }
         }
     }
 
-    /// <inheritdoc />
-    public void Publish(AlertChange change)
+    private protected override void Accept(AlertChange change)
     {
-        ArgumentNullException.ThrowIfNull(change);
-        if (_loop.IsClosed)
-        {
-            _telemetry.Dropped(1, "published after the sink was shut down");
-            return;
-        }
-
-        var now = _time.GetUtcNow();
-        var received = _time.GetTimestamp();
-        var generatorUrl = _options.GeneratorUrl(change.Panel);
-        int dropped;
+        var now = Time.GetUtcNow();
+        var received = Time.GetTimestamp();
+        var generatorUrl = Options.GeneratorUrl(change.Panel);
+        var dropped = 0;
         var full = false;
-        lock (_gate)
+        lock (Gate)
         {
             _active.TryGetValue(change.InstanceKey, out var current);
             if (!change.IsFiring)
@@ -122,11 +91,10 @@ public sealed class AlertmanagerSink : IAlertSink, IDeliveryQueue
                 _active.Remove(change.InstanceKey);
                 _due.Remove(change.InstanceKey);
                 var resolved = new Notification(current?.Alert.Labels ?? change.Labels, change.Annotations, current?.Alert.StartsAt ?? StartsAt(change), generatorUrl, received);
-                dropped = _resolves.Add(new Resolve(resolved, now));
+                dropped += _resolves.Add(new Resolve(resolved, now));
             }
             else
             {
-                dropped = 0;
                 var previous = current?.Alert ?? (change.PreviousLabels is { } labels
                     ? new Notification(labels, change.Annotations, StartsAt(change), generatorUrl, null)
                     : null);
@@ -135,11 +103,8 @@ public sealed class AlertmanagerSink : IAlertSink, IDeliveryQueue
                     dropped += _resolves.Add(new Resolve(previous with { Received = null }, now));
                 }
 
-                if (current is null && _active.Count >= _options.MaxActiveAlerts)
-                {
-                    full = true;
-                }
-                else
+                full = current is null && _active.Count >= Options.MaxActiveAlerts;
+                if (!full)
                 {
                     _active[change.InstanceKey] = new Active(
                         new Notification(change.Labels, change.Annotations, StartsAt(change), generatorUrl, received), ++_version);
@@ -150,59 +115,54 @@ public sealed class AlertmanagerSink : IAlertSink, IDeliveryQueue
 
         if (dropped > 0)
         {
-            _telemetry.Dropped(dropped, $"more than {_options.MaxPendingNotifications} resolves were waiting; the oldest went unsent");
+            Telemetry.Dropped(dropped, $"more than {Options.MaxPendingNotifications} resolves were waiting; the oldest went unsent");
         }
 
         if (full)
         {
-            _telemetry.Dropped(1, $"{_options.MaxActiveAlerts} alerts were already firing (MaxActiveAlerts); a new one was not sent");
+            Telemetry.Dropped(1, $"{Options.MaxActiveAlerts} alerts were already firing (MaxActiveAlerts); a new one was not sent");
         }
-
-        _loop.Wake();
     }
 
-    /// <summary>Sends what is waiting (bounded by <see cref="AlertingOptions.ShutdownTimeout"/>) and stops. Firing alerts are not resolved: their <c>endsAt</c> lets them expire unless another instance takes over.</summary>
-    public ValueTask DisposeAsync() => _loop.DisposeAsync();
-
-    DateTimeOffset? IDeliveryQueue.NextDueAt
+    private protected override DateTimeOffset? NextDueAt
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _active.Count > 0 ? _nextResend : null;
             }
         }
     }
 
-    int IDeliveryQueue.Pending
+    private protected override int Pending
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _resolves.Count + _due.Count;
             }
         }
     }
 
-    DeliveryBatch? IDeliveryQueue.Take(DateTimeOffset now)
+    private protected override DeliveryBatch? Take(DateTimeOffset now)
     {
         var resolves = new List<Resolve>();
         var firing = new List<(string Key, Active Alert)>();
         long resolvedThrough;
-        lock (_gate)
+        lock (Gate)
         {
             if (now >= _nextResend)
             {
                 _due.UnionWith(_active.Keys);
-                _nextResend = now + _options.ResendInterval;
+                _nextResend = now + Options.ResendInterval;
             }
 
-            resolvedThrough = _resolves.PeekInto(resolves, _options.MaxBatchSize);
+            resolvedThrough = _resolves.PeekInto(resolves, Options.MaxBatchSize);
             foreach (var key in _due)
             {
-                if (resolves.Count + firing.Count >= _options.MaxBatchSize)
+                if (resolves.Count + firing.Count >= Options.MaxBatchSize)
                 {
                     break;
                 }
@@ -216,17 +176,17 @@ public sealed class AlertmanagerSink : IAlertSink, IDeliveryQueue
             return null;
         }
 
-        var endsAt = now + EndsAtResendIntervals * _options.ResendInterval;
+        var endsAt = now + EndsAtResendIntervals * Options.ResendInterval;
         var wire = resolves.Select(r => (r.Alert, r.EndsAt)).Concat(firing.Select(f => (f.Alert.Alert, endsAt))).ToArray();
         var body = AlertJson.Array(wire, (writer, item) => WriteAlert(writer, item.Item1, item.Item2));
         var firstDeliveries = wire.Select(w => w.Item1.Received).OfType<long>().ToArray();
         return new DeliveryBatch(body, wire.Length, firstDeliveries, new Sent(resolvedThrough, firing.Select(f => (f.Key, f.Alert.Version)).ToArray()));
     }
 
-    void IDeliveryQueue.Settle(DeliveryBatch batch)
+    private protected override void Settle(DeliveryBatch batch)
     {
         var sent = (Sent)batch.Token;
-        lock (_gate)
+        lock (Gate)
         {
             _resolves.RemoveThrough(sent.ResolvedThrough);
             foreach (var (key, version) in sent.Firing)
@@ -244,9 +204,9 @@ public sealed class AlertmanagerSink : IAlertSink, IDeliveryQueue
         }
     }
 
-    void IDeliveryQueue.Recovered()
+    private protected override void Recovered()
     {
-        lock (_gate)
+        lock (Gate)
         {
             _due.UnionWith(_active.Keys);
         }

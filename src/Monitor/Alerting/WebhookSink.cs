@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Monitor.Core.Alerts;
 using Monitor.Observability;
+using Monitor.Settings;
 
 namespace Monitor.Alerting;
 
@@ -13,17 +13,12 @@ namespace Monitor.Alerting;
 /// At most <see cref="AlertingOptions.MaxPendingNotifications"/> changes wait; beyond, the oldest is
 /// dropped and counted. The Alertmanager credentials are never sent here.
 /// </summary>
-public sealed class WebhookSink : IAlertSink, IDeliveryQueue
+public sealed class WebhookSink : HttpAlertSink
 {
     /// <summary>The default <c>sink</c> label value.</summary>
     public const string DefaultName = "webhook";
 
-    private readonly AlertingOptions _options;
-    private readonly TimeProvider _time;
-    private readonly SinkTelemetry _telemetry;
-    private readonly object _gate = new();
     private readonly PendingQueue<Queued> _queue;
-    private readonly DeliveryLoop _loop;
 
     /// <summary>Validates <paramref name="options"/> and starts the send loop.</summary>
     /// <param name="url">Where to POST; its query string (it may hold a key) is never logged.</param>
@@ -39,75 +34,48 @@ public sealed class WebhookSink : IAlertSink, IDeliveryQueue
         ILogger<WebhookSink>? logger = null,
         string name = DefaultName,
         Random? jitter = null)
+        : base(name, options, time, metrics, logger)
     {
-        ArgumentNullException.ThrowIfNull(url);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        options.Validate();
-        AlertingOptions.RequireHttpUrl(url, nameof(url));
-
-        Name = name;
-        _options = options;
-        _time = time;
-        ILogger log = logger ?? (ILogger)NullLogger.Instance;
-        _telemetry = new SinkTelemetry(name, metrics, time, log);
+        OptionChecks.HttpUrl(url, "Alerting webhook", nameof(url));
         _queue = new PendingQueue<Queued>(options.MaxPendingNotifications);
         var shown = AlertingOptions.Show(url);
-        log.LogInformation("Sending alert changes to webhook {Sink} at {Url}", name, shown);
-        _loop = new DeliveryLoop($"Webhook {name} ({shown})", url, this, http, null, options, time, jitter ?? Random.Shared, _telemetry, log);
+        Logger.LogInformation("Sending alert changes to webhook {Sink} at {Url}", name, shown);
+        Start($"Webhook {name} ({shown})", url, http, null, jitter);
     }
 
-    public string Name { get; }
-
-    /// <inheritdoc />
-    public void Publish(AlertChange change)
+    private protected override void Accept(AlertChange change)
     {
-        ArgumentNullException.ThrowIfNull(change);
-        if (_loop.IsClosed)
-        {
-            _telemetry.Dropped(1, "published after the sink was shut down");
-            return;
-        }
-
-        var queued = new Queued(change, _options.GeneratorUrl(change.Panel), _time.GetTimestamp());
+        var queued = new Queued(change, Options.GeneratorUrl(change.Panel), Time.GetTimestamp());
         int dropped;
-        lock (_gate)
+        lock (Gate)
         {
             dropped = _queue.Add(queued);
         }
 
         if (dropped > 0)
         {
-            _telemetry.Dropped(dropped, $"more than {_options.MaxPendingNotifications} changes were waiting; the oldest went unsent");
+            Telemetry.Dropped(dropped, $"more than {Options.MaxPendingNotifications} changes were waiting; the oldest went unsent");
         }
-
-        _loop.Wake();
     }
 
-    /// <summary>Sends what is waiting (bounded by <see cref="AlertingOptions.ShutdownTimeout"/>) and stops.</summary>
-    public ValueTask DisposeAsync() => _loop.DisposeAsync();
-
-    DateTimeOffset? IDeliveryQueue.NextDueAt => null;
-
-    int IDeliveryQueue.Pending
+    private protected override int Pending
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _queue.Count;
             }
         }
     }
 
-    DeliveryBatch? IDeliveryQueue.Take(DateTimeOffset now)
+    private protected override DeliveryBatch? Take(DateTimeOffset now)
     {
         var batch = new List<Queued>();
         long through;
-        lock (_gate)
+        lock (Gate)
         {
-            through = _queue.PeekInto(batch, _options.MaxBatchSize);
+            through = _queue.PeekInto(batch, Options.MaxBatchSize);
         }
 
         if (batch.Count == 0)
@@ -119,17 +87,12 @@ public sealed class WebhookSink : IAlertSink, IDeliveryQueue
         return new DeliveryBatch(body, batch.Count, batch.Select(q => q.Received).ToArray(), through);
     }
 
-    void IDeliveryQueue.Settle(DeliveryBatch batch)
+    private protected override void Settle(DeliveryBatch batch)
     {
-        lock (_gate)
+        lock (Gate)
         {
             _queue.RemoveThrough((long)batch.Token);
         }
-    }
-
-    void IDeliveryQueue.Recovered()
-    {
-        // Nothing to restore: a webhook keeps no state of ours.
     }
 
     private sealed record Queued(AlertChange Change, string? GeneratorUrl, long Received);

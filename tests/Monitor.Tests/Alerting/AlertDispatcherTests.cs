@@ -147,9 +147,45 @@ public sealed class AlertDispatcherTests
         dispatcher.Publish(fired);
         dispatcher.Publish(Resolved(Fired("s2", Severity.Warning, T0), T0 + 60_000));
 
+        var (status, mediaType, body) = await GetApiAlertsAsync(dispatcher);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("application/json", mediaType);
+
+        using var document = JsonDocument.Parse(body);
+        var active = Assert.Single(document.RootElement.GetProperty("active").EnumerateArray());
+        Assert.Equal("fired", active.GetProperty("kind").GetString());
+        Assert.Equal("ChatFirstResponseSlow", active.GetProperty("rule").GetString());
+        Assert.Equal("critical", active.GetProperty("severity").GetString());
+        Assert.Equal("旗舰店", active.GetProperty("labels").GetProperty("shop").GetString());
+        Assert.Equal(ToDictionary(fired.Annotations), Object(active.GetProperty("annotations")));
+        Assert.Equal(250, active.GetProperty("value").GetDouble());
+        Assert.Equal(180, active.GetProperty("threshold").GetDouble());
+        Assert.Equal("2024-11-10T16:00:00.000Z", active.GetProperty("startsAt").GetString());
+        Assert.Equal("2024-11-10T16:00:00.000Z", active.GetProperty("at").GetString());
+
+        var recent = document.RootElement.GetProperty("recent").EnumerateArray().ToArray();
+        Assert.Equal(["resolved", "fired", "fired"], recent.Select(r => r.GetProperty("kind").GetString()));
+        Assert.Equal("2024-11-10T16:01:00.000Z", recent[0].GetProperty("at").GetString());
+    }
+
+    [Fact]
+    public async Task ApiAlerts_WithoutADispatcher_AnswersEmptyLists()
+    {
+        var (status, _, body) = await GetApiAlertsAsync(dispatcher: null);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("{\"active\":[],\"recent\":[]}", body);
+    }
+
+    /// <summary>GET /api/alerts from a real Kestrel on a free loopback port, <paramref name="dispatcher"/> registered when given.</summary>
+    private static async Task<(HttpStatusCode Status, string? MediaType, string Body)> GetApiAlertsAsync(AlertDispatcher? dispatcher)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddSingleton(dispatcher);
+        if (dispatcher is not null)
+        {
+            builder.Services.AddSingleton(dispatcher);
+        }
+
         await using var app = builder.Build();
         app.MapAlertEndpoints();
         await app.StartAsync();
@@ -158,44 +194,7 @@ public sealed class AlertDispatcherTests
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             using var http = new HttpClient { BaseAddress = new Uri(address) };
             using var response = await http.GetAsync("/api/alerts");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            var active = Assert.Single(document.RootElement.GetProperty("active").EnumerateArray());
-            Assert.Equal("fired", active.GetProperty("kind").GetString());
-            Assert.Equal("ChatFirstResponseSlow", active.GetProperty("rule").GetString());
-            Assert.Equal("critical", active.GetProperty("severity").GetString());
-            Assert.Equal("旗舰店", active.GetProperty("labels").GetProperty("shop").GetString());
-            Assert.Equal(ToDictionary(fired.Annotations), Object(active.GetProperty("annotations")));
-            Assert.Equal(250, active.GetProperty("value").GetDouble());
-            Assert.Equal(180, active.GetProperty("threshold").GetDouble());
-            Assert.Equal("2024-11-10T16:00:00.000Z", active.GetProperty("startsAt").GetString());
-            Assert.Equal("2024-11-10T16:00:00.000Z", active.GetProperty("at").GetString());
-
-            var recent = document.RootElement.GetProperty("recent").EnumerateArray().ToArray();
-            Assert.Equal(["resolved", "fired", "fired"], recent.Select(r => r.GetProperty("kind").GetString()));
-            Assert.Equal("2024-11-10T16:01:00.000Z", recent[0].GetProperty("at").GetString());
-        }
-        finally
-        {
-            await app.StopAsync();
-        }
-    }
-
-    [Fact]
-    public async Task ApiAlerts_WithoutADispatcher_AnswersEmptyLists()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var app = builder.Build();
-        app.MapAlertEndpoints();
-        await app.StartAsync();
-        try
-        {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var http = new HttpClient { BaseAddress = new Uri(address) };
-            Assert.Equal("{\"active\":[],\"recent\":[]}", await http.GetStringAsync("/api/alerts"));
+            return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
         }
         finally
         {
