@@ -218,7 +218,9 @@ public sealed class AlertmanagerSink : HttpAlertSink
         writer.WriteStartObject();
         AlertJson.Pairs(writer, "labels", alert.Labels);
         AlertJson.Pairs(writer, "annotations", alert.Annotations);
-        AlertJson.Time(writer, "startsAt", alert.StartsAt);
+        // Alertmanager rejects the whole batch (400) when endsAt is before startsAt, which an event
+        // time ahead of the wall clock (a skewed producer, a replay of future data) would cause.
+        AlertJson.Time(writer, "startsAt", alert.StartsAt <= endsAt ? alert.StartsAt : endsAt);
         AlertJson.Time(writer, "endsAt", endsAt);
         if (alert.GeneratorUrl is not null)
         {

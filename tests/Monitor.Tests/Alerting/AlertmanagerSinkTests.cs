@@ -171,6 +171,19 @@ public sealed class AlertmanagerSinkTests : AlertSinkTestBase<AlertmanagerSink>
     }
 
     [Fact]
+    public async Task Resolved_WithAnEventTimeAheadOfTheClock_NeverSendsStartsAtAfterEndsAt()
+    {
+        CreateSink();
+        var ahead = Fired("s1", Severity.Warning, Time.Start.ToUnixTimeMilliseconds() + 90_000); // producer clock 90 s fast
+        await PublishAndWaitAsync(ahead, 1);
+        await PublishAndWaitAsync(Resolved(ahead, ahead.StartsAtMs + 1000), 2);
+
+        var alert = Assert.Single(Items(Handler.Requests[1]));
+        Assert.Equal(Rfc3339(Time.Start), alert.GetProperty("endsAt").GetString());
+        Assert.Equal(Rfc3339(Time.Start), alert.GetProperty("startsAt").GetString());
+    }
+
+    [Fact]
     public async Task Retry_503Then200_SendsAgainAfterJitteredBackoff_WithWhatArrivedMeanwhile()
     {
         Handler.Enqueue(HttpStatusCode.ServiceUnavailable);
