@@ -1,4 +1,3 @@
-using System.Text;
 using Monitor.Settings;
 
 namespace Monitor.Alerting;
@@ -127,23 +126,24 @@ public sealed record AlertingOptions
     /// <summary>All settings, secrets redacted.</summary>
     public override string ToString()
     {
-        var sb = new StringBuilder("AlertingOptions { ");
-        sb.Append("AlertmanagerUrl = ").Append(Show(AlertmanagerUrl))
-          .Append(", ResendInterval = ").Append(ResendInterval)
-          .Append(", WebhookUrls = [").AppendJoin(", ", (WebhookUrls ?? []).Select(Show)).Append(']')
-          .Append(", GrafanaUrl = ").Append(Show(GrafanaUrl))
-          .Append(", Username = ").Append(Username)
-          .Append(", Password = ").Append(OptionChecks.Redact(Password))
-          .Append(", BearerToken = ").Append(OptionChecks.Redact(BearerToken))
-          .Append(", RequestTimeout = ").Append(RequestTimeout)
-          .Append(", InitialBackoff = ").Append(InitialBackoff)
-          .Append(", MaxBackoff = ").Append(MaxBackoff)
-          .Append(", MaxActiveAlerts = ").Append(MaxActiveAlerts)
-          .Append(", MaxPendingNotifications = ").Append(MaxPendingNotifications)
-          .Append(", MaxBatchSize = ").Append(MaxBatchSize)
-          .Append(", ShutdownTimeout = ").Append(ShutdownTimeout)
-          .Append(" }");
-        return sb.ToString();
+        (string Name, object? Value)[] settings =
+        [
+            (nameof(AlertmanagerUrl), Show(AlertmanagerUrl)),
+            (nameof(ResendInterval), ResendInterval),
+            (nameof(WebhookUrls), "[" + string.Join(", ", (WebhookUrls ?? []).Select(Show)) + "]"),
+            (nameof(GrafanaUrl), Show(GrafanaUrl)),
+            (nameof(Username), Username),
+            (nameof(Password), OptionChecks.Redact(Password)),
+            (nameof(BearerToken), OptionChecks.Redact(BearerToken)),
+            (nameof(RequestTimeout), RequestTimeout),
+            (nameof(InitialBackoff), InitialBackoff),
+            (nameof(MaxBackoff), MaxBackoff),
+            (nameof(MaxActiveAlerts), MaxActiveAlerts),
+            (nameof(MaxPendingNotifications), MaxPendingNotifications),
+            (nameof(MaxBatchSize), MaxBatchSize),
+            (nameof(ShutdownTimeout), ShutdownTimeout),
+        ];
+        return "AlertingOptions { " + string.Join(", ", settings.Select(s => $"{s.Name} = {s.Value}")) + " }";
     }
 
     /// <summary>Scheme, host, port and path only: a webhook URL's query string may hold a key, so it is never shown.</summary>
