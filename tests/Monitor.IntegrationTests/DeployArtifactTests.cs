@@ -36,6 +36,29 @@ public sealed class DeployArtifactTests
         }
     }
 
+    [Fact]
+    public async Task AlertmanagerConfig_PassesAmtoolCheckConfig()
+    {
+        var check = await RunAsync("amtool", RepoRoot(), "check-config", "deploy/alertmanager/alertmanager.yml");
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.Contains("SUCCESS", check.Output);
+        Assert.Contains("4 inhibit rules", check.Output);
+    }
+
+    [Theory]
+    [InlineData("alertname=ChatFirstResponseSlow severity=warning team=chat shop=s1", "chat-wechat")]
+    [InlineData("alertname=ChatFirstResponseSlow severity=critical team=cs-leads shop=s1", "oncall-pager,cs-leads-email")]
+    [InlineData("alertname=ShipOnTimeLow severity=major team=logistics shop=s1", "logistics-email")]
+    [InlineData("alertname=RefundWaiting30m severity=notice team=refunds shop=s1", "refunds-email")]
+    [InlineData("alertname=CrisisLevelRaised severity=major team=war-room shop=s1", "war-room-webhook")]
+    public async Task AlertmanagerConfig_RoutesBySeverityAndTeam(string labels, string receivers)
+    {
+        var test = await RunAsync(
+            "amtool", RepoRoot(),
+            ["config", "routes", "test", "--config.file=deploy/alertmanager/alertmanager.yml", $"--verify.receivers={receivers}", .. labels.Split(' ')]);
+        Assert.True(test.ExitCode == 0, test.Output);
+    }
+
     internal static string RepoRoot()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);

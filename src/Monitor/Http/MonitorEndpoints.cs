@@ -4,7 +4,7 @@ using Prometheus;
 
 namespace Monitor.Http;
 
-/// <summary>/metrics (Prometheus text format), /healthz (alive: no fatal error) and /readyz (consuming: partitions assigned).</summary>
+/// <summary>/metrics (Prometheus text format), /healthz (alive: no fatal error), /readyz (consuming: partitions assigned) and /api/alerts (see <see cref="AlertEndpoints"/>).</summary>
 public static class MonitorEndpoints
 {
     public static void MapMonitorEndpoints(this WebApplication app, CollectorRegistry registry)
@@ -18,5 +18,6 @@ public static class MonitorEndpoints
             health.Running && health.AssignedPartitions > 0 && health.FatalError is null
                 ? Results.Text("ready\n")
                 : Results.Text($"not ready: running={health.Running} partitions={health.AssignedPartitions}\n", statusCode: 503));
+        app.MapAlertEndpoints();
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Monitor.Settings;
 
 namespace Monitor.Influx;
 
@@ -25,6 +26,8 @@ public enum BufferFullMode
 /// <summary>Settings of <see cref="InfluxWriter"/>. Secrets (<see cref="Password"/>, <see cref="Token"/>) never appear in <see cref="ToString"/>.</summary>
 public sealed class InfluxOptions
 {
+    private const string Owner = "Influx";
+
     /// <summary>Base address of the server, e.g. <c>http://localhost:8086</c>; a path prefix (behind a proxy) is kept.</summary>
     public Uri Url { get; set; } = new("http://localhost:8086");
 
@@ -85,10 +88,7 @@ public sealed class InfluxOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (Url is null || !Url.IsAbsoluteUri || (Url.Scheme != Uri.UriSchemeHttp && Url.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new ArgumentException("Influx Url must be an absolute http or https address.", nameof(Url));
-        }
+        OptionChecks.HttpUrl(Url, Owner, nameof(Url));
 
         if (Api == InfluxApi.V1 && string.IsNullOrWhiteSpace(Database))
         {
@@ -100,13 +100,13 @@ public sealed class InfluxOptions
             throw new ArgumentException("Influx Org and Bucket are required for the v2 API.", nameof(Bucket));
         }
 
-        Positive(BatchSize, nameof(BatchSize));
-        Positive(BufferCapacity, nameof(BufferCapacity));
-        Positive(FlushInterval, nameof(FlushInterval));
-        Positive(InitialBackoff, nameof(InitialBackoff));
-        Positive(MaxBackoff, nameof(MaxBackoff));
-        Positive(RequestTimeout, nameof(RequestTimeout));
-        Positive(ShutdownTimeout, nameof(ShutdownTimeout));
+        OptionChecks.Positive(BatchSize, Owner, nameof(BatchSize));
+        OptionChecks.Positive(BufferCapacity, Owner, nameof(BufferCapacity));
+        OptionChecks.Positive(FlushInterval, Owner, nameof(FlushInterval));
+        OptionChecks.Positive(InitialBackoff, Owner, nameof(InitialBackoff));
+        OptionChecks.Positive(MaxBackoff, Owner, nameof(MaxBackoff));
+        OptionChecks.Positive(RequestTimeout, Owner, nameof(RequestTimeout));
+        OptionChecks.Positive(ShutdownTimeout, Owner, nameof(ShutdownTimeout));
         if (MaxRetries < 0)
         {
             throw new ArgumentException("Influx MaxRetries must not be negative.", nameof(MaxRetries));
@@ -123,13 +123,13 @@ public sealed class InfluxOptions
             sb.Append(", Database = ").Append(Database)
               .Append(", RetentionPolicy = ").Append(RetentionPolicy)
               .Append(", Username = ").Append(Username)
-              .Append(", Password = ").Append(Redact(Password));
+              .Append(", Password = ").Append(OptionChecks.Redact(Password));
         }
         else
         {
             sb.Append(", Org = ").Append(Org)
               .Append(", Bucket = ").Append(Bucket)
-              .Append(", Token = ").Append(Redact(Token));
+              .Append(", Token = ").Append(OptionChecks.Redact(Token));
         }
 
         sb.Append(", BatchSize = ").Append(BatchSize)
@@ -144,23 +144,5 @@ public sealed class InfluxOptions
           .Append(", ShutdownTimeout = ").Append(ShutdownTimeout)
           .Append(" }");
         return sb.ToString();
-    }
-
-    private static string Redact(string? secret) => string.IsNullOrEmpty(secret) ? "(none)" : "***";
-
-    private static void Positive(int value, string name)
-    {
-        if (value <= 0)
-        {
-            throw new ArgumentException($"Influx {name} must be positive.", name);
-        }
-    }
-
-    private static void Positive(TimeSpan value, string name)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"Influx {name} must be positive.", name);
-        }
     }
 }

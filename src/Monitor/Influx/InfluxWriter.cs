@@ -1,10 +1,10 @@
 using System.IO.Compression;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Monitor.Core.Points;
+using Monitor.Http;
 using Monitor.Observability;
 using Monitor.Output;
 
@@ -409,7 +409,7 @@ public sealed class InfluxWriter : IPointSink
 
                     var status = (int)response.StatusCode;
                     var error = await ReadErrorAsync(response, linked.Token).ConfigureAwait(false);
-                    if (status != (int)HttpStatusCode.TooManyRequests && status < 500)
+                    if (!HttpRetry.IsRetryable(response.StatusCode))
                     {
                         _logger.LogError(
                             "InfluxDB rejected {Points} points with HTTP {Status}: {Error}",
@@ -418,7 +418,7 @@ public sealed class InfluxWriter : IPointSink
                     }
 
                     problem = $"HTTP {status}: {error}";
-                    retryAfter = RetryAfter(response);
+                    retryAfter = HttpRetry.RetryAfter(response, _time.GetUtcNow(), _options.MaxBackoff);
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
                 {
@@ -442,7 +442,7 @@ public sealed class InfluxWriter : IPointSink
                 return false;
             }
 
-            var delay = retryAfter ?? Backoff(attempt + 1);
+            var delay = retryAfter ?? HttpRetry.Backoff(attempt + 1, _options.InitialBackoff, _options.MaxBackoff, _jitter);
             _metrics.InfluxRetries.Inc();
             _logger.LogWarning(
                 "InfluxDB write of {Points} points failed ({Problem}); retry {Retry} of {MaxRetries} in {Delay}",
@@ -467,36 +467,6 @@ public sealed class InfluxWriter : IPointSink
         }
 
         return request;
-    }
-
-    /// <summary>Full jitter: uniform in [0, min(MaxBackoff, InitialBackoff · 2^(retry−1))).</summary>
-    private TimeSpan Backoff(int retry)
-    {
-        var cap = Math.Min(
-            _options.MaxBackoff.Ticks,
-            _options.InitialBackoff.Ticks * Math.Pow(2, Math.Min(retry - 1, 62)));
-        return TimeSpan.FromTicks((long)(cap * _jitter.NextDouble()));
-    }
-
-    /// <summary>The server's Retry-After (delta seconds or HTTP date), cut to [0, MaxBackoff].</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        TimeSpan value;
-        if (header?.Delta is { } delta)
-        {
-            value = delta;
-        }
-        else if (header?.Date is { } date)
-        {
-            value = date - _time.GetUtcNow();
-        }
-        else
-        {
-            return null;
-        }
-
-        return value < TimeSpan.Zero ? TimeSpan.Zero : value > _options.MaxBackoff ? _options.MaxBackoff : value;
     }
 
     private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -47,6 +47,16 @@ public sealed class MonitorMetrics
             "monitor_influx_write_duration_seconds", "Duration of one batch write to InfluxDB including retries, in seconds.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
 
+        AlertsFiring = factory.CreateGauge(
+            "monitor_alerts_firing", "Alert instances firing now, per alert name and severity.", "alertname", "severity");
+        AlertNotifications = factory.CreateCounter(
+            "monitor_alert_notifications_total",
+            "Alert notifications per sink and outcome: sent (accepted), retried (in an attempt that failed and is tried again), failed (rejected with a 4xx, or unsent at shutdown), dropped (a memory bound was hit).",
+            "sink", "outcome");
+        AlertDelivery = factory.CreateHistogram(
+            "monitor_alert_delivery_seconds", "Time from an alert change reaching a sink to the receiver accepting it, retries included, in seconds.",
+            new HistogramConfiguration { LabelNames = ["sink"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+
         BacklogWaiting = factory.CreateGauge(
             "monitor_backlog_waiting", "Items waiting in a queue at the latest step boundary.", "shop", "queue");
         BacklogOldestWait = factory.CreateGauge(
@@ -98,6 +108,10 @@ public sealed class MonitorMetrics
     public Gauge InfluxPointsBuffered { get; }
     public Counter InfluxRetries { get; }
     public Histogram InfluxWriteDuration { get; }
+
+    public Gauge AlertsFiring { get; }
+    public Counter AlertNotifications { get; }
+    public Histogram AlertDelivery { get; }
 
     public Gauge BacklogWaiting { get; }
     public Gauge BacklogOldestWait { get; }

@@ -54,11 +54,11 @@ public sealed class InfluxServer : IAsyncDisposable
             }
             catch (PortInUseException) when (attempt < StartAttempts)
             {
-                TryDeleteDirectory(directory);
+                ServerProcess.TryDeleteDirectory(directory);
             }
             catch
             {
-                TryDeleteDirectory(directory);
+                ServerProcess.TryDeleteDirectory(directory);
                 throw;
             }
         }
@@ -125,9 +125,9 @@ public sealed class InfluxServer : IAsyncDisposable
         }
 
         Http.Dispose();
-        await StopAsync(_process);
+        await ServerProcess.StopAsync(_process);
         _process.Dispose();
-        TryDeleteDirectory(_directory);
+        ServerProcess.TryDeleteDirectory(_directory);
     }
 
     /// <summary>Quotes an InfluxQL identifier (database, measurement, tag key).</summary>
@@ -147,81 +147,27 @@ public sealed class InfluxServer : IAsyncDisposable
         {
             ArgumentList = { "-config", configPath },
             WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
         };
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("INFLUXDB_", StringComparison.Ordinal)).ToArray())
         {
             start.Environment.Remove(key); // INFLUXDB_* variables would override the config file
         }
 
-        var output = new OutputTail();
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => output.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, output) = ServerProcess.Start(start);
 
         var url = new Uri($"http://127.0.0.1:{httpPort}/");
         try
         {
-            await WaitUntilReadyAsync(process, url, output, cancellationToken);
+            await ServerProcess.WaitUntilReadyAsync(process, output, new Uri(url, "ping"), HttpStatusCode.NoContent, StartDeadline, cancellationToken);
         }
         catch
         {
-            await StopAsync(process);
+            await ServerProcess.StopAsync(process);
             process.Dispose();
             throw;
         }
 
         return new InfluxServer(process, output, directory, url);
-    }
-
-    private static async Task WaitUntilReadyAsync(Process process, Uri url, OutputTail output, CancellationToken cancellationToken)
-    {
-        using var ping = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (process.HasExited)
-            {
-                await process.WaitForExitAsync(cancellationToken); // drains the output readers
-                var log = output.ToString();
-                if (log.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new PortInUseException(log);
-                }
-
-                throw new InvalidOperationException($"influxd exited with code {process.ExitCode} before it was ready. Output:\n{log}");
-            }
-
-            try
-            {
-                using var response = await ping.GetAsync("ping", cancellationToken);
-                if (response.StatusCode == HttpStatusCode.NoContent)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // ping timed out; try again
-            }
-
-            if (deadline.Elapsed > StartDeadline)
-            {
-                throw new InvalidOperationException($"influxd did not answer GET /ping with 204 within {StartDeadline.TotalSeconds} s. Output:\n{output}");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
     }
 
     /// <summary>Points every listener at loopback ports and every directory into <paramref name="directory"/>.</summary>
@@ -287,21 +233,8 @@ public sealed class InfluxServer : IAsyncDisposable
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    private static string FindBinary()
-    {
-        const string debianPath = "/usr/bin/influxd";
-        if (File.Exists(debianPath))
-        {
-            return debianPath;
-        }
-
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "influxd"))
-            .FirstOrDefault(File.Exists);
-        return onPath ?? throw new InvalidOperationException(
-            "influxd (InfluxDB 1.x) is not installed. Run scripts/test.sh, or install it with 'apt-get install influxdb' (Debian package, /usr/bin/influxd).");
-    }
+    private static string FindBinary() => ServerProcess.FindBinary(
+        "Run scripts/test.sh, or install it with 'apt-get install influxdb' (Debian package, /usr/bin/influxd).", "influxd");
 
     private static async Task<string> RunToStringAsync(string binary, string argument, CancellationToken cancellationToken)
     {
@@ -322,85 +255,6 @@ public sealed class InfluxServer : IAsyncDisposable
         }
 
         return await stdout;
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (InvalidOperationException)
-        {
-            // never started or already gone
-        }
-        catch (TimeoutException)
-        {
-            // killed but not reaped in time; nothing more to do
-        }
-    }
-
-    private static void TryDeleteDirectory(string directory)
-    {
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            try
-            {
-                if (Directory.Exists(directory))
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-
-                return;
-            }
-            catch (IOException)
-            {
-                // a file may still be held for a moment after the kill
-            }
-            catch (UnauthorizedAccessException)
-            {
-                return;
-            }
-        }
-    }
-
-    private sealed class PortInUseException(string log) : Exception(log);
-
-    /// <summary>Keeps the last lines of a process's output for error messages.</summary>
-    private sealed class OutputTail
-    {
-        private const int MaxLines = 200;
-        private readonly Queue<string> _lines = new();
-
-        public void Add(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_lines)
-            {
-                _lines.Enqueue(line);
-                if (_lines.Count > MaxLines)
-                {
-                    _lines.Dequeue();
-                }
-            }
-        }
-
-        public override string ToString()
-        {
-            lock (_lines)
-            {
-                return string.Join('\n', _lines);
-            }
-        }
     }
 }
 

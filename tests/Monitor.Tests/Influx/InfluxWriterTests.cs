@@ -524,7 +524,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
 }
 
 /// <summary>A FakeTimeProvider that lets a test wait until the code under test has started a timer of a given length.</summary>
-internal sealed class TimerWatchingTimeProvider : FakeTimeProvider
+public sealed class TimerWatchingTimeProvider : FakeTimeProvider
 {
     private readonly object _gate = new();
     private readonly List<TimeSpan> _scheduled = [];
@@ -591,7 +591,7 @@ internal sealed class TimerWatchingTimeProvider : FakeTimeProvider
 }
 
 /// <summary>Records every request and answers from a script (204 once the script is used up).</summary>
-internal sealed class ScriptedHandler(TimeProvider time) : HttpMessageHandler
+public sealed class ScriptedHandler(TimeProvider time) : HttpMessageHandler
 {
     public static readonly Func<CancellationToken, Task<HttpResponseMessage>> NeverAnswer = async cancellationToken =>
     {
@@ -704,7 +704,7 @@ internal sealed class ScriptedHandler(TimeProvider time) : HttpMessageHandler
     }
 }
 
-internal sealed record RecordedRequest(
+public sealed record RecordedRequest(
     HttpMethod Method,
     Uri Uri,
     string? Authorization,
@@ -730,7 +730,7 @@ internal sealed record RecordedRequest(
     }
 }
 
-internal sealed class ListLogger<T> : ILogger<T>
+public sealed class ListLogger<T> : ILogger<T>
 {
     private readonly object _gate = new();
     private readonly List<(LogLevel Level, string Message)> _entries = [];

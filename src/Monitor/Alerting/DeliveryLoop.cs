@@ -1,0 +1,234 @@
+using System.Net.Http.Headers;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Monitor.Http;
+
+namespace Monitor.Alerting;
+
+/// <summary>
+/// The background loop every HTTP alert sink runs: it wakes on a new change (or when the queue's next
+/// re-send falls due), posts whatever is waiting at that moment as one JSON batch, and on a network
+/// error, a timeout, a 5xx or a 429 waits a capped exponential backoff with full jitter (or the
+/// server's <c>Retry-After</c>) and asks the queue again, without limit, so nothing is lost while the
+/// receiver is down. Any other 4xx settles the batch as failed.
+/// </summary>
+/// <remarks>
+/// All waiting goes through the injected <see cref="TimeProvider"/>. The loop never logs a body: alert
+/// annotations carry customer-facing text and ids. An <see cref="HttpClient"/> passed in belongs to the
+/// caller; without one the loop makes and disposes its own.
+/// </remarks>
+internal sealed class DeliveryLoop : IAsyncDisposable
+{
+    private readonly string _receiver;
+    private readonly Uri _endpoint;
+    private readonly IDeliveryQueue _queue;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly AlertingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Random _jitter;
+    private readonly SinkTelemetry _telemetry;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _run;
+    private volatile bool _draining;
+    private int _disposed;
+
+    /// <param name="receiver">Names the receiver in log lines (e.g. <c>Alertmanager</c>); holds no secret.</param>
+    public DeliveryLoop(
+        string receiver,
+        Uri endpoint,
+        IDeliveryQueue queue,
+        HttpClient? http,
+        AuthenticationHeaderValue? authorization,
+        AlertingOptions options,
+        TimeProvider time,
+        Random jitter,
+        SinkTelemetry telemetry,
+        ILogger logger)
+    {
+        _receiver = receiver;
+        _endpoint = endpoint;
+        _queue = queue;
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        _authorization = authorization;
+        _options = options;
+        _time = time;
+        _jitter = jitter;
+        _telemetry = telemetry;
+        _logger = logger;
+        _run = Task.Run(RunAsync);
+    }
+
+    /// <summary>True once disposal began: new changes are no longer taken.</summary>
+    public bool IsClosed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Something new is waiting; never blocks.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>
+    /// Sends what is waiting, retrying for at most <see cref="AlertingOptions.ShutdownTimeout"/>, then
+    /// stops; notifications still unsent count as failed.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _run.ConfigureAwait(false);
+            return;
+        }
+
+        _draining = true;
+        Wake();
+        try
+        {
+            await _run.WaitAsync(_options.ShutdownTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _stopping.Cancel();
+            await _run.ConfigureAwait(false);
+        }
+
+        var unsent = _queue.Pending;
+        if (unsent > 0)
+        {
+            _telemetry.Failed(unsent);
+            _logger.LogWarning(
+                "{Receiver}: {Count} alert notifications were still unsent at shutdown (after {Timeout})",
+                _receiver, unsent, _options.ShutdownTimeout);
+        }
+
+        _stopping.Dispose();
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var failures = 0;
+        try
+        {
+            while (true)
+            {
+                _stopping.Token.ThrowIfCancellationRequested();
+                _wake.Reader.TryRead(out _); // a change published after this point wakes the next wait
+                var batch = _queue.Take(_time.GetUtcNow());
+                if (batch is null)
+                {
+                    if (_draining)
+                    {
+                        return;
+                    }
+
+                    await WaitForWorkAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                var attempt = await PostAsync(batch).ConfigureAwait(false);
+                if (attempt.Problem is null)
+                {
+                    if (failures > 0)
+                    {
+                        // Before settling, so what this very batch carried is not sent twice.
+                        _logger.LogInformation(
+                            "{Receiver} answers again after {Failures} failed attempts; re-sending the alert state", _receiver, failures);
+                        _queue.Recovered();
+                        failures = 0;
+                    }
+
+                    _queue.Settle(batch);
+                    if (attempt.Accepted)
+                    {
+                        _telemetry.Sent(batch);
+                    }
+                    else
+                    {
+                        _telemetry.Failed(batch.Count);
+                    }
+
+                    continue;
+                }
+
+                failures++;
+                _telemetry.Retried(batch.Count);
+                var delay = attempt.RetryAfter ?? HttpRetry.Backoff(failures, _options.InitialBackoff, _options.MaxBackoff, _jitter);
+                _logger.LogWarning(
+                    "{Receiver} did not take {Count} alert notifications ({Problem}); attempt {Failures} failed, trying again in {Delay}",
+                    _receiver, batch.Count, attempt.Problem, failures, delay);
+                await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // shutdown timeout: DisposeAsync counts what is left
+        }
+        catch (Exception ex)
+        {
+            _logger.LogCritical(ex, "{Receiver}: the alert delivery loop stopped unexpectedly; alerts are no longer sent there", _receiver);
+        }
+    }
+
+    private async Task WaitForWorkAsync()
+    {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var woken = _wake.Reader.WaitToReadAsync(waiting.Token).AsTask();
+        var dueIn = _queue.NextDueAt - _time.GetUtcNow();
+        var due = dueIn is not { } delay ? Task.Delay(Timeout.Infinite, waiting.Token)
+            : delay > TimeSpan.Zero ? Task.Delay(delay, _time, waiting.Token)
+            : Task.CompletedTask;
+        await Task.WhenAny(woken, due).ConfigureAwait(false);
+        waiting.Cancel(); // releases the timer or the channel wait that did not fire
+    }
+
+    /// <summary>One HTTP attempt; <see cref="Attempt.Problem"/> is set when it is worth trying again.</summary>
+    private async Task<Attempt> PostAsync(DeliveryBatch batch)
+    {
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(batch.Body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Authorization = _authorization;
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                return new Attempt(Accepted: true, null, null);
+            }
+
+            var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+            if (HttpRetry.IsRetryable(response.StatusCode))
+            {
+                return new Attempt(false, status, HttpRetry.RetryAfter(response, _time.GetUtcNow(), _options.MaxBackoff));
+            }
+
+            // The answer's body may echo the payload, so it stays out of the log like the payload itself.
+            _logger.LogError(
+                "{Receiver} rejected {Count} alert notifications with {Status}; they are dropped, not retried. " +
+                "Check that the receiver accepts this payload (Alertmanager: API v2, valid label names)",
+                _receiver, batch.Count, status);
+            return new Attempt(Accepted: false, null, null);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            return new Attempt(false, $"no answer within {_options.RequestTimeout}", null);
+        }
+        catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException && !_stopping.IsCancellationRequested)
+        {
+            return new Attempt(false, "HttpClient timeout", null);
+        }
+        catch (HttpRequestException ex)
+        {
+            return new Attempt(false, ex.Message, null);
+        }
+    }
+
+    private readonly record struct Attempt(bool Accepted, string? Problem, TimeSpan? RetryAfter);
+}

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using Monitor.Core.Alerts;
+using Monitor.Observability;
+using Monitor.Settings;
+
+namespace Monitor.Alerting;
+
+/// <summary>
+/// A generic JSON webhook: every change is POSTed to <c>url</c> as an element of a JSON array (all
+/// changes waiting at that moment in one request, at most <see cref="AlertingOptions.MaxBatchSize"/>),
+/// in order, with the retries of <see cref="DeliveryLoop"/>. Each element:
+/// <c>{kind, status, rule, severity, previousSeverity, labels, annotations, value, threshold, startsAt, at, generatorURL}</c>.
+/// At most <see cref="AlertingOptions.MaxPendingNotifications"/> changes wait; beyond, the oldest is
+/// dropped and counted. The Alertmanager credentials are never sent here.
+/// </summary>
+public sealed class WebhookSink : HttpAlertSink
+{
+    /// <summary>The default <c>sink</c> label value.</summary>
+    public const string DefaultName = "webhook";
+
+    private readonly PendingQueue<Queued> _queue;
+
+    /// <summary>Validates <paramref name="options"/> and starts the send loop.</summary>
+    /// <param name="url">Where to POST; its query string (it may hold a key) is never logged.</param>
+    /// <param name="http">Client to send with (owned by the caller); null makes one the sink disposes.</param>
+    /// <param name="name">The <c>sink</c> label; default <c>webhook</c> (give each webhook its own, e.g. <c>webhook2</c>).</param>
+    /// <param name="jitter">Source of backoff jitter; <see cref="Random.Shared"/> when null.</param>
+    public WebhookSink(
+        Uri url,
+        AlertingOptions options,
+        HttpClient? http,
+        TimeProvider time,
+        MonitorMetrics? metrics = null,
+        ILogger<WebhookSink>? logger = null,
+        string name = DefaultName,
+        Random? jitter = null)
+        : base(name, options, time, metrics, logger)
+    {
+        OptionChecks.HttpUrl(url, "Alerting webhook", nameof(url));
+        _queue = new PendingQueue<Queued>(options.MaxPendingNotifications);
+        var shown = AlertingOptions.Show(url);
+        Logger.LogInformation("Sending alert changes to webhook {Sink} at {Url}", name, shown);
+        Start($"Webhook {name} ({shown})", url, http, null, jitter);
+    }
+
+    private protected override void Accept(AlertChange change)
+    {
+        var queued = new Queued(change, Options.GeneratorUrl(change.Panel), Time.GetTimestamp());
+        int dropped;
+        lock (Gate)
+        {
+            dropped = _queue.Add(queued);
+        }
+
+        if (dropped > 0)
+        {
+            Telemetry.Dropped(dropped, $"more than {Options.MaxPendingNotifications} changes were waiting; the oldest went unsent");
+        }
+    }
+
+    private protected override int Pending
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    private protected override DeliveryBatch? Take(DateTimeOffset now)
+    {
+        var batch = new List<Queued>();
+        long through;
+        lock (Gate)
+        {
+            through = _queue.PeekInto(batch, Options.MaxBatchSize);
+        }
+
+        if (batch.Count == 0)
+        {
+            return null;
+        }
+
+        var body = AlertJson.Array(batch, (writer, queued) => AlertJson.Change(writer, queued.Change, queued.GeneratorUrl));
+        return new DeliveryBatch(body, batch.Count, batch.Select(q => q.Received).ToArray(), through);
+    }
+
+    private protected override void Settle(DeliveryBatch batch)
+    {
+        lock (Gate)
+        {
+            _queue.RemoveThrough((long)batch.Token);
+        }
+    }
+
+    private sealed record Queued(AlertChange Change, string? GeneratorUrl, long Received);
+}

@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+namespace Monitor.IntegrationTests.Servers;
+
+/// <summary>
+/// A real Alertmanager 0.25 (Debian package <c>prometheus-alertmanager</c>) on a free loopback port
+/// with its storage in a temp directory and gossip off (<c>--cluster.listen-address=</c>). It can be
+/// stopped and started again on the same port and storage, as an outage; dispose kills it and deletes
+/// the directory.
+/// </summary>
+public sealed class AlertmanagerServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(30);
+    private const int StartAttempts = 3; // a free port can be taken between probing and binding it
+
+    private readonly string _binary;
+    private readonly string _directory;
+    private Process? _process;
+    private OutputTail _output = new();
+    private int _disposed;
+
+    private AlertmanagerServer(string binary, string directory, Uri url)
+    {
+        _binary = binary;
+        _directory = directory;
+        Url = url;
+        Http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    /// <summary>Base address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri Url { get; }
+
+    /// <summary>A client for the API (base address <see cref="Url"/>).</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The last lines Alertmanager wrote.</summary>
+    public string Log => _output.ToString();
+
+    public static string FindBinary() => ServerProcess.FindBinary(
+        "Install it with 'apt-get install prometheus-alertmanager' (Debian package, /usr/bin/prometheus-alertmanager).",
+        "prometheus-alertmanager", "alertmanager");
+
+    /// <summary>Writes <paramref name="configYaml"/> and starts Alertmanager; returns once <c>/-/ready</c> answers 200.</summary>
+    public static async Task<AlertmanagerServer> StartAsync(string configYaml, CancellationToken cancellationToken = default)
+    {
+        var binary = FindBinary();
+        for (var attempt = 1; ; attempt++)
+        {
+            var directory = Directory.CreateTempSubdirectory("monitor-alertmanager-").FullName;
+            var server = new AlertmanagerServer(binary, directory, new Uri($"http://127.0.0.1:{FreeTcpPort.Next()}/"));
+            try
+            {
+                await File.WriteAllTextAsync(server.ConfigPath, configYaml, cancellationToken);
+                await server.StartProcessAsync(cancellationToken);
+                return server;
+            }
+            catch (PortInUseException) when (attempt < StartAttempts)
+            {
+                await server.DisposeAsync();
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private string ConfigPath => Path.Combine(_directory, "alertmanager.yml");
+
+    /// <summary>Stops Alertmanager with SIGTERM, as an operator would (it saves its notification log), leaving port and storage for <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { } process)
+        {
+            await ServerProcess.StopAsync(process, graceful: true);
+            process.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts it again on the same port with the same storage.</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default) => StartProcessAsync(cancellationToken);
+
+    /// <summary><c>GET /api/v2/alerts</c>: the alerts Alertmanager holds as not resolved.</summary>
+    public async Task<IReadOnlyList<JsonElement>> GetAlertsAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await Http.GetAsync("api/v2/alerts", cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"Alertmanager answered {(int)response.StatusCode} to GET /api/v2/alerts: {body}");
+        }
+
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.EnumerateArray().Select(a => a.Clone()).ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Http.Dispose();
+        if (_process is { } process)
+        {
+            await ServerProcess.StopAsync(process);
+            process.Dispose();
+        }
+
+        ServerProcess.TryDeleteDirectory(_directory);
+    }
+
+    private async Task StartProcessAsync(CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(_binary)
+        {
+            ArgumentList =
+            {
+                $"--config.file={ConfigPath}",
+                $"--storage.path={Path.Combine(_directory, "data")}",
+                $"--web.listen-address={Url.Host}:{Url.Port}",
+                "--cluster.listen-address=", // no gossip on :9094
+            },
+            WorkingDirectory = _directory,
+        };
+        (_process, _output) = ServerProcess.Start(start);
+        try
+        {
+            await ServerProcess.WaitUntilReadyAsync(_process, _output, new Uri(Url, "-/ready"), HttpStatusCode.OK, StartDeadline, cancellationToken);
+        }
+        catch
+        {
+            await ServerProcess.StopAsync(_process);
+            _process.Dispose();
+            _process = null;
+            throw;
+        }
+    }
+}
+
+/// <summary>
+/// An HTTP endpoint on a free loopback port that records every JSON body POSTed to it, as an
+/// Alertmanager webhook receiver or a generic webhook would get them.
+/// </summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly List<JsonElement> _bodies = [];
+    private readonly Task _loop;
+
+    public WebhookReceiver()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            Url = new Uri($"http://127.0.0.1:{FreeTcpPort.Next()}/hook/");
+            _listener.Prefixes.Clear();
+            _listener.Prefixes.Add(Url.ToString());
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 3)
+            {
+                // port taken meanwhile: another one
+            }
+        }
+
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public Uri Url { get; }
+
+    public IReadOnlyList<JsonElement> Bodies
+    {
+        get
+        {
+            lock (_bodies)
+            {
+                return _bodies.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Polls the received bodies until one matches, or fails after <paramref name="deadline"/>.</summary>
+    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match, TimeSpan deadline, string what)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            foreach (var body in Bodies)
+            {
+                if (match(body))
+                {
+                    return body;
+                }
+            }
+
+            if (waited.Elapsed > deadline)
+            {
+                throw new TimeoutException(
+                    $"No webhook body with {what} within {deadline.TotalSeconds} s. Received:\n{string.Join("\n", Bodies.Select(b => b.GetRawText()))}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _loop;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(context.Request.InputStream);
+                lock (_bodies)
+                {
+                    _bodies.Add(document.RootElement.Clone());
+                }
+
+                context.Response.StatusCode = 200;
+            }
+            catch (JsonException)
+            {
+                context.Response.StatusCode = 400;
+            }
+
+            context.Response.Close();
+        }
+    }
+}
