@@ -15,6 +15,9 @@ public static class AlertRulesLoader
 {
     private static readonly string[] RootKeys = ["service", "rules", "timers"];
 
+    /// <summary>The war-room defaults (deploy/monitor/rules.yaml) shipped beside the executable; the demo uses them.</summary>
+    public static string DefaultFile => Path.Combine(AppContext.BaseDirectory, "config", "rules.yaml");
+
     public static (AlertRuleSet? Rules, IReadOnlyList<SettingsError> Errors) Load(string path)
     {
         if (!File.Exists(path))

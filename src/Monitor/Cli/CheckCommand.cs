@@ -14,7 +14,7 @@ internal static class CheckCommand
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config") { Description = "Settings file", DefaultValueFactory = _ => new FileInfo("monitor.yaml") };
-        var rules = new Option<string?>("--rules") { Description = "Alert rule file to validate as well (docs/alerts.md), e.g. deploy/monitor/rules.yaml" };
+        var rules = new Option<string?>("--rules") { Description = "Alert rule file to validate as well (docs/alerts.md), e.g. deploy/monitor/rules.yaml; default: the settings' alerting.rules" };
         var command = new Command("check", "Validate the settings file, the keyword dictionary it names and an alert rule file; exit 1 with every problem listed.") { config, rules };
         command.SetAction(result =>
         {
@@ -23,7 +23,7 @@ internal static class CheckCommand
             var (settings, settingsErrors) = SettingsLoader.Load(path);
             var keywordsFile = settings.KeywordsFile ?? KeywordSetup.DefaultFile;
             var (keywords, keywordErrors) = KeywordSetup.Load(settings.KeywordsFile);
-            var rulesFile = result.GetValue(rules);
+            var rulesFile = result.GetValue(rules) ?? settings.AlertRulesFile;
             var (ruleSet, ruleErrors) = rulesFile is null ? (null, []) : AlertRulesLoader.Load(rulesFile);
             var errors = settingsErrors.Concat(keywordErrors).Concat(ruleErrors).ToArray();
             if (errors.Length > 0)
@@ -39,7 +39,7 @@ internal static class CheckCommand
                 return 1;
             }
 
-            output.WriteLine($"{path}: ok (kafka {settings.KafkaBootstrapServers}, influx {(settings.Influx is { } influx ? $"{influx.Url} ({influx.Api})" : "off")}, step {settings.Engine.Step.TotalSeconds}s, {settings.Engine.Shops.Count} shop override(s)); {keywordsFile}: ok ({keywords!.Current.Count} keywords)");
+            output.WriteLine($"{path}: ok (kafka {settings.KafkaBootstrapServers}, influx {(settings.Influx is { } influx ? $"{influx.Url} ({influx.Api})" : "off")}, alertmanager {settings.Alerting.AlertmanagerUrl?.ToString() ?? "off"}, {settings.Alerting.WebhookUrls.Count} webhook(s), step {settings.Engine.Step.TotalSeconds}s, {settings.Engine.Shops.Count} shop override(s)); {keywordsFile}: ok ({keywords!.Current.Count} keywords)");
             if (ruleSet is not null)
             {
                 output.WriteLine($"{rulesFile}: ok ({Count(ruleSet.Thresholds.Count, "rule")}, {Count(ruleSet.Timers.Count, "timer")})");

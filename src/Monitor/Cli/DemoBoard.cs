@@ -1,6 +1,9 @@
+using Monitor.Alerting;
+using Monitor.Core.Alerts;
 using Monitor.Observability;
 using Monitor.Output;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Monitor.Cli;
 
@@ -11,15 +14,15 @@ internal static class DemoBoard
 
     public static double Consumed(MonitorMetrics metrics) => Topics.Sum(t => metrics.EventsConsumed.WithLabels(t).Value);
 
-    public static async Task RunAsync(ShopBoard board, MonitorMetrics metrics, TimeProvider scenarioClock, CancellationToken stop)
+    public static async Task RunAsync(ShopBoard board, MonitorMetrics metrics, AlertDispatcher alerts, TimeProvider scenarioClock, CancellationToken stop)
     {
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            await PlainAsync(board, metrics, scenarioClock, stop);
+            await PlainAsync(board, metrics, alerts, scenarioClock, stop);
             return;
         }
 
-        await AnsiConsole.Live(Render(board, metrics, scenarioClock, 0))
+        await AnsiConsole.Live(Render(board, metrics, alerts, scenarioClock, 0))
             .AutoClear(false)
             .StartAsync(async context =>
             {
@@ -28,13 +31,13 @@ internal static class DemoBoard
                 {
                     await Delay(TimeSpan.FromSeconds(1), stop);
                     var now = Consumed(metrics);
-                    context.UpdateTarget(Render(board, metrics, scenarioClock, now - previous));
+                    context.UpdateTarget(Render(board, metrics, alerts, scenarioClock, now - previous));
                     previous = now;
                 }
             });
     }
 
-    private static async Task PlainAsync(ShopBoard board, MonitorMetrics metrics, TimeProvider scenarioClock, CancellationToken stop)
+    private static async Task PlainAsync(ShopBoard board, MonitorMetrics metrics, AlertDispatcher alerts, TimeProvider scenarioClock, CancellationToken stop)
     {
         var previous = Consumed(metrics);
         while (!stop.IsCancellationRequested)
@@ -46,12 +49,46 @@ internal static class DemoBoard
                 $"{s.Shop} waiting {s.Waiting} oldest {s.OldestWaitSeconds:N0}s p90 {(s.ChatP90Seconds is { } p ? $"{p:N0}s" : "-")} level {(s.CrisisLevel?.ToString() ?? "-")}"));
             Console.WriteLine(
                 $"[{scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):HH:mm:ss} CST] events {now:N0} (+{(now - previous) / 5:N0}/s), shops {board.ShopCount}, " +
-                $"invalid {InvalidTotal(metrics):N0}, late {metrics.EventsLate.WithLabels("chats").Value:N0} | {line}");
+                $"invalid {InvalidTotal(metrics):N0}, late {metrics.EventsLate.WithLabels("chats").Value:N0}, alerts firing {alerts.Snapshot().Active.Count} | {line}");
             previous = now;
         }
     }
 
-    private static Table Render(ShopBoard board, MonitorMetrics metrics, TimeProvider scenarioClock, double perSecond)
+    private static IRenderable Render(ShopBoard board, MonitorMetrics metrics, AlertDispatcher alerts, TimeProvider scenarioClock, double perSecond) =>
+        new Rows(Shops(board, metrics, scenarioClock, perSecond), Alerts(alerts.Snapshot()));
+
+    /// <summary>How many alerts fire, by severity, and the latest changes.</summary>
+    private static Table Alerts(AlertsSnapshot snapshot)
+    {
+        var bySeverity = Severities.All.Reverse()
+            .Select(severity => (severity, count: snapshot.Active.Count(a => a.Severity == severity)))
+            .Where(pair => pair.count > 0)
+            .Select(pair => $"[{SeverityColour(pair.severity)}]{pair.count} {pair.severity.Label()}[/]");
+        var table = new Table().Border(TableBorder.Rounded).Expand();
+        table.Title = new TableTitle($"Alerts firing: {snapshot.Active.Count} {(snapshot.Active.Count > 0 ? $"({string.Join(", ", bySeverity)})" : "")} · /api/alerts");
+        table.AddColumns("Event time (CST)", "Change", "Severity", "Alert", "Shop", "Value");
+        foreach (var change in snapshot.Recent.Take(6))
+        {
+            table.AddRow(
+                DateTimeOffset.FromUnixTimeMilliseconds(change.AtMs).ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss"),
+                change.Kind.ToString(),
+                $"[{SeverityColour(change.Severity)}]{change.Severity.Label()}[/]",
+                Markup.Escape(change.Rule),
+                Markup.Escape(change.Label("shop") ?? "-"),
+                Markup.Escape(change.Annotation("value") ?? "-"));
+        }
+
+        return table;
+    }
+
+    private static string SeverityColour(Severity severity) => severity switch
+    {
+        Severity.Critical or Severity.Major => "red",
+        Severity.Warning => "yellow",
+        _ => "blue",
+    };
+
+    private static Table Shops(ShopBoard board, MonitorMetrics metrics, TimeProvider scenarioClock, double perSecond)
     {
         var table = new Table().Border(TableBorder.Rounded).Expand();
         var boundary = board.BoundaryMs is { } b ? DateTimeOffset.FromUnixTimeMilliseconds(b).ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss") : "waiting for the first window";

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Confluent.Kafka;
+using Monitor.Alerting;
 using Monitor.Core.Metrics;
 using Monitor.Hosting;
 using Monitor.Influx;
@@ -28,10 +29,12 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
         var influx = CliOptions.Url("--influx", "InfluxDB base URL, e.g. http://127.0.0.1:8086 (v1 /write, database monitor)");
         var database = new Option<string>("--database") { Description = "InfluxDB database", DefaultValueFactory = _ => "monitor" };
+        var rulesFile = new Option<FileInfo?>("--rules") { Description = "Alert rule file (default: the shipped war-room rules, deploy/monitor/rules.yaml)" };
+        var alertmanager = CliOptions.Url("--alertmanager", "Alertmanager base URL to send alerts to, e.g. http://127.0.0.1:9093");
         var metricsUrl = new Option<string>("--metrics-url") { Description = "Where to serve /metrics", DefaultValueFactory = _ => "http://127.0.0.1:9464" };
         var command = new Command("demo", "Run everything on embedded defaults: Kafka broker, Double-11 simulator, pipeline, /metrics and a live board.")
         {
-            duration, speed, scenario, rate, shops, seed, influx, database, metricsUrl,
+            duration, speed, scenario, rate, shops, seed, influx, database, rulesFile, alertmanager, metricsUrl,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -67,6 +70,13 @@ internal static class DemoCommand
                 return 1;
             }
 
+            var (rules, ruleErrors) = AlertRulesLoader.Load(result.GetValue(rulesFile)?.FullName ?? AlertRulesLoader.DefaultFile);
+            if (rules is null)
+            {
+                ruleErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
+                return 1;
+            }
+
             using var cluster = EmbeddedKafkaCluster.Start(brokers: 1, partitions: 4);
             var clock = new ScenarioClock(start.Value, speedValue, TimeSpan.FromSeconds(2));
             var options = new LiveOptions
@@ -85,6 +95,8 @@ internal static class DemoCommand
                 },
                 Influx = result.GetValue(influx) is { } url ? new InfluxOptions { Url = url, Database = result.GetValue(database)! } : null,
                 MetricsUrl = result.GetValue(metricsUrl)!,
+                AlertRules = rules,
+                Alerting = new AlertingOptions { AlertmanagerUrl = result.GetValue(alertmanager) },
             };
             var board = new ShopBoard();
             var app = LiveHost.Build(options, clock, board, logging => logging
@@ -106,6 +118,7 @@ internal static class DemoCommand
             Console.WriteLine($"Service Monitor demo — scenario {result.GetValue(scenario)} from {start.Value.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} CST at {speedValue}x");
             Console.WriteLine($"  bootstrap.servers={cluster.BootstrapServers}   (produce more with kcat -P -b {cluster.BootstrapServers} -t chats -k <shopId>)");
             Console.WriteLine($"  metrics:  {options.MetricsUrl}/metrics   health: {options.MetricsUrl}/healthz   ready: {options.MetricsUrl}/readyz");
+            Console.WriteLine($"  alerts:   {rules.Count} rules, {options.MetricsUrl}/api/alerts, Alertmanager {(options.Alerting.AlertmanagerUrl?.ToString() ?? "off (add --alertmanager http://127.0.0.1:9093)")}");
             Console.WriteLine($"  influxdb: {(options.Influx is null ? "off (add --influx http://127.0.0.1:8086)" : options.Influx.Url + " database " + options.Influx.Database)}");
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
@@ -132,7 +145,7 @@ internal static class DemoCommand
                 CancellationToken.None);
 
             var metrics = app.Services.GetRequiredService<MonitorMetrics>();
-            await DemoBoard.RunAsync(board, metrics, clock, stop.Token);
+            await DemoBoard.RunAsync(board, metrics, app.Services.GetRequiredService<AlertDispatcher>(), clock, stop.Token);
 
             try
             {

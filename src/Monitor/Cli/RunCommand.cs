@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Monitor.Alerting;
+using Monitor.Core.Alerts;
 using Monitor.Hosting;
 using Monitor.Keywords;
 using Monitor.Settings;
@@ -33,12 +35,27 @@ internal static class RunCommand
                 return 1;
             }
 
+            AlertRuleSet? rules = null;
+            if (settings.AlertRulesFile is { } rulesFile)
+            {
+                var (loaded, ruleErrors) = AlertRulesLoader.Load(rulesFile);
+                if (loaded is null)
+                {
+                    ruleErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
+                    return 1;
+                }
+
+                rules = loaded;
+            }
+
             var options = new LiveOptions
             {
                 Kafka = settings.ToKafkaSource(),
                 Engine = settings.Engine with { Keywords = keywords },
                 Influx = settings.Influx,
                 MetricsUrl = settings.MetricsUrl,
+                AlertRules = rules,
+                Alerting = settings.Alerting,
             };
             var app = LiveHost.Build(options, TimeProvider.System);
 
@@ -48,7 +65,8 @@ internal static class RunCommand
                 keywords,
                 TimeProvider.System,
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keywords"));
-            Console.WriteLine($"Serving {options.MetricsUrl}/metrics, /healthz, /readyz; InfluxDB: {options.Influx?.Url.ToString() ?? "off"}");
+            Console.WriteLine($"Serving {options.MetricsUrl}/metrics, /healthz, /readyz, /api/alerts; InfluxDB: {options.Influx?.Url.ToString() ?? "off"}; " +
+                $"alerts: {rules?.Count ?? 0} rules, Alertmanager {options.Alerting.AlertmanagerUrl?.ToString() ?? "off"}, {options.Alerting.WebhookUrls.Count} webhook(s)");
 
             // Resolved before RunAsync, which disposes the host when it returns.
             var worker = app.Services.GetRequiredService<MonitorWorker>();

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Monitor.Alerting;
 using Monitor.Http;
 using Monitor.Influx;
 using Monitor.Kafka;
@@ -47,6 +48,15 @@ public static class LiveHost
                 sp.GetRequiredService<ILogger<InfluxWriter>>()));
         }
 
+        services.AddSingleton(sp => new AlertDispatcher(
+            AlertSinks.Create(
+                options.Alerting,
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient("alerts"),
+                TimeProvider.System,
+                metrics,
+                sp.GetRequiredService<ILoggerFactory>()),
+            metrics,
+            sp.GetRequiredService<ILogger<AlertDispatcher>>()));
         services.AddSingleton(sp => new PointRouter(metrics, sp.GetServices<IPointSink>(), sp.GetRequiredService<ShopBoard>()));
         services.AddSingleton<IDeadLetterSink>(sp =>
         {
@@ -71,11 +81,13 @@ public static class LiveHost
         app.MapMonitorEndpoints(registry);
         app.Lifetime.ApplicationStopped.Register(() =>
         {
-            // Flush InfluxDB last, after the worker stopped producing points.
+            // Flush InfluxDB and the alert sinks last, after the worker stopped producing.
             foreach (var sink in app.Services.GetServices<IPointSink>())
             {
                 sink.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
+
+            app.Services.GetRequiredService<AlertDispatcher>().DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;
     }

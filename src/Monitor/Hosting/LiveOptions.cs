@@ -1,3 +1,5 @@
+using Monitor.Alerting;
+using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
 using Monitor.Influx;
 using Monitor.Kafka;
@@ -22,6 +24,12 @@ public sealed record LiveOptions
 
     /// <summary>Processing-time tick that advances an idle stream's watermark (default 1 s).</summary>
     public TimeSpan ClockTick { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Alert rules evaluated on the metric stream; null or empty evaluates none.</summary>
+    public AlertRuleSet? AlertRules { get; init; }
+
+    /// <summary>Where alert changes go (Alertmanager, webhooks); /api/alerts shows them either way.</summary>
+    public AlertingOptions Alerting { get; init; } = new();
 
     /// <summary>eventIds remembered for duplicate detection (default 1,000,000).</summary>
     public int DedupCapacity { get; init; } = 1_000_000;

@@ -1,4 +1,5 @@
 using System.Reactive.Linq;
+using Monitor.Alerting;
 using Monitor.Core.Events;
 using Monitor.Core.Pipeline;
 using Monitor.Kafka;
@@ -16,6 +17,7 @@ public sealed class MonitorWorker(
     LiveOptions options,
     MonitorMetrics metrics,
     PointRouter router,
+    AlertDispatcher alerts,
     IDeadLetterSink deadLetters,
     ConsumerHealth health,
     TimeProvider clock,
@@ -38,6 +40,7 @@ public sealed class MonitorWorker(
         var hooks = new PipelineHooks
         {
             Late = e => metrics.EventsLate.WithLabels(Names.Of(e.Topic)).Inc(),
+            AlertChanged = alerts.Publish,
             WatermarkAdvanced = watermark =>
             {
                 watermarkView.Set(watermark);
@@ -52,7 +55,7 @@ public sealed class MonitorWorker(
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = inputs
-            .ToMetricPoints(options.Engine, hooks)
+            .ToMetricPoints(options.Engine, hooks, options.AlertRules)
             .Subscribe(
                 batch =>
                 {
@@ -68,8 +71,9 @@ public sealed class MonitorWorker(
                 error => finished.TrySetException(error),
                 () => finished.TrySetResult());
         await using var stopping = stoppingToken.Register(() => finished.TrySetResult());
-        logger.LogInformation("Pipeline consuming {Topics} from {Bootstrap} as group {Group}",
-            string.Join(",", options.Kafka.Topics), options.Kafka.BootstrapServers, options.Kafka.GroupId);
+        logger.LogInformation("Pipeline consuming {Topics} from {Bootstrap} as group {Group}; {Rules} alert rules, sinks: {Sinks}",
+            string.Join(",", options.Kafka.Topics), options.Kafka.BootstrapServers, options.Kafka.GroupId,
+            options.AlertRules?.Count ?? 0, alerts.Sinks.Count == 0 ? "none" : string.Join(",", alerts.Sinks.Select(s => s.Name)));
 
         try
         {
