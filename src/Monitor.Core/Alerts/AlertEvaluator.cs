@@ -94,15 +94,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
     /// <inheritdoc />
     public void OnBoundary(long boundaryMs, IOpenItemSource items)
     {
-        foreach (var (slot, instance) in _pending)
-        {
-            if (instance.PendingMs != long.MinValue)
-            {
-                JudgePending(slot, instance);
-            }
-        }
-
-        _pending.Clear();
+        JudgePending();
         foreach (var slot in _thresholds)
         {
             SweepNoData(slot, boundaryMs);
@@ -113,6 +105,20 @@ public sealed class AlertEvaluator : IBoundaryObserver
             items.VisitOpenItems(slot.Rule.Queue, (shop, open) => CheckTimer(slot, shop, open, boundaryMs));
             ResolveTimersNotSeen(slot, boundaryMs);
         }
+    }
+
+    /// <summary>Judges every instance with points waiting (early results emitted between boundaries).</summary>
+    public void JudgePending()
+    {
+        foreach (var (slot, instance) in _pending)
+        {
+            if (instance.PendingMs != long.MinValue)
+            {
+                JudgePending(slot, instance);
+            }
+        }
+
+        _pending.Clear();
     }
 
     /// <inheritdoc />

@@ -41,6 +41,10 @@ public sealed class MetricEngine : IOpenItemSource
     private long _lastAppliedEventMs = long.MinValue;
     private long _stepsSinceSweep;
 
+    // Early results: shops with events applied since their last emission, and when that was.
+    private readonly HashSet<ShopState> _changed = [];
+    private long _lastEmittedMs = long.MinValue;
+
     public MetricEngine(EngineOptions options, Action<MetricPoint> emit, IBoundaryObserver? observer = null)
     {
         options.Validate();
@@ -73,6 +77,11 @@ public sealed class MetricEngine : IOpenItemSource
     /// </summary>
     public bool Accept(MonitorEvent e, int source = 0)
     {
+        if (!_shopSource.TryGetValue(e.ShopId, out var owner) || owner != source)
+        {
+            _shopSource[e.ShopId] = source;
+        }
+
         if (Watermark != long.MinValue && e.TimestampMs < Watermark)
         {
             Apply(e, late: true);
@@ -81,12 +90,11 @@ public sealed class MetricEngine : IOpenItemSource
 
         _pending.Enqueue(e, EventOrder.Of(e));
         _maxEventMs = Math.Max(_maxEventMs, e.TimestampMs);
+
+        // Early results: one watermark for all sources, following the newest event.
+        source = _options.EarlyResults ? 0 : source;
         _sourceSeenClockMs[source] = _clockMs;
         _anySource = true;
-        if (!_shopSource.TryGetValue(e.ShopId, out var owner) || owner != source)
-        {
-            _shopSource[e.ShopId] = source;
-        }
 
         var known = _sourceMaxMs.TryGetValue(source, out var sourceMax);
         if (!known || e.TimestampMs > sourceMax)
@@ -163,7 +171,10 @@ public sealed class MetricEngine : IOpenItemSource
         foreach (var shop in dropped)
         {
             _shopSource.Remove(shop);
-            _shops.Remove(shop);
+            if (_shops.Remove(shop, out var state))
+            {
+                _changed.Remove(state);
+            }
         }
 
         if (dropped.Count > 0)
@@ -267,6 +278,31 @@ public sealed class MetricEngine : IOpenItemSource
 
         shop.Apply(e, late);
         _lastAppliedEventMs = Math.Max(_lastAppliedEventMs, e.TimestampMs);
+        if (_options.EarlyResults)
+        {
+            _changed.Add(shop);
+        }
+    }
+
+    /// <summary>
+    /// Early results (<see cref="EngineOptions.EarlyResults"/>): emits the shops that had events
+    /// applied since their last emission, as their state at <paramref name="atMs"/> (the open
+    /// window up to now), between step boundaries. Not for output: the points are provisional.
+    /// </summary>
+    public void EmitChanged(long atMs)
+    {
+        if (_changed.Count == 0 || atMs <= _lastEmittedMs)
+        {
+            return;
+        }
+
+        foreach (var shop in _changed.OrderBy(s => s.ShopId, StringComparer.Ordinal))
+        {
+            shop.Emit(atMs, _emit);
+        }
+
+        _changed.Clear();
+        _lastEmittedMs = atMs;
     }
 
     /// <summary>Emits every boundary b ≤ <paramref name="limitMs"/> that is still due.</summary>
@@ -293,6 +329,8 @@ public sealed class MetricEngine : IOpenItemSource
 
     private void EmitBoundary(long boundaryMs)
     {
+        _changed.Clear();
+        _lastEmittedMs = boundaryMs;
         var sweep = ++_stepsSinceSweep >= StaleSweepEverySteps;
         if (sweep)
         {

@@ -15,21 +15,32 @@ public static class MetricPipeline
     /// input (end of a replay) the last windows are flushed before OnCompleted. With
     /// <paramref name="alertRules"/>, a fresh <see cref="AlertEvaluator"/> judges every point as it
     /// is emitted; its <c>alerts</c> points join the batch and its changes go to
-    /// <see cref="PipelineHooks.AlertChanged"/>.
+    /// <see cref="PipelineHooks.AlertChanged"/>. With <paramref name="earlyAlerts"/> (live mode), an
+    /// <see cref="EarlyAlerts"/> path judges open windows on every clock reading and the changes
+    /// delivered are the reconciled ones; the <c>alerts</c> points stay final.
     /// </summary>
     public static IObservable<IReadOnlyList<MetricPoint>> ToMetricPoints(
         this IObservable<PipelineInput> inputs,
         EngineOptions options,
         PipelineHooks? hooks = null,
-        AlertRuleSet? alertRules = null)
+        AlertRuleSet? alertRules = null,
+        bool earlyAlerts = false)
     {
         return Observable.Create<IReadOnlyList<MetricPoint>>(observer =>
         {
             List<MetricPoint> batch = [];
             MetricEngine engine;
+            EarlyAlerts? early = null;
             if (alertRules is { Count: > 0 })
             {
-                var evaluator = new AlertEvaluator(alertRules, change => hooks?.AlertChanged?.Invoke(change), batch.Add);
+                Action<AlertChange> notify = change => hooks?.AlertChanged?.Invoke(change);
+                if (earlyAlerts)
+                {
+                    early = new EarlyAlerts(alertRules, options, notify);
+                    notify = early.OnFinal;
+                }
+
+                var evaluator = new AlertEvaluator(alertRules, notify, batch.Add);
                 engine = new MetricEngine(
                     options,
                     point =>
@@ -49,6 +60,7 @@ public static class MetricPipeline
                 if (engine.Watermark != watermarkBefore)
                 {
                     hooks?.WatermarkAdvanced?.Invoke(engine.Watermark);
+                    early?.OnFinalWatermark(engine.Watermark);
                 }
 
                 if (batch.Count > 0)
@@ -77,6 +89,8 @@ public static class MetricPipeline
                             {
                                 hooks?.Late?.Invoke(e);
                             }
+
+                            early?.Accept(e, input.Source);
                         }
                         else if (input.Change == SourceChange.Opened)
                         {
@@ -89,10 +103,12 @@ public static class MetricPipeline
                         else if (input.Change == SourceChange.Revoked)
                         {
                             engine.DropSource(input.Source);
+                            early?.Drop(input.Source);
                         }
                         else
                         {
                             engine.AdvanceClock(input.ClockMs);
+                            early?.Tick(input.ClockMs);
                         }
                     }
                     catch (Exception ex)

@@ -22,8 +22,18 @@ public sealed record LiveOptions
     /// <summary>Events stamped further ahead of the clock than this are rejected as future_timestamp (default 5 min).</summary>
     public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Processing-time tick that advances an idle stream's watermark (default 1 s).</summary>
-    public TimeSpan ClockTick { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Processing-time tick (default 250 ms): it advances an idle stream's watermark and, with
+    /// <see cref="EarlyAlerts"/>, re-judges open windows and ages, so an alert goes out within
+    /// about one tick of its event.
+    /// </summary>
+    public TimeSpan ClockTick { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Notify alerts from early results (open windows, no lateness) reconciled with final values
+    /// (DESIGN §5); false notifies on final values only, a lateness plus a step later. Default true.
+    /// </summary>
+    public bool EarlyAlerts { get; init; } = true;
 
     /// <summary>Alert rules evaluated on the metric stream; null or empty evaluates none.</summary>
     public AlertRuleSet? AlertRules { get; init; }

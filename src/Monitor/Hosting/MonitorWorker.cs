@@ -55,7 +55,7 @@ public sealed class MonitorWorker(
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = inputs
-            .ToMetricPoints(options.Engine, hooks, options.AlertRules)
+            .ToMetricPoints(options.Engine, hooks, options.AlertRules, options.EarlyAlerts)
             .Subscribe(
                 batch =>
                 {

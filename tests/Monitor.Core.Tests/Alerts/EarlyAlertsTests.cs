@@ -1,0 +1,124 @@
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using Monitor.Core.Alerts;
+using Monitor.Core.Metrics;
+using Monitor.Core.Pipeline;
+using Monitor.Core.Tests.Support;
+
+namespace Monitor.Core.Tests.Alerts;
+
+public sealed class EarlyAlertsTests
+{
+    private static readonly AlertRuleSet Rules = new(
+        [
+            new ThresholdRule("ChatBacklogHigh", Measurements.Backlog, "waiting", Direction.Above, [new AlertLevel(Severity.Warning, 3, 3, TimeSpan.Zero)])
+            {
+                Filters = new Dictionary<string, IReadOnlyList<string>> { ["queue"] = ["chat"] },
+            },
+        ],
+        [new TimerRule("ChatWaiting30m", TimerQueue.Chat, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(15), Severity.Warning)]);
+
+    [Fact]
+    public void LiveAlert_GoesOutOnTheNextTick_AndTheFinalViewDoesNotPageAgain()
+    {
+        var run = new LiveRun(earlyAlerts: true);
+        var chats = new ChatEvents();
+
+        run.Tick(0);
+        run.Events(chats.Customer("c1", ChatEvents.At(1)), chats.Customer("c2", ChatEvents.At(1.1)), chats.Customer("c3", ChatEvents.At(1.2)));
+        Assert.Empty(run.Delivered);
+
+        run.Tick(1.45);
+        var fired = Assert.Single(run.Delivered);
+        Assert.Equal((AlertChangeKind.Fired, ChatEvents.At(1.45)), (fired.Kind, fired.AtMs));
+        Assert.Equal(3, fired.Value);
+
+        // The final view fires at boundary 40 (after the 30 s lateness): no second notification.
+        for (var t = 2.0; t <= 60; t += 0.25)
+        {
+            run.Tick(t);
+        }
+
+        Assert.Single(run.Delivered);
+        Assert.Contains(run.AlertPoints, p => p.TimestampMs == ChatEvents.At(10) && p.Field("firing")!.Value.Value == 1);
+
+        // Answered: the early view clears at once, the resolve waits for the final view (30 s + a step).
+        run.Events(chats.Agent("c1", ChatEvents.At(60.1)));
+        run.Tick(60.25);
+        Assert.Single(run.Delivered);
+        for (var t = 60.5; t <= 110; t += 0.25)
+        {
+            run.Tick(t);
+        }
+
+        Assert.Equal([AlertChangeKind.Fired, AlertChangeKind.Resolved], run.Delivered.Select(c => c.Kind));
+        Assert.InRange(run.Delivered[1].AtMs, ChatEvents.At(60.1), ChatEvents.At(61));
+    }
+
+    [Fact]
+    public void WithoutEarlyAlerts_TheAlertWaitsForTheWatermark()
+    {
+        var run = new LiveRun(earlyAlerts: false);
+        var chats = new ChatEvents();
+
+        run.Tick(0);
+        run.Events(chats.Customer("c1", ChatEvents.At(1)), chats.Customer("c2", ChatEvents.At(1.1)), chats.Customer("c3", ChatEvents.At(1.2)));
+        for (var t = 0.25; t <= 39; t += 0.25)
+        {
+            run.Tick(t);
+        }
+
+        Assert.Empty(run.Delivered);
+        for (var t = 39.25; t <= 45; t += 0.25)
+        {
+            run.Tick(t);
+        }
+
+        Assert.Equal(ChatEvents.At(10), Assert.Single(run.Delivered).AtMs);
+    }
+
+    [Fact]
+    public void TimerReminder_IsDeliveredOnceFromTheEarlyView()
+    {
+        var run = new LiveRun(earlyAlerts: true);
+        var chats = new ChatEvents();
+        run.Tick(0);
+        run.Events(chats.Customer("c1", ChatEvents.At(1)));
+        for (var t = 0.0; t <= 31 * 60; t += 0.5)
+        {
+            run.Tick(t);
+        }
+
+        var timer = Assert.Single(run.Delivered, c => c.Rule == "ChatWaiting30m");
+        Assert.Equal(ChatEvents.At((30 * 60) + 1), timer.AtMs);
+    }
+
+    /// <summary>A live pipeline in virtual time: a subject of inputs, clock readings in seconds after T0.</summary>
+    private sealed class LiveRun
+    {
+        private readonly Subject<PipelineInput> _inputs = new();
+
+        public LiveRun(bool earlyAlerts)
+        {
+            var options = new EngineOptions { SourceIdleAfter = TimeSpan.FromSeconds(1) };
+            _inputs
+                .ToMetricPoints(options, new PipelineHooks { AlertChanged = Delivered.Add }, Rules, earlyAlerts)
+                .Subscribe(batch => AlertPoints.AddRange(batch.Where(p => p.Measurement == AlertEvaluator.Measurement)));
+            _inputs.OnNext(PipelineInput.SourceOpened(0));
+        }
+
+        public List<AlertChange> Delivered { get; } = [];
+
+        public List<Monitor.Core.Points.MetricPoint> AlertPoints { get; } = [];
+
+        public void Events(params Monitor.Core.Events.MonitorEvent[] events)
+        {
+            foreach (var e in events)
+            {
+                _inputs.OnNext(PipelineInput.Of(e));
+            }
+        }
+
+        public void Tick(double secondsAfterT0) => _inputs.OnNext(PipelineInput.Clock(ChatEvents.At(secondsAfterT0)));
+    }
+}
