@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Reactive.Linq;
+using Monitor.Alerting;
+using Monitor.Core.Alerts;
 using Monitor.Core.Events;
 using Monitor.Core.Metrics;
 using Monitor.Core.Pipeline;
@@ -26,8 +28,9 @@ internal static class BenchCommand
         var shops = new Option<int>("--shops") { Description = "Number of shops", DefaultValueFactory = _ => 200 };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds after one warm-up (default 3); the best is reported", DefaultValueFactory = _ => 3 };
         var state = new Option<int?>("--state") { Description = "Instead: bytes of engine state per open item, with this many open items of each kind (e.g. 1000000)" };
+        var withRules = new Option<bool>("--with-rules") { Description = "Also measure the pipeline with the shipped alert rules, on final values and with the live early path" };
         var alerts = new Option<int?>("--alerts") { Description = "Instead: alert evaluator cost per metric point with this many rule instances (e.g. 10000)" };
-        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, state bytes per open item, or alert evaluator cost.") { events, shops, rounds, state, alerts };
+        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, state bytes per open item, or alert evaluator cost.") { events, shops, rounds, state, alerts, withRules };
         command.SetAction(result =>
         {
             if (result.GetValue(state) is { } items)
@@ -62,9 +65,43 @@ internal static class BenchCommand
             Console.WriteLine($"bench: decode only        {count / decode.TotalSeconds,12:N0} events/s");
             Console.WriteLine($"bench: decode + pipeline  {count / pipeline.TotalSeconds,12:N0} events/s");
             Console.WriteLine($"bench: pipeline/decode throughput ratio {decode.TotalSeconds / pipeline.TotalSeconds:N2}");
+            if (result.GetValue(withRules))
+            {
+                var (rules, errors) = AlertRulesLoader.Load(AlertRulesLoader.DefaultFile);
+                if (rules is null)
+                {
+                    errors.ToList().ForEach(e => Console.Error.WriteLine(e));
+                    return 1;
+                }
+
+                var final = Measure("+ alert rules", result.GetValue(rounds), () => DecodeAndPipeline(generated, rules));
+                var early = Measure("+ early alerts", result.GetValue(rounds), () => DecodeAndPipeline(generated, rules, early: true));
+                Console.WriteLine($"bench: + {rules.Count} alert rules   {count / final.TotalSeconds,12:N0} events/s (ratio to pipeline {pipeline.TotalSeconds / final.TotalSeconds:N2})");
+                Console.WriteLine($"bench: + early alerts     {count / early.TotalSeconds,12:N0} events/s (ratio to pipeline {pipeline.TotalSeconds / early.TotalSeconds:N2})");
+
+                // The early path's work is per shop per second of clock time (ticks), not per event:
+                // this run squeezes its event time, so report the cost per shop-second as well.
+                var times = Timestamps(generated).ToArray();
+                var span = TimeSpan.FromMilliseconds(times.Max() - times.Min());
+                var shopSeconds = result.GetValue(shops) * span.TotalSeconds;
+                Console.WriteLine($"bench: early path cost {(early - final).TotalMicroseconds / shopSeconds:N1} µs per shop per second of event time ({span.TotalMinutes:N0} min of event time, {result.GetValue(shops)} shops)");
+            }
+
             return 0;
         });
         return command;
+    }
+
+    private static IEnumerable<long> Timestamps((Topic Topic, byte[] Json)[] events)
+    {
+        var decoder = new EventDecoder();
+        foreach (var (topic, json) in events)
+        {
+            if (decoder.Decode(json, topic).Event is { } e)
+            {
+                yield return e.TimestampMs;
+            }
+        }
     }
 
     private static TimeSpan Measure(string name, int rounds, Func<long> body)
@@ -100,7 +137,12 @@ internal static class BenchCommand
         return valid;
     }
 
-    private static long DecodeAndPipeline((Topic Topic, byte[] Json)[] events)
+    /// <summary>
+    /// With <paramref name="rules"/>: the shipped alert rules on final values, plus (when
+    /// <paramref name="early"/>) the live early path, ticked every 250 ms of event time as the
+    /// live clock would.
+    /// </summary>
+    private static long DecodeAndPipeline((Topic Topic, byte[] Json)[] events, AlertRuleSet? rules = null, bool early = false)
     {
         var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
         var deadLetters = new FileDeadLetterSink(null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
@@ -108,11 +150,17 @@ internal static class BenchCommand
         var router = new PointRouter(metrics, []);
         var inputs = Observable.Create<PipelineInput>(observer =>
         {
+            var nextTick = long.MinValue;
             foreach (var (topic, json) in events)
             {
                 if (intake.Accept(Names.Of(topic), topic, null, json, "bench") is { } e)
                 {
                     observer.OnNext(PipelineInput.Of(e));
+                    if (early && e.TimestampMs >= nextTick)
+                    {
+                        observer.OnNext(PipelineInput.Clock(e.TimestampMs));
+                        nextTick = e.TimestampMs + 250;
+                    }
                 }
             }
 
@@ -121,7 +169,7 @@ internal static class BenchCommand
         });
         long points = 0;
         var engine = new EngineOptions { Keywords = KeywordSetup.Load(null).Holder };
-        using (inputs.ToMetricPoints(engine).Subscribe(batch =>
+        using (inputs.ToMetricPoints(engine, null, rules, early).Subscribe(batch =>
         {
             points += batch.Count;
             router.Publish(batch);
