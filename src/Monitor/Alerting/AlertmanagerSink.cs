@@ -180,7 +180,10 @@ public sealed class AlertmanagerSink : HttpAlertSink
         var wire = resolves.Select(r => (r.Alert, r.EndsAt)).Concat(firing.Select(f => (f.Alert.Alert, endsAt))).ToArray();
         var body = AlertJson.Array(wire, (writer, item) => WriteAlert(writer, item.Item1, item.Item2));
         var firstDeliveries = wire.Select(w => w.Item1.Received).OfType<long>().ToArray();
-        return new DeliveryBatch(body, wire.Length, firstDeliveries, new Sent(resolvedThrough, firing.Select(f => (f.Key, f.Alert.Version)).ToArray()));
+        return new DeliveryBatch(body, wire.Length, firstDeliveries, new Sent(resolvedThrough, firing.Select(f => (f.Key, f.Alert.Version)).ToArray()))
+        {
+            Labels = wire.Select(w => w.Item1.Labels).ToArray(),
+        };
     }
 
     private protected override void Settle(DeliveryBatch batch)

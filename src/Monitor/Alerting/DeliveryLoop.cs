@@ -147,6 +147,7 @@ internal sealed class DeliveryLoop : IAsyncDisposable
                     if (attempt.Accepted)
                     {
                         _telemetry.Sent(batch);
+                        _queue.Delivered(batch);
                     }
                     else
                     {

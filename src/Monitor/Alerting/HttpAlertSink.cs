@@ -41,6 +41,14 @@ public abstract class HttpAlertSink : IAlertSink, IDeliveryQueue
 
     private protected object Gate { get; } = new();
 
+    /// <summary>
+    /// Called on the sink's loop each time the receiver accepted a POST (2xx), with the labels of every
+    /// alert it carried (firing or resolved, re-sends included); default none. For measurements such as
+    /// <c>monitor bench --alert-latency</c>: it delays the next POST, so keep it quick. An exception it
+    /// throws is logged and ignored.
+    /// </summary>
+    public Action<IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>>>? Accepted { get; set; }
+
     private DeliveryLoop Loop => _loop ?? throw new InvalidOperationException("The sink's loop was not started.");
 
     /// <inheritdoc />
@@ -77,6 +85,18 @@ public abstract class HttpAlertSink : IAlertSink, IDeliveryQueue
     void IDeliveryQueue.Settle(DeliveryBatch batch) => Settle(batch);
 
     void IDeliveryQueue.Recovered() => Recovered();
+
+    void IDeliveryQueue.Delivered(DeliveryBatch batch)
+    {
+        try
+        {
+            Accepted?.Invoke(batch.Labels);
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "The Accepted hook of alert sink {Sink} threw; ignored", Name);
+        }
+    }
 
     private protected abstract DeliveryBatch? Take(DateTimeOffset now);
 

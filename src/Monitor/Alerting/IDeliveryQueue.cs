@@ -5,7 +5,11 @@ namespace Monitor.Alerting;
 /// <see cref="TimeProvider.GetTimestamp"/> at which each change it delivers for the first time reached
 /// the sink (for <c>monitor_alert_delivery_seconds</c>), and the queue's own note of what it holds.
 /// </summary>
-internal sealed record DeliveryBatch(byte[] Body, int Count, IReadOnlyList<long> FirstDeliveries, object Token);
+internal sealed record DeliveryBatch(byte[] Body, int Count, IReadOnlyList<long> FirstDeliveries, object Token)
+{
+    /// <summary>The labels of each alert the batch carries, for <see cref="HttpAlertSink.Accepted"/>.</summary>
+    public IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> Labels { get; init; } = [];
+}
 
 /// <summary>
 /// What a sink keeps for its <see cref="DeliveryLoop"/>. The loop asks for a batch, posts it, and
@@ -26,6 +30,9 @@ internal interface IDeliveryQueue
 
     /// <summary>The receiver answered the batch for good (accepted, or rejected with a 4xx): forget what it carried.</summary>
     void Settle(DeliveryBatch batch);
+
+    /// <summary>The receiver accepted the batch (2xx); called after <see cref="Settle"/>.</summary>
+    void Delivered(DeliveryBatch batch);
 
     /// <summary>The receiver answered again after failed attempts; it may have restarted and lost its state.</summary>
     void Recovered();

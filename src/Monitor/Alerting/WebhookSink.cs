@@ -84,7 +84,10 @@ public sealed class WebhookSink : HttpAlertSink
         }
 
         var body = AlertJson.Array(batch, (writer, queued) => AlertJson.Change(writer, queued.Change, queued.GeneratorUrl));
-        return new DeliveryBatch(body, batch.Count, batch.Select(q => q.Received).ToArray(), through);
+        return new DeliveryBatch(body, batch.Count, batch.Select(q => q.Received).ToArray(), through)
+        {
+            Labels = batch.Select(q => q.Change.Labels).ToArray(),
+        };
     }
 
     private protected override void Settle(DeliveryBatch batch)

@@ -18,7 +18,8 @@ namespace Monitor.Cli;
 /// <summary>
 /// <c>monitor bench</c>: events/s of decode alone and of decode + dedup + pipeline over the same
 /// simulated events, in one run on one core, reported with their ratio. No sinks: this measures
-/// the monitor's own work.
+/// the monitor's own work. <c>--state</c>, <c>--alerts</c> and <c>--alert-latency</c> measure other
+/// things instead (<see cref="StateBench"/>, <see cref="AlertBench"/>, <see cref="AlertLatencyBench"/>).
 /// </summary>
 internal static class BenchCommand
 {
@@ -30,9 +31,28 @@ internal static class BenchCommand
         var state = new Option<int?>("--state") { Description = "Instead: bytes of engine state per open item, with this many open items of each kind (e.g. 1000000)" };
         var withRules = new Option<bool>("--with-rules") { Description = "Also measure the pipeline with the shipped alert rules, on final values and with the live early path" };
         var alerts = new Option<int?>("--alerts") { Description = "Instead: alert evaluator cost per metric point with this many rule instances (e.g. 10000)" };
-        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, state bytes per open item, or alert evaluator cost.") { events, shops, rounds, state, alerts, withRules };
-        command.SetAction(result =>
+        var alertLatency = new Option<int?>("--alert-latency")
         {
+            Description = "Instead: latency from the threshold-crossing event to Alertmanager's acceptance and to its webhook over this many alerts (e.g. 200), through the embedded broker and a real Alertmanager (prometheus-alertmanager)",
+        };
+        var deadline = CliOptions.Duration("--deadline", "With --alert-latency: how long to wait for the alerts after the last event", TimeSpan.FromSeconds(120));
+        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, state bytes per open item, alert evaluator cost, or alert latency end to end.")
+        {
+            events, shops, rounds, state, alerts, withRules, alertLatency, deadline,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (result.GetValue(alertLatency) is { } latencyAlerts)
+            {
+                if (latencyAlerts is < 1 or > 100_000)
+                {
+                    Console.Error.WriteLine($"bench: --alert-latency must be between 1 and 100000, not {latencyAlerts}");
+                    return 2;
+                }
+
+                return await AlertLatencyBench.RunAsync(latencyAlerts, result.GetValue(deadline), cancellationToken);
+            }
+
             if (result.GetValue(state) is { } items)
             {
                 StateBench.Run(items);

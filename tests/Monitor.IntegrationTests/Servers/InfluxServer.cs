@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -290,18 +289,6 @@ public sealed record InfluxSeries(
                 .ToArray()
             : [];
         return new InfluxSeries(series.TryGetProperty("name", out var name) ? name.GetString() ?? "" : "", tags, columns, values);
-    }
-}
-
-/// <summary>Free loopback TCP ports for test servers.</summary>
-public static class FreeTcpPort
-{
-    /// <summary>A port that was free on 127.0.0.1 a moment ago (the OS picks it; the caller must bind it soon).</summary>
-    public static int Next()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

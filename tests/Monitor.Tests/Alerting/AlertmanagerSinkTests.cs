@@ -302,6 +302,32 @@ public sealed class AlertmanagerSinkTests : AlertSinkTestBase<AlertmanagerSink>
     }
 
     [Fact]
+    public async Task Accepted_GetsTheLabelsOfEachAcceptedPost_NotOfAFailedAttempt()
+    {
+        Handler.Enqueue(HttpStatusCode.ServiceUnavailable);
+        var sink = CreateSink(jitter: 0);
+        var accepted = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        sink.Accepted = alerts => accepted.TrySetResult(alerts.Select(labels => labels.Single(l => l.Key == "shop").Value).ToArray());
+
+        sink.Publish(Fired("s1", Severity.Warning, StartMs));
+
+        Assert.Equal(["s1"], await accepted.Task.WaitAsync(Patience));
+        Assert.Equal(2, Handler.Requests.Count); // called after the 200, not after the 503
+    }
+
+    [Fact]
+    public async Task Accepted_ThatThrows_IsLogged_AndDeliveryGoesOn()
+    {
+        var sink = CreateSink();
+        sink.Accepted = _ => throw new InvalidOperationException("hook failed");
+
+        await PublishAndWaitAsync(Fired("s1", Severity.Warning, StartMs), 1);
+        await PublishAndWaitAsync(Fired("s2", Severity.Warning, StartMs), 2);
+
+        Assert.Contains(Logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("Accepted hook"));
+    }
+
+    [Fact]
     public async Task ActiveSet_IsCapped_NewInstancesBeyondAreDroppedAndCounted()
     {
         var gate = Handler.EnqueueBlocked();

@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 
-namespace Monitor.IntegrationTests.Servers;
+namespace Monitor.Servers;
 
 /// <summary>
 /// A real Alertmanager 0.25 (Debian package <c>prometheus-alertmanager</c>) on a free loopback port
-/// with its storage in a temp directory and gossip off (<c>--cluster.listen-address=</c>). It can be
-/// stopped and started again on the same port and storage, as an outage; dispose kills it and deletes
-/// the directory.
+/// with its storage in a temp directory and gossip off (<c>--cluster.listen-address=</c>), for the
+/// integration tests and <c>monitor bench --alert-latency</c>. It can be stopped and started again on
+/// the same port and storage, as an outage; dispose kills it and deletes the directory.
 /// </summary>
 public sealed class AlertmanagerServer : IAsyncDisposable
 {
@@ -139,115 +139,6 @@ public sealed class AlertmanagerServer : IAsyncDisposable
             _process.Dispose();
             _process = null;
             throw;
-        }
-    }
-}
-
-/// <summary>
-/// An HTTP endpoint on a free loopback port that records every JSON body POSTed to it, as an
-/// Alertmanager webhook receiver or a generic webhook would get them.
-/// </summary>
-public sealed class WebhookReceiver : IAsyncDisposable
-{
-    private readonly HttpListener _listener = new();
-    private readonly List<JsonElement> _bodies = [];
-    private readonly Task _loop;
-
-    public WebhookReceiver()
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            Url = new Uri($"http://127.0.0.1:{FreeTcpPort.Next()}/hook/");
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add(Url.ToString());
-            try
-            {
-                _listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 3)
-            {
-                // port taken meanwhile: another one
-            }
-        }
-
-        _loop = Task.Run(ServeAsync);
-    }
-
-    public Uri Url { get; }
-
-    public IReadOnlyList<JsonElement> Bodies
-    {
-        get
-        {
-            lock (_bodies)
-            {
-                return _bodies.ToArray();
-            }
-        }
-    }
-
-    /// <summary>Polls the received bodies until one matches, or fails after <paramref name="deadline"/>.</summary>
-    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match, TimeSpan deadline, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            foreach (var body in Bodies)
-            {
-                if (match(body))
-                {
-                    return body;
-                }
-            }
-
-            if (waited.Elapsed > deadline)
-            {
-                throw new TimeoutException(
-                    $"No webhook body with {what} within {deadline.TotalSeconds} s. Received:\n{string.Join("\n", Bodies.Select(b => b.GetRawText()))}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _loop;
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(context.Request.InputStream);
-                lock (_bodies)
-                {
-                    _bodies.Add(document.RootElement.Clone());
-                }
-
-                context.Response.StatusCode = 200;
-            }
-            catch (JsonException)
-            {
-                context.Response.StatusCode = 400;
-            }
-
-            context.Response.Close();
         }
     }
 }

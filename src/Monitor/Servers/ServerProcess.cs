@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 
-namespace Monitor.IntegrationTests.Servers;
+namespace Monitor.Servers;
 
-/// <summary>Finding, starting, probing and stopping the real server binaries the integration tests run.</summary>
+/// <summary>Finding, starting, probing and stopping the real server binaries the integration tests and <c>monitor bench --alert-latency</c> run.</summary>
 internal static class ServerProcess
 {
     private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(10);
@@ -189,5 +190,17 @@ internal sealed class OutputTail
         {
             return string.Join('\n', _lines);
         }
+    }
+}
+
+/// <summary>Free loopback TCP ports for locally started servers.</summary>
+public static class FreeTcpPort
+{
+    /// <summary>A port that was free on 127.0.0.1 a moment ago (the OS picks it; the caller must bind it soon).</summary>
+    public static int Next()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
