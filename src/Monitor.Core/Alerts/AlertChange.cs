@@ -17,6 +17,12 @@ public enum AlertChangeKind
 
     /// <summary>The instance is back to ok, or had no data for NoDataAfter.</summary>
     Resolved,
+
+    /// <summary>
+    /// Its shop's partition went to another instance, which evaluates it from now on: forget it
+    /// without resolving (a resolve would fight the new owner's firing alert).
+    /// </summary>
+    HandedOver,
 }
 
 /// <summary>
@@ -49,7 +55,7 @@ public sealed record AlertChange(
     /// <summary>Grafana panel behind the rule (<c>dashboardUid/panelId</c>), for generatorURL.</summary>
     public string? Panel { get; init; }
 
-    public bool IsFiring => Kind != AlertChangeKind.Resolved;
+    public bool IsFiring => Kind is not (AlertChangeKind.Resolved or AlertChangeKind.HandedOver);
 
     public string? Label(string key) => Find(Labels, key);
 

@@ -124,14 +124,15 @@ public sealed class AlertEvaluator : IBoundaryObserver
     /// <inheritdoc />
     public void OnShopsDropped(IReadOnlyCollection<string> shops)
     {
-        // The new owner of these shops evaluates them from now on; resolving here would fight it.
+        // The new owner of these shops evaluates them from now on: firing instances are handed
+        // over (forgotten downstream without a resolve, which would fight the new owner).
         foreach (var slot in _thresholds)
         {
             foreach (var key in slot.Instances.Where(pair => pair.Value.Shop is { } shop && shops.Contains(shop)).Select(pair => pair.Key).ToList())
             {
                 var instance = slot.Instances[key];
                 instance.PendingMs = long.MinValue;
-                _firing.Remove(instance.Key);
+                HandOver(instance.Key);
                 slot.Instances.Remove(key);
             }
         }
@@ -142,10 +143,18 @@ public sealed class AlertEvaluator : IBoundaryObserver
             {
                 if (slot.Instances.Remove(shop, out var timer))
                 {
-                    _firing.Remove(timer.Remind.Key);
-                    _firing.Remove(timer.Escalate.Key);
+                    HandOver(timer.Remind.Key);
+                    HandOver(timer.Escalate.Key);
                 }
             }
+        }
+    }
+
+    private void HandOver(string instanceKey)
+    {
+        if (_firing.Remove(instanceKey, out var last))
+        {
+            _changed(last with { Kind = AlertChangeKind.HandedOver, PreviousSeverity = null, PreviousLabels = null });
         }
     }
 

@@ -44,6 +44,17 @@ public sealed class AlertReconciler(long finalStepMs, Action<AlertChange> delive
 
     private void Update(AlertChange change, bool early)
     {
+        if (change.Kind == AlertChangeKind.HandedOver)
+        {
+            // Either view hands over (both will): forget the instance without resolving it.
+            if (_entries.Remove(change.InstanceKey, out var gone) && gone.Delivered is { } handed)
+            {
+                deliver(handed with { Kind = AlertChangeKind.HandedOver, AtMs = change.AtMs, PreviousSeverity = null, PreviousLabels = null });
+            }
+
+            return;
+        }
+
         if (!_entries.TryGetValue(change.InstanceKey, out var entry))
         {
             if (!change.IsFiring)

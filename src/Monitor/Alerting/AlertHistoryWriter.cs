@@ -73,6 +73,7 @@ public sealed class AlertHistoryWriter(TextWriter output)
         AlertChangeKind.Escalated => "ESCALATED",
         AlertChangeKind.Deescalated => "DOWNGRADED",
         AlertChangeKind.Reminded => "REMINDED",
+        AlertChangeKind.HandedOver => "HANDED OVER",
         _ => "RESOLVED",
     };
 

@@ -66,6 +66,7 @@ internal static class AlertJson
         AlertChangeKind.Deescalated => "deescalated",
         AlertChangeKind.Reminded => "reminded",
         AlertChangeKind.Resolved => "resolved",
+        AlertChangeKind.HandedOver => "handed_over",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a change kind"),
     };
 

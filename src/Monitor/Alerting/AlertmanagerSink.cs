@@ -85,7 +85,13 @@ public sealed class AlertmanagerSink : HttpAlertSink
         lock (Gate)
         {
             _active.TryGetValue(change.InstanceKey, out var current);
-            if (!change.IsFiring)
+            if (change.Kind == AlertChangeKind.HandedOver)
+            {
+                // Another instance owns the shop now and sends these labels itself: stop re-sending, resolve nothing.
+                _active.Remove(change.InstanceKey);
+                _due.Remove(change.InstanceKey);
+            }
+            else if (!change.IsFiring)
             {
                 // An instance unknown here (fired before a restart) is resolved all the same: Alertmanager may still hold it.
                 _active.Remove(change.InstanceKey);

@@ -45,6 +45,12 @@ public sealed class WebhookSink : HttpAlertSink
 
     private protected override void Accept(AlertChange change)
     {
+        // A hand-over is internal bookkeeping between instances, not news for a receiver.
+        if (change.Kind == AlertChangeKind.HandedOver)
+        {
+            return;
+        }
+
         var queued = new Queued(change, Options.GeneratorUrl(change.Panel), Time.GetTimestamp());
         int dropped;
         lock (Gate)

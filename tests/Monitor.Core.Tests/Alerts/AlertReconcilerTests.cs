@@ -92,6 +92,19 @@ public sealed class AlertReconcilerTests
         Assert.Equal(901_000, _delivered[1].AtMs);
     }
 
+    [Fact]
+    public void HandOver_ForgetsTheInstanceOnce_WithoutAResolve()
+    {
+        _reconciler.OnEarly(Change(AlertChangeKind.Fired, Severity.Warning, at: 1_000));
+        _reconciler.OnFinal(Change(AlertChangeKind.Fired, Severity.Warning, at: 10_000));
+        _reconciler.OnEarly(Change(AlertChangeKind.HandedOver, Severity.Warning, at: 12_000));
+        _reconciler.OnFinal(Change(AlertChangeKind.HandedOver, Severity.Warning, at: 12_000));
+        _reconciler.OnFinalWatermark(100_000);
+
+        Assert.Equal([AlertChangeKind.Fired, AlertChangeKind.HandedOver], _delivered.Select(c => c.Kind));
+        Assert.Equal(0, _reconciler.Firing);
+    }
+
     private static AlertChange Change(AlertChangeKind kind, Severity severity, long at) =>
         new(kind, "Rule", "Rule{shop=s1}", severity, [new("severity", severity.Label())], [], 1, 1, at, at);
 }

@@ -114,7 +114,7 @@ public sealed class TimerRuleTests
     }
 
     [Fact]
-    public void RevokedShops_AreForgottenWithoutAResolve()
+    public void RevokedShops_AreHandedOverWithoutAResolve()
     {
         var chats = new ChatEvents();
         var run = new TimerRun(ChatRule);
@@ -125,7 +125,9 @@ public sealed class TimerRuleTests
         run.Engine.DropSource(0);
         run.AdvanceTo(Min(40));
 
-        Assert.Single(run.Changes);
+        Assert.Equal([AlertChangeKind.Fired, AlertChangeKind.HandedOver], run.Changes.Select(c => c.Kind));
+        Assert.Equal(run.Changes[0].Labels, run.Changes[1].Labels);
+        Assert.DoesNotContain(run.Points, p => p.TimestampMs > Min(31));
         Assert.Empty(run.Evaluator.Firing);
         Assert.Equal(0, run.Evaluator.Instances);
     }

@@ -171,6 +171,20 @@ public sealed class AlertmanagerSinkTests : AlertSinkTestBase<AlertmanagerSink>
     }
 
     [Fact]
+    public async Task HandedOver_StopsTheResends_WithoutResolvingAnything()
+    {
+        var sink = CreateSink();
+        var fired = await FireAsync();
+
+        sink.Publish(fired with { Kind = AlertChangeKind.HandedOver });
+        Assert.Equal(0, sink.ActiveCount);
+
+        // The new owner sends these labels now: this instance neither resolves nor re-sends them.
+        Time.Advance(4 * Resend);
+        Assert.Single(Handler.Requests);
+    }
+
+    [Fact]
     public async Task Resolved_WithAnEventTimeAheadOfTheClock_NeverSendsStartsAtAfterEndsAt()
     {
         CreateSink();
