@@ -520,14 +520,5 @@ public sealed class AlertRulesLoaderTests
 
     private static string ShippedRules => Path.Combine(RepoRoot(), "deploy", "monitor", "rules.yaml");
 
-    private static string RepoRoot()
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Monitor.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Monitor.sln not found above the test directory");
-        }
-
-        return root;
-    }
+    private static string RepoRoot() => Support.RepoFiles.Root;
 }

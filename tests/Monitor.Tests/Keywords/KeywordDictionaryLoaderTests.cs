@@ -150,13 +150,7 @@ public sealed class KeywordDictionaryLoaderTests : IDisposable
     [Fact]
     public void ShippedDictionary_LoadsWithoutErrors()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Monitor.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Monitor.sln not found above the test directory");
-        }
-
-        var (dictionary, errors) = KeywordDictionaryLoader.Load(Path.Combine(root, "config", "keywords.yaml"));
+        var (dictionary, errors) = KeywordDictionaryLoader.Load(Support.RepoFiles.Path("config", "keywords.yaml"));
 
         Assert.Empty(errors);
         Assert.NotNull(dictionary);

@@ -155,4 +155,54 @@ public sealed class SettingsLoaderTests : IDisposable
     public void Durations_RejectNonsense(string text) => Assert.False(Durations.TryParse(text, out _));
 
     public void Dispose() => File.Delete(_path);
+
+    [Fact]
+    public void ShippedDeploySettings_LoadWithoutErrors_WithRulesAndAlertmanager()
+    {
+        var (settings, errors) = SettingsLoader.Load(Support.RepoFiles.Path("deploy", "monitor.yaml"), _ => null);
+
+        Assert.Empty(errors);
+        Assert.Equal(Support.RepoFiles.Path("deploy", "monitor", "rules.yaml"), Path.GetFullPath(settings.AlertRulesFile!));
+        Assert.Equal(new Uri("http://alertmanager:9093"), settings.Alerting.AlertmanagerUrl);
+    }
+
+    [Fact]
+    public void Alerting_ReadsRulesAlertmanagerWebhooks_AndSecretsOnlyFromEnvOrFiles()
+    {
+        var dir = Directory.CreateTempSubdirectory("monitor-settings-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "rules.yaml"), "rules: []\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "am-token"), "s3cret-token\n");
+            var path = Path.Combine(dir.FullName, "monitor.yaml");
+            File.WriteAllText(path, """
+                alerting:
+                  rules: rules.yaml
+                  alertmanager:
+                    url: http://am.test:9093
+                    resendInterval: 20s
+                    tokenFile: am-token
+                  webhooks: [http://hook.test/a, http://hook.test/b]
+                  grafanaUrl: http://grafana.test:3000
+                """);
+            var (settings, errors) = SettingsLoader.Load(path, _ => null);
+            Assert.Empty(errors);
+            Assert.Equal(Path.Combine(dir.FullName, "rules.yaml"), settings.AlertRulesFile);
+            Assert.Equal(TimeSpan.FromSeconds(20), settings.Alerting.ResendInterval);
+            Assert.Equal("s3cret-token", settings.Alerting.BearerToken);
+            Assert.Equal(2, settings.Alerting.WebhookUrls.Count);
+            Assert.DoesNotContain("s3cret", settings.Alerting.ToString());
+
+            File.WriteAllText(path, "alerting:\n  alertmanager:\n    url: http://am.test:9093\n    password: hunter2\n  rules: nope.yaml\n");
+            (_, errors) = SettingsLoader.Load(path, env => env == "MONITOR_ALERTMANAGER_TOKEN" ? "from-env" : null);
+            Assert.Equal(2, errors.Count);
+            Assert.Contains(errors, e => e.Message.Contains("secrets do not belong in the file") && e.Line == 4);
+            Assert.Contains(errors, e => e.Message.Contains("nope.yaml does not exist") && e.Line == 5);
+            Assert.DoesNotContain(errors, e => e.ToString().Contains("hunter2"));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
