@@ -30,11 +30,22 @@ public sealed class EarlyAlerts
     /// <summary>A partition went to another instance: its shops leave the early view too.</summary>
     public void Drop(int source) => _engine.DropSource(source);
 
-    /// <summary>A clock reading: apply what arrived, emit what changed up to now, judge it.</summary>
-    public void Tick(long nowMs)
+    /// <summary>
+    /// A clock reading: apply what arrived, emit what changed, judge it. Only a stream near real
+    /// time (<paramref name="caughtUp"/>) moves to the clock; a consumer catching up on a backlog
+    /// moves with its newest event instead, or the jump to now would make the rest of the backlog
+    /// late and judge hours of history at once.
+    /// </summary>
+    public void Tick(long nowMs, bool caughtUp)
     {
-        _engine.AdvanceTo(nowMs);
-        _engine.EmitChanged(nowMs);
+        var to = caughtUp ? nowMs : _engine.MaxEventTimeMs;
+        if (to == long.MinValue)
+        {
+            return;
+        }
+
+        _engine.AdvanceTo(to);
+        _engine.EmitChanged(to);
         _evaluator.JudgePending();
     }
 

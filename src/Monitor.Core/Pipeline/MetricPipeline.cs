@@ -29,6 +29,7 @@ public static class MetricPipeline
         return Observable.Create<IReadOnlyList<MetricPoint>>(observer =>
         {
             List<MetricPoint> batch = [];
+            var caughtUpMs = (long)(options.AllowedLateness + options.Step + options.SourceIdleAfter).TotalMilliseconds;
             MetricEngine engine;
             EarlyAlerts? early = null;
             if (alertRules is { Count: > 0 })
@@ -108,7 +109,9 @@ public static class MetricPipeline
                         else
                         {
                             engine.AdvanceClock(input.ClockMs);
-                            early?.Tick(input.ClockMs);
+
+                            // Near real time: the final watermark is within the lateness (and some slack) of the clock.
+                            early?.Tick(input.ClockMs, engine.Watermark != long.MinValue && engine.Watermark >= input.ClockMs - caughtUpMs);
                         }
                     }
                     catch (Exception ex)

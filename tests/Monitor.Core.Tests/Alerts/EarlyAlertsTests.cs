@@ -93,17 +93,40 @@ public sealed class EarlyAlertsTests
         Assert.Equal(ChatEvents.At((30 * 60) + 1), timer.AtMs);
     }
 
+    [Fact]
+    public void CatchingUpOnABacklog_TheEarlyPathFollowsTheEvents_NotTheClock()
+    {
+        var run = new LiveRun(earlyAlerts: true, clockAtStart: 3600);
+        var chats = new ChatEvents();
+
+        // An hour-old backlog arrives while the clock reads now: three chats, answered 5 s later.
+        run.Events(chats.Customer("c1", ChatEvents.At(0)), chats.Customer("c2", ChatEvents.At(0.1)), chats.Customer("c3", ChatEvents.At(0.2)));
+        run.Tick(3600.25);
+        run.Events(chats.Agent("c1", ChatEvents.At(5)), chats.Agent("c2", ChatEvents.At(5)), chats.Agent("c3", ChatEvents.At(5)));
+        for (var t = 3600.5; t <= 3700; t += 0.25)
+        {
+            run.Tick(t);
+        }
+
+        // Jumping to the clock would have aged those chats an hour and reminded about them.
+        Assert.DoesNotContain(run.Delivered, c => c.Rule == "ChatWaiting30m");
+        Assert.Equal([AlertChangeKind.Fired, AlertChangeKind.Resolved], run.Delivered.Select(c => c.Kind));
+        Assert.True(run.Delivered[0].AtMs < ChatEvents.At(5), $"fired at {run.Delivered[0].AtMs - ChatEvents.T0} ms, in the backlog's own time");
+    }
+
     /// <summary>A live pipeline in virtual time: a subject of inputs, clock readings in seconds after T0.</summary>
     private sealed class LiveRun
     {
         private readonly Subject<PipelineInput> _inputs = new();
 
-        public LiveRun(bool earlyAlerts)
+        /// <param name="clockAtStart">The clock reading (seconds after T0) before the partition is assigned, as a live host's first tick.</param>
+        public LiveRun(bool earlyAlerts, double clockAtStart = 0)
         {
             var options = new EngineOptions { SourceIdleAfter = TimeSpan.FromSeconds(1) };
             _inputs
                 .ToMetricPoints(options, new PipelineHooks { AlertChanged = Delivered.Add }, Rules, earlyAlerts)
                 .Subscribe(batch => AlertPoints.AddRange(batch.Where(p => p.Measurement == AlertEvaluator.Measurement)));
+            Tick(clockAtStart);
             _inputs.OnNext(PipelineInput.SourceOpened(0));
         }
 
