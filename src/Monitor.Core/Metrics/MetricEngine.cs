@@ -298,7 +298,7 @@ public sealed class MetricEngine : IOpenItemSource
 
         foreach (var shop in _changed.OrderBy(s => s.ShopId, StringComparer.Ordinal))
         {
-            shop.Emit(atMs, _emit);
+            shop.EmitChanged(atMs, _emit);
         }
 
         _changed.Clear();

@@ -14,6 +14,9 @@ internal sealed class ShopState
     private readonly CrisisState _crisis;
     private readonly IShopFamily[] _families;
 
+    // Families with events applied since the last emission (bit i = _families[i]), for early results.
+    private int _changed;
+
     public ShopState(string shopId, EngineOptions options)
     {
         ShopId = shopId;
@@ -36,23 +39,28 @@ internal sealed class ShopState
         {
             case Topic.Chats:
                 _chats.Apply(e, late);
+                _changed |= 1 << 0;
                 break;
             case Topic.Calls:
                 _calls.Apply(e, late);
+                _changed |= 1 << 1;
                 break;
             case Topic.Orders:
                 _orders.Apply(e, late);
+                _changed |= 1 << 2;
                 break;
         }
 
         if (e.Text is not null)
         {
             _keywords.Apply(e, late);
+            _changed |= 1 << 3;
         }
 
         if (e.Type is EventType.ConversationStarted or EventType.CallQueued or EventType.AgentStatus)
         {
             _crisis.Apply(e, late);
+            _changed |= 1 << 4;
         }
     }
 
@@ -62,6 +70,22 @@ internal sealed class ShopState
         {
             family.Emit(boundaryMs, emit);
         }
+
+        _changed = 0;
+    }
+
+    /// <summary>Early results: emits only the families with events applied since the last emission.</summary>
+    public void EmitChanged(long atMs, Action<MetricPoint> emit)
+    {
+        for (var i = 0; i < _families.Length; i++)
+        {
+            if ((_changed & (1 << i)) != 0)
+            {
+                _families[i].Emit(atMs, emit);
+            }
+        }
+
+        _changed = 0;
     }
 
     public bool IsIdle(long boundaryMs)

@@ -56,6 +56,7 @@ internal static class RunCommand
                 MetricsUrl = settings.MetricsUrl,
                 AlertRules = rules,
                 Alerting = settings.Alerting,
+                EarlyAlerts = settings.EarlyAlerts,
             };
             var app = LiveHost.Build(options, TimeProvider.System);
 

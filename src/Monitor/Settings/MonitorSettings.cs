@@ -29,6 +29,9 @@ public sealed class MonitorSettings
     /// <summary>Alert rule file (YAML, docs/alerts.md); null evaluates no alerts.</summary>
     public string? AlertRulesFile { get; set; }
 
+    /// <summary>Live alerts from early results reconciled with final values (default true); false waits for final values.</summary>
+    public bool EarlyAlerts { get; set; } = true;
+
     /// <summary>Where alerts go: Alertmanager, webhooks, Grafana links.</summary>
     public AlertingOptions Alerting { get; set; } = new();
 

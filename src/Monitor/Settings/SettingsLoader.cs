@@ -114,7 +114,8 @@ public static class SettingsLoader
                     alerting = alerting with { WebhookUrls = hooks.Children.Select((n, i) => context.Url(n, $"alerting.webhooks[{i}]")).OfType<Uri>().ToArray() };
                     break;
                 case "grafanaUrl": alerting = alerting with { GrafanaUrl = context.Url(value, "alerting.grafanaUrl") }; break;
-                default: context.Unknown(value, "alerting", key, "rules, alertmanager, webhooks, grafanaUrl"); break;
+                case "early": settings.EarlyAlerts = context.Bool(value, "alerting.early") ?? settings.EarlyAlerts; break;
+                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, grafanaUrl"); break;
             }
         }
 
