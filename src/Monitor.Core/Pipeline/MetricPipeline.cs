@@ -32,9 +32,10 @@ public static class MetricPipeline
             var caughtUpMs = (long)(options.AllowedLateness + options.Step + options.SourceIdleAfter).TotalMilliseconds;
             MetricEngine engine;
             EarlyAlerts? early = null;
+            var gate = new AlertRestoreGate(change => hooks?.AlertChanged?.Invoke(change));
             if (alertRules is { Count: > 0 })
             {
-                Action<AlertChange> notify = change => hooks?.AlertChanged?.Invoke(change);
+                Action<AlertChange> notify = gate.Publish;
                 if (earlyAlerts)
                 {
                     early = new EarlyAlerts(alertRules, options, notify);
@@ -62,6 +63,7 @@ public static class MetricPipeline
                 {
                     hooks?.WatermarkAdvanced?.Invoke(engine.Watermark);
                     early?.OnFinalWatermark(engine.Watermark);
+                    gate.OnFinalWatermark(engine.Watermark);
                 }
 
                 if (batch.Count > 0)
@@ -105,6 +107,15 @@ public static class MetricPipeline
                         {
                             engine.DropSource(input.Source);
                             early?.Drop(input.Source);
+                            gate.Rebuilt(input.Source, engine.MaxEventTimeMs);
+                        }
+                        else if (input.Change == SourceChange.Rebuilding)
+                        {
+                            gate.Rebuilding(input.Source);
+                        }
+                        else if (input.Change == SourceChange.Rebuilt)
+                        {
+                            gate.Rebuilt(input.Source, engine.MaxEventTimeMs);
                         }
                         else
                         {

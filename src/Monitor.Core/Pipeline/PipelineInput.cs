@@ -37,6 +37,12 @@ public readonly record struct PipelineInput
 
     /// <summary>A partition went to another instance (revoked or lost): drop its shops' state.</summary>
     public static PipelineInput SourceRevoked(int source) => new(null, 0, source, SourceChange.Revoked);
+
+    /// <summary>A partition is being read again from its look-back to rebuild state: alerts wait for it.</summary>
+    public static PipelineInput SourceRebuilding(int source) => new(null, 0, source, SourceChange.Rebuilding);
+
+    /// <summary>The re-read reached the committed offset: from here on the partition's events are new.</summary>
+    public static PipelineInput SourceRebuilt(int source) => new(null, 0, source, SourceChange.Rebuilt);
 }
 
 public enum SourceChange : byte
@@ -45,6 +51,8 @@ public enum SourceChange : byte
     Opened,
     Idle,
     Revoked,
+    Rebuilding,
+    Rebuilt,
 }
 
 /// <summary>Optional observers of pipeline internals, for counters and gauges at the edge.</summary>

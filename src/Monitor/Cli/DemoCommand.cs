@@ -81,7 +81,7 @@ internal static class DemoCommand
             var clock = new ScenarioClock(start.Value, speedValue, TimeSpan.FromSeconds(2));
             var options = new LiveOptions
             {
-                Kafka = new KafkaSourceOptions { BootstrapServers = cluster.BootstrapServers, GroupId = "monitor-demo" },
+                Kafka = new KafkaSourceOptions { BootstrapServers = cluster.BootstrapServers, GroupId = "monitor-demo", BrokerHasTimeIndex = false },
                 Engine = new EngineOptions
                 {
                     Keywords = keywords,

@@ -57,6 +57,7 @@ internal static class RunCommand
                 AlertRules = rules,
                 Alerting = settings.Alerting,
                 EarlyAlerts = settings.EarlyAlerts,
+                LookBack = settings.LookBack,
             };
             var app = LiveHost.Build(options, TimeProvider.System);
 

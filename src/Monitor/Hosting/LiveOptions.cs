@@ -41,6 +41,21 @@ public sealed record LiveOptions
     /// <summary>Where alert changes go (Alertmanager, webhooks); /api/alerts shows them either way.</summary>
     public AlertingOptions Alerting { get; init; } = new();
 
+    /// <summary>
+    /// How far before now a newly assigned partition is read again to rebuild state and alert
+    /// state (DESIGN §2). Null (default): the longest window plus the lateness and a step (61 min
+    /// with the defaults); zero: no rebuild, start at the committed offset.
+    /// </summary>
+    public TimeSpan? LookBack { get; init; }
+
+    /// <summary>The look-back in effect: <see cref="LookBack"/>, or what the engine's windows need.</summary>
+    public TimeSpan? EffectiveLookBack => LookBack switch
+    {
+        { } zero when zero <= TimeSpan.Zero => null,
+        { } set => set,
+        null => (Engine.ConversationWindow > Engine.OrdersWindow ? Engine.ConversationWindow : Engine.OrdersWindow) + Engine.AllowedLateness + Engine.Step,
+    };
+
     /// <summary>eventIds remembered for duplicate detection (default 1,000,000).</summary>
     public int DedupCapacity { get; init; } = 1_000_000;
 }

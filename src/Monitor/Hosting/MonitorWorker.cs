@@ -36,7 +36,7 @@ public sealed class MonitorWorker(
             deadLetters,
             () => clock.GetUtcNow().ToUnixTimeMilliseconds() + skewMs);
         var watermarkView = new WatermarkView();
-        var kafka = new KafkaInputs(options.Kafka, intake, metrics, health, watermarkView, TimeProvider.System, logger);
+        var kafka = new KafkaInputs(options.Kafka with { LookBack = options.EffectiveLookBack }, intake, metrics, health, watermarkView, TimeProvider.System, logger);
         var hooks = new PipelineHooks
         {
             Late = e => metrics.EventsLate.WithLabels(Names.Of(e.Topic)).Inc(),

@@ -20,6 +20,19 @@ public sealed record KafkaSourceOptions
 
     /// <summary>Extra librdkafka settings (security.protocol, sasl.*, ...), passed through.</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// On assignment, read each partition again from this far before now up to its committed
+    /// offset, so windows and open items are rebuilt before live events (DESIGN §2). Null
+    /// (default here; the live host sets it from the windows) starts at the committed offset.
+    /// </summary>
+    public TimeSpan? LookBack { get; init; }
+
+    /// <summary>
+    /// False for a broker that cannot look offsets up by time (librdkafka's mock cluster, the
+    /// embedded broker): the rebuild then re-reads from the first retained message. Default true.
+    /// </summary>
+    public bool BrokerHasTimeIndex { get; init; } = true;
 }
 
 /// <summary>State of the consumer that /healthz and /readyz report.</summary>
@@ -49,6 +62,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LagRefresh = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(10);
 
     public IObservable<PipelineInput> Create() => Observable.Create<PipelineInput>(observer =>
     {
@@ -90,6 +104,25 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
 
         // Per partition, consumed messages whose events the engine has not applied yet, in offset order.
         var unapplied = new Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position)>>();
+
+        // Look-back rebuild: per partition, the committed offset the re-read goes up to (messages
+        // below it are replays, and no offset at or below it is ever stored again).
+        var rebuildUntil = new Dictionary<TopicPartition, long>();
+        var storeFloor = new Dictionary<TopicPartition, long>();
+        EventIdDeduplicator? rebuildIds = null;
+
+        void Rebuilt(TopicPartition partition)
+        {
+            if (rebuildUntil.Remove(partition))
+            {
+                observer.OnNext(PipelineInput.SourceRebuilt(SourceOf(partition)));
+                logger.LogInformation("Rebuilt state of {Partition} from the look-back", partition);
+                if (rebuildUntil.Count == 0)
+                {
+                    rebuildIds = null;
+                }
+            }
+        }
         int SourceOf(TopicPartition partition)
         {
             if (!sources.TryGetValue(partition, out var id))
@@ -106,6 +139,8 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
             foreach (var partition in partitions)
             {
                 unapplied.Remove(partition);
+                Rebuilt(partition);
+                storeFloor.Remove(partition);
                 if (sources.TryGetValue(partition, out var id))
                 {
                     observer.OnNext(PipelineInput.SourceRevoked(id));
@@ -133,15 +168,28 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                         logger.LogInformation("librdkafka {Facility}: {Message}", log.Facility, log.Message);
                     }
                 })
-                .SetPartitionsAssignedHandler((_, partitions) =>
+                .SetPartitionsAssignedHandler((assigned, partitions) =>
                 {
                     health.Adjust(partitions.Count);
-                    foreach (var partition in partitions)
+                    var starts = StartOffsets(assigned, partitions, storeFloor);
+                    foreach (var start in starts)
                     {
-                        observer.OnNext(PipelineInput.SourceOpened(SourceOf(partition)));
+                        var source = SourceOf(start.TopicPartition);
+                        observer.OnNext(PipelineInput.SourceOpened(source));
+                        if (start.Offset.IsSpecial)
+                        {
+                            continue;
+                        }
+
+                        var committed = storeFloor[start.TopicPartition];
+                        rebuildUntil[start.TopicPartition] = committed;
+                        rebuildIds ??= new EventIdDeduplicator();
+                        observer.OnNext(PipelineInput.SourceRebuilding(source));
+                        logger.LogInformation("Rebuilding {Partition} from offset {Start} up to the committed {Committed}", start.TopicPartition, start.Offset.Value, committed);
                     }
 
                     logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
+                    return starts;
                 })
                 .SetPartitionsRevokedHandler((_, partitions) =>
                 {
@@ -196,23 +244,32 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 if (result is null)
                 {
                     // The clock may have moved the watermark meanwhile.
-                    StoreApplied(consumer, unapplied);
+                    StoreApplied(consumer, unapplied, storeFloor);
                     continue;
                 }
 
                 if (result.IsPartitionEOF)
                 {
                     // Caught up: an idle partition must not hold event time back.
+                    Rebuilt(result.TopicPartition);
                     observer.OnNext(PipelineInput.SourceIdle(SourceOf(result.TopicPartition)));
                     continue;
                 }
 
                 var origin = result.TopicPartitionOffset.ToString();
                 var topic = Names.TryParseTopic(result.Topic, out var parsed) ? parsed : (Topic?)null;
-                var e = intake.Accept(result.Topic, topic, result.Message.Key, result.Message.Value ?? [], origin);
+                var replayed = rebuildIds is not null && rebuildUntil.TryGetValue(result.TopicPartition, out var until) && result.Offset.Value < until;
+                var e = replayed
+                    ? intake.AcceptReplayed(topic, result.Message.Value ?? [], rebuildIds!)
+                    : intake.Accept(result.Topic, topic, result.Message.Key, result.Message.Value ?? [], origin);
                 if (e is not null)
                 {
                     observer.OnNext(PipelineInput.Of(e, SourceOf(result.TopicPartition)));
+                }
+
+                if (rebuildUntil.TryGetValue(result.TopicPartition, out var end) && result.Offset.Value + 1 >= end)
+                {
+                    Rebuilt(result.TopicPartition);
                 }
 
                 // A rejected or duplicate message needs nothing applied: it only waits for those before it.
@@ -223,7 +280,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 }
 
                 queue.Enqueue((e?.TimestampMs ?? long.MinValue, result.TopicPartitionOffset));
-                StoreApplied(consumer, unapplied);
+                StoreApplied(consumer, unapplied, storeFloor);
                 if (time.GetElapsedTime(lastLag) >= LagRefresh)
                 {
                     lastLag = time.GetTimestamp();
@@ -256,8 +313,15 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         }
     }
 
-    /// <summary>Stores, per partition, the position after the last message whose event the engine has applied.</summary>
-    private void StoreApplied(IConsumer<byte[]?, byte[]?> consumer, Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position)>> unapplied)
+    /// <summary>
+    /// Stores, per partition, the position after the last message whose event the engine has
+    /// applied; never a position at or below <paramref name="floors"/> (the committed offset a
+    /// look-back re-read started under), which would move the committed offset back.
+    /// </summary>
+    private void StoreApplied(
+        IConsumer<byte[]?, byte[]?> consumer,
+        Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position)>> unapplied,
+        Dictionary<TopicPartition, long> floors)
     {
         var applied = watermark.Current;
         foreach (var queue in unapplied.Values)
@@ -268,7 +332,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 last = queue.Dequeue().Position;
             }
 
-            if (last is null)
+            if (last is null || (floors.TryGetValue(last.TopicPartition, out var floor) && last.Offset.Value + 1 <= floor))
             {
                 continue;
             }
@@ -282,6 +346,50 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 // The partition was revoked meanwhile: its new owner re-reads from the last stored offset.
                 logger.LogDebug("Offset not stored for {Partition}: {Reason}", last, ex.Error.Reason);
             }
+        }
+    }
+
+    /// <summary>
+    /// Where each newly assigned partition starts: with a look-back, at the first offset at or
+    /// after now − look-back when that is below the committed offset (recording the committed
+    /// offset as the partition's store floor); otherwise at the committed offset (Unset). Broker
+    /// errors fall back to the committed offset: a rebuild is worth having, not worth stopping for.
+    /// </summary>
+    private List<TopicPartitionOffset> StartOffsets(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions, Dictionary<TopicPartition, long> floors)
+    {
+        var unset = partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList();
+        if (options.LookBack is not { } lookBack || partitions.Count == 0)
+        {
+            return unset;
+        }
+
+        try
+        {
+            var committed = consumer.Committed(partitions, BrokerTimeout).ToDictionary(p => p.TopicPartition, p => p.Offset);
+            var since = new Timestamp(time.GetUtcNow() - lookBack);
+            var starts = consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, since)), BrokerTimeout);
+            return starts.Select(start =>
+            {
+                var done = committed.GetValueOrDefault(start.TopicPartition, Offset.Unset);
+                var from = start.Offset;
+                if (from.IsSpecial && !done.IsSpecial && !options.BrokerHasTimeIndex)
+                {
+                    from = consumer.QueryWatermarkOffsets(start.TopicPartition, BrokerTimeout).Low;
+                }
+
+                if (done.IsSpecial || from.IsSpecial || from.Value >= done.Value)
+                {
+                    return new TopicPartitionOffset(start.TopicPartition, Offset.Unset);
+                }
+
+                floors[start.TopicPartition] = done.Value;
+                return new TopicPartitionOffset(start.TopicPartition, from);
+            }).ToList();
+        }
+        catch (KafkaException ex)
+        {
+            logger.LogWarning("No look-back rebuild for {Partitions}: {Reason}", string.Join(", ", partitions), ex.Error.Reason);
+            return unset;
         }
     }
 

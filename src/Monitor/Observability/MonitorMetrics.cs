@@ -20,6 +20,8 @@ public sealed class MonitorMetrics
             "monitor_events_invalid_total", "Events rejected by decoding or validation and sent to the dead-letter topic.", "topic", "reason");
         EventsDuplicate = factory.CreateCounter(
             "monitor_duplicate_events_total", "Events dropped because their eventId was already seen.", "topic");
+        EventsReplayed = factory.CreateCounter(
+            "monitor_events_replayed_total", "Events read again on partition assignment to rebuild state from the look-back window (not counted as consumed).", "topic");
         EventsLate = factory.CreateCounter(
             "monitor_late_events_total", "Events that arrived after the watermark had passed their timestamp; applied to state, not to emitted windows.", "topic");
         DeadLetterFailures = factory.CreateCounter(
@@ -95,6 +97,8 @@ public sealed class MonitorMetrics
     public Counter EventsConsumed { get; }
     public Counter EventsInvalid { get; }
     public Counter EventsDuplicate { get; }
+
+    public Counter EventsReplayed { get; }
     public Counter EventsLate { get; }
     public Counter DeadLetterFailures { get; }
     public Counter ConsumeErrors { get; }

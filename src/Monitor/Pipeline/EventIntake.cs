@@ -35,6 +35,24 @@ public sealed class EventIntake
     public long Duplicates { get; private set; }
 
     /// <summary>
+    /// A message read again to rebuild state (the look-back before the committed offset): it was
+    /// counted, dead-lettered and de-duplicated the first time, so here it is only decoded, and
+    /// de-duplicated against <paramref name="rebuildIds"/> (this rebuild's own ids) instead of the
+    /// live ids. Null for an invalid or repeated message.
+    /// </summary>
+    public MonitorEvent? AcceptReplayed(Topic? topic, byte[] payload, EventIdDeduplicator rebuildIds)
+    {
+        var e = _decoder.Decode(payload, topic).Event;
+        if (e is null || !rebuildIds.FirstSeen(e.EventId))
+        {
+            return null;
+        }
+
+        _metrics.EventsReplayed.WithLabels(Names.Of(e.Topic)).Inc();
+        return e;
+    }
+
+    /// <summary>
     /// Returns the event to apply, or null when the message was rejected or a duplicate.
     /// <paramref name="topicName"/> is the source topic; <paramref name="topic"/> is null when the
     /// source does not fix it (a replay line with a topic field).

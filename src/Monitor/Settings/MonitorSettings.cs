@@ -23,6 +23,9 @@ public sealed class MonitorSettings
 
     public string MetricsUrl { get; set; } = "http://127.0.0.1:9464";
 
+    /// <summary>Look-back re-read on partition assignment (null: what the windows need; 0: none).</summary>
+    public TimeSpan? LookBack { get; set; }
+
     /// <summary>Complaint keyword dictionary file (YAML); null uses the shipped default.</summary>
     public string? KeywordsFile { get; set; }
 

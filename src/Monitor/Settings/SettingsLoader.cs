@@ -237,6 +237,7 @@ public static class SettingsLoader
                 "window" => engine with { ConversationWindow = context.Duration(value, "pipeline.window") ?? engine.ConversationWindow },
                 "lateness" => engine with { AllowedLateness = context.Duration(value, "pipeline.lateness") ?? engine.AllowedLateness },
                 "seriesTtl" => engine with { SeriesTtl = context.Duration(value, "pipeline.seriesTtl") ?? engine.SeriesTtl },
+                "lookBack" => LookBack(value),
                 _ => Unknown(value, key),
             };
         }
@@ -253,7 +254,13 @@ public static class SettingsLoader
 
         Monitor.Core.Metrics.EngineOptions Unknown(YamlNode value, string key)
         {
-            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl");
+            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack");
+            return engine;
+        }
+
+        Monitor.Core.Metrics.EngineOptions LookBack(YamlNode value)
+        {
+            settings.LookBack = context.Duration(value, "pipeline.lookBack") ?? settings.LookBack;
             return engine;
         }
     }
