@@ -164,6 +164,8 @@ public sealed class AlertEvaluator : IBoundaryObserver
         instance.PendingMs = long.MinValue;
         if (slot.Rule.MinSamples is { } min && instance.PendingSamples < min.Count)
         {
+            // Not judged, so not "held" either: `for` must start over once samples suffice again.
+            Array.Fill(instance.HeldSince, long.MaxValue);
             return;
         }
 

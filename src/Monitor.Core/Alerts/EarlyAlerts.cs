@@ -22,7 +22,7 @@ public sealed class EarlyAlerts
         _reconciler = new AlertReconciler((long)final.Step.TotalMilliseconds, deliver);
         _evaluator = new AlertEvaluator(rules, _reconciler.OnEarly);
         var step = final.Step < TimeSpan.FromSeconds(1) ? final.Step : TimeSpan.FromSeconds(1);
-        _engine = new MetricEngine(final with { Step = step, AllowedLateness = TimeSpan.Zero, EarlyResults = true }, _evaluator.Observe, _evaluator);
+        _engine = new MetricEngine(final with { Step = step, AllowedLateness = TimeSpan.Zero, EarlyResults = true }, _evaluator.Observe, new Observer(this));
     }
 
     public void Accept(MonitorEvent e, int source) => _engine.Accept(e, source);
@@ -52,4 +52,16 @@ public sealed class EarlyAlerts
     public void OnFinal(AlertChange change) => _reconciler.OnFinal(change);
 
     public void OnFinalWatermark(long watermarkMs) => _reconciler.OnFinalWatermark(watermarkMs);
+
+    /// <summary>The early evaluator sees the boundaries; a hand-over also clears what the reconciler still holds.</summary>
+    private sealed class Observer(EarlyAlerts owner) : IBoundaryObserver
+    {
+        public void OnBoundary(long boundaryMs, IOpenItemSource items) => owner._evaluator.OnBoundary(boundaryMs, items);
+
+        public void OnShopsDropped(IReadOnlyCollection<string> shops)
+        {
+            owner._evaluator.OnShopsDropped(shops);
+            owner._reconciler.HandOver(shops, owner._engine.Watermark);
+        }
+    }
 }

@@ -83,6 +83,11 @@ public sealed record AlertingOptions
         if (AlertmanagerUrl is not null)
         {
             OptionChecks.HttpUrl(AlertmanagerUrl, Owner, nameof(AlertmanagerUrl));
+            if (!string.IsNullOrEmpty(AlertmanagerUrl.UserInfo))
+            {
+                // Never sent (the sink strips it) and would be printed: credentials go in Username/Password.
+                throw new ArgumentException($"{Owner} {nameof(AlertmanagerUrl)} must not carry credentials; use the username and passwordFile settings.", nameof(AlertmanagerUrl));
+            }
         }
 
         foreach (var url in WebhookUrls ?? throw new ArgumentException("Alerting WebhookUrls must not be null.", nameof(WebhookUrls)))

@@ -36,6 +36,7 @@ internal sealed class DeliveryLoop : IAsyncDisposable
     private readonly Task _run;
     private volatile bool _draining;
     private int _disposed;
+    private int _died;
 
     /// <param name="receiver">Names the receiver in log lines (e.g. <c>Alertmanager</c>); holds no secret.</param>
     public DeliveryLoop(
@@ -64,8 +65,8 @@ internal sealed class DeliveryLoop : IAsyncDisposable
         _run = Task.Run(RunAsync);
     }
 
-    /// <summary>True once disposal began: new changes are no longer taken.</summary>
-    public bool IsClosed => Volatile.Read(ref _disposed) != 0;
+    /// <summary>True once disposal began or the loop died: new changes are no longer taken (they are counted as dropped).</summary>
+    public bool IsClosed => Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _died) != 0;
 
     /// <summary>Something new is waiting; never blocks.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
@@ -159,7 +160,9 @@ internal sealed class DeliveryLoop : IAsyncDisposable
 
                 failures++;
                 _telemetry.Retried(batch.Count);
-                var delay = attempt.RetryAfter ?? HttpRetry.Backoff(failures, _options.InitialBackoff, _options.MaxBackoff, _jitter);
+                // A Retry-After of 0 must not turn into a tight loop: never below the first backoff.
+                var backoff = HttpRetry.Backoff(failures, _options.InitialBackoff, _options.MaxBackoff, _jitter);
+                var delay = attempt.RetryAfter is { } retryAfter ? (retryAfter > _options.InitialBackoff ? retryAfter : _options.InitialBackoff) : backoff;
                 _logger.LogWarning(
                     "{Receiver} did not take {Count} alert notifications ({Problem}); attempt {Failures} failed, trying again in {Delay}",
                     _receiver, batch.Count, attempt.Problem, failures, delay);
@@ -172,6 +175,8 @@ internal sealed class DeliveryLoop : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            // Counted from now on (Publish sees IsClosed) instead of queueing changes nobody sends.
+            Volatile.Write(ref _died, 1);
             _logger.LogCritical(ex, "{Receiver}: the alert delivery loop stopped unexpectedly; alerts are no longer sent there", _receiver);
         }
     }

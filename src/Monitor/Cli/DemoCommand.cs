@@ -118,7 +118,7 @@ internal static class DemoCommand
             Console.WriteLine($"Service Monitor demo — scenario {result.GetValue(scenario)} from {start.Value.ToOffset(TimeSpan.FromHours(8)):yyyy-MM-dd HH:mm} CST at {speedValue}x");
             Console.WriteLine($"  bootstrap.servers={cluster.BootstrapServers}   (produce more with kcat -P -b {cluster.BootstrapServers} -t chats -k <shopId>)");
             Console.WriteLine($"  metrics:  {options.MetricsUrl}/metrics   health: {options.MetricsUrl}/healthz   ready: {options.MetricsUrl}/readyz");
-            Console.WriteLine($"  alerts:   {rules.Count} rules, {options.MetricsUrl}/api/alerts, Alertmanager {(options.Alerting.AlertmanagerUrl?.ToString() ?? "off (add --alertmanager http://127.0.0.1:9093)")}");
+            Console.WriteLine($"  alerts:   {rules.Count} rules, {options.MetricsUrl}/api/alerts, Alertmanager {(options.Alerting.AlertmanagerUrl is { } am ? AlertingOptions.Show(am) : "off (add --alertmanager http://127.0.0.1:9093)")}");
             Console.WriteLine($"  influxdb: {(options.Influx is null ? "off (add --influx http://127.0.0.1:8086)" : options.Influx.Url + " database " + options.Influx.Database)}");
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);

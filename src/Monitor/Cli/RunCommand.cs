@@ -68,7 +68,7 @@ internal static class RunCommand
                 TimeProvider.System,
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keywords"));
             Console.WriteLine($"Serving {options.MetricsUrl}/metrics, /healthz, /readyz, /api/alerts; InfluxDB: {options.Influx?.Url.ToString() ?? "off"}; " +
-                $"alerts: {rules?.Count ?? 0} rules, Alertmanager {options.Alerting.AlertmanagerUrl?.ToString() ?? "off"}, {options.Alerting.WebhookUrls.Count} webhook(s)");
+                $"alerts: {rules?.Count ?? 0} rules, Alertmanager {(options.Alerting.AlertmanagerUrl is { } am ? AlertingOptions.Show(am) : "off")}, {options.Alerting.WebhookUrls.Count} webhook(s)");
 
             // Resolved before RunAsync, which disposes the host when it returns.
             var worker = app.Services.GetRequiredService<MonitorWorker>();

@@ -61,7 +61,10 @@ public sealed class AlertReconcilerTests
         _reconciler.OnEarly(Change(AlertChangeKind.Escalated, Severity.Critical, at: 11_000));
         _reconciler.OnFinal(Change(AlertChangeKind.Deescalated, Severity.Warning, at: 20_000));
         _reconciler.OnEarly(Change(AlertChangeKind.Deescalated, Severity.Warning, at: 21_000));
+        Assert.Equal(2, _delivered.Count);
 
+        // The early de-escalation waits until the final view has judged its time.
+        _reconciler.OnFinalWatermark(31_000);
         Assert.Equal(
             [(AlertChangeKind.Fired, Severity.Warning), (AlertChangeKind.Escalated, Severity.Critical), (AlertChangeKind.Deescalated, Severity.Warning)],
             _delivered.Select(c => (c.Kind, c.Severity)));
@@ -105,6 +108,51 @@ public sealed class AlertReconcilerTests
         Assert.Equal(0, _reconciler.Firing);
     }
 
+    [Fact]
+    public void ShortCriticalBlip_SeenLaterByTheFinalView_EscalatesOnce()
+    {
+        _reconciler.OnEarly(Change(AlertChangeKind.Fired, Severity.Warning, at: 1_000));
+        _reconciler.OnEarly(Change(AlertChangeKind.Escalated, Severity.Critical, at: 2_000));
+        _reconciler.OnEarly(Change(AlertChangeKind.Deescalated, Severity.Warning, at: 3_000));
+        _reconciler.OnFinal(Change(AlertChangeKind.Fired, Severity.Warning, at: 10_000));
+        _reconciler.OnFinal(Change(AlertChangeKind.Escalated, Severity.Critical, at: 10_000));
+        _reconciler.OnFinal(Change(AlertChangeKind.Deescalated, Severity.Warning, at: 20_000));
+        _reconciler.OnFinalWatermark(30_000);
+
+        Assert.Equal(
+            [(AlertChangeKind.Fired, Severity.Warning), (AlertChangeKind.Escalated, Severity.Critical), (AlertChangeKind.Deescalated, Severity.Warning)],
+            _delivered.Select(c => (c.Kind, c.Severity)));
+    }
+
+    [Fact]
+    public void SwingingValue_AnOlderFinalResolve_DoesNotReleaseANewerEarlyOne()
+    {
+        _reconciler.OnEarly(Change(AlertChangeKind.Fired, Severity.Warning, at: 100_000));
+        _reconciler.OnEarly(Change(AlertChangeKind.Resolved, Severity.Warning, at: 130_000));
+        _reconciler.OnEarly(Change(AlertChangeKind.Fired, Severity.Warning, at: 160_000));
+        _reconciler.OnEarly(Change(AlertChangeKind.Resolved, Severity.Warning, at: 170_000));
+        _reconciler.OnFinal(Change(AlertChangeKind.Fired, Severity.Warning, at: 100_000));
+        _reconciler.OnFinal(Change(AlertChangeKind.Resolved, Severity.Warning, at: 130_000));
+        _reconciler.OnFinalWatermark(150_000);
+        _reconciler.OnFinal(Change(AlertChangeKind.Fired, Severity.Warning, at: 160_000));
+        _reconciler.OnFinal(Change(AlertChangeKind.Resolved, Severity.Warning, at: 170_000));
+        Assert.Single(_delivered);
+
+        _reconciler.OnFinalWatermark(180_000);
+        Assert.Equal([AlertChangeKind.Fired, AlertChangeKind.Resolved], _delivered.Select(c => c.Kind));
+    }
+
+    [Fact]
+    public void HandOver_OfAShop_AlsoDropsAResolveStillWaiting()
+    {
+        _reconciler.OnEarly(Change(AlertChangeKind.Fired, Severity.Warning, at: 1_000));
+        _reconciler.OnEarly(Change(AlertChangeKind.Resolved, Severity.Warning, at: 3_000));
+        _reconciler.HandOver(["s1"], 4_000);
+        _reconciler.OnFinalWatermark(100_000);
+
+        Assert.Equal([AlertChangeKind.Fired, AlertChangeKind.HandedOver], _delivered.Select(c => c.Kind));
+    }
+
     private static AlertChange Change(AlertChangeKind kind, Severity severity, long at) =>
-        new(kind, "Rule", "Rule{shop=s1}", severity, [new("severity", severity.Label())], [], 1, 1, at, at);
+        new(kind, "Rule", "Rule{shop=s1}", severity, [new("severity", severity.Label())], [], 1, 1, at, at) { GroupTags = [new("shop", "s1")] };
 }

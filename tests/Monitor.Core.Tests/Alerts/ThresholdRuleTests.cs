@@ -154,6 +154,18 @@ public sealed class ThresholdRuleTests
     }
 
     [Fact]
+    public void TooFewSamples_InTheMiddle_RestartFor()
+    {
+        var run = new EvaluatorRun(P90Rule(TimeSpan.FromSeconds(20)));
+
+        run.Observe(P90(100, 0), P90(100, 10, count: 2), P90(100, 20), P90(100, 30));
+        Assert.Empty(run.Changes);
+
+        run.Observe(P90(100, 40));
+        Assert.Equal(T0 + 40_000, Assert.Single(run.Changes).AtMs);
+    }
+
+    [Fact]
     public void NoJudgedPointForNoDataAfter_Resolves()
     {
         var run = new EvaluatorRun(P90Rule() with { NoDataAfter = TimeSpan.FromMinutes(1) });
