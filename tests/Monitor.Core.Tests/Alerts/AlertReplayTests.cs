@@ -38,6 +38,30 @@ public sealed class AlertReplayTests
         Assert.Equal(inOrder.Changes.Count + inOrder.Changes.Count(c => c.PreviousSeverity is not null), inOrder.AlertPoints.Count);
     }
 
+    [Fact]
+    public void RestartRebuild_FromTheLookBack_NotifiesTheRebuiltStateOnce()
+    {
+        // A restart at 40 min re-reads the 20 minutes before it as a rebuild.
+        var restartMs = ChatEvents.At(40 * 60);
+        var window = History().Where(e => e.TimestampMs >= restartMs - (20 * 60_000) && e.TimestampMs < restartMs).ToList();
+
+        var plain = new List<AlertChange>();
+        window.ToObservable().Select(e => PipelineInput.Of(e))
+            .ToMetricPoints(new EngineOptions(), new PipelineHooks { AlertChanged = plain.Add }, Rules).Subscribe(_ => { });
+        var rebuilt = new List<AlertChange>();
+        window.Select(e => PipelineInput.Of(e)).Prepend(PipelineInput.SourceRebuilding(0)).Append(PipelineInput.SourceRebuilt(0)).ToObservable()
+            .ToMetricPoints(new EngineOptions(), new PipelineHooks { AlertChanged = rebuilt.Add }, Rules).Subscribe(_ => { });
+
+        // Without the gate every step of the rebuild would be notified again; with it, each
+        // instance once, in its final state (firing, or resolved meanwhile).
+        Assert.True(plain.Count > rebuilt.Count, $"{plain.Count} changes without the gate, {rebuilt.Count} with it");
+        Assert.Equal(rebuilt.Count, rebuilt.Select(c => c.InstanceKey).Distinct().Count());
+        Assert.Equal(
+            plain.GroupBy(c => c.InstanceKey).Select(g => Describe(g.Last())).Order(StringComparer.Ordinal),
+            rebuilt.Select(Describe).Order(StringComparer.Ordinal));
+        Assert.Contains(rebuilt, c => c.IsFiring);
+    }
+
     private static (List<AlertChange> Changes, List<string> AlertPoints) Replay(IReadOnlyList<MonitorEvent> events)
     {
         var changes = new List<AlertChange>();
