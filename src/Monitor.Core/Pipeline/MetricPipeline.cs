@@ -102,6 +102,7 @@ public static class MetricPipeline
                         else if (input.Change == SourceChange.Idle)
                         {
                             engine.CloseSource(input.Source);
+                            early?.SourceIdle(input.Source);
                         }
                         else if (input.Change == SourceChange.Revoked)
                         {
