@@ -40,6 +40,17 @@ public sealed class EventIdDeduplicator
         return true;
     }
 
+    /// <summary>
+    /// Forgets an id, so its next arrival counts as new: for messages read but not applied before
+    /// their partition was revoked, which come again when the partition is assigned back.
+    /// </summary>
+    public void Forget(string eventId)
+    {
+        var hash = Hash(eventId);
+        _young.Remove(hash);
+        _old.Remove(hash);
+    }
+
     /// <summary>64-bit hash of the id's UTF-16 code units, eight bytes per step, with a final avalanche.</summary>
     internal static ulong Hash(string value)
     {

@@ -103,7 +103,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         var sources = new Dictionary<TopicPartition, int>();
 
         // Per partition, consumed messages whose events the engine has not applied yet, in offset order.
-        var unapplied = new Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position)>>();
+        var unapplied = new Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position, string? EventId)>>();
 
         // Look-back rebuild: per partition, the committed offset the re-read goes up to (messages
         // below it are replays, and no offset at or below it is ever stored again).
@@ -138,7 +138,13 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         {
             foreach (var partition in partitions)
             {
-                unapplied.Remove(partition);
+                // Read but not applied: the next owner (maybe this instance again) reads them again,
+                // and they must not count as duplicates then.
+                if (unapplied.Remove(partition, out var pending))
+                {
+                    intake.Forget(pending.Select(item => item.EventId).OfType<string>());
+                }
+
                 Rebuilt(partition);
                 storeFloor.Remove(partition);
                 if (sources.TryGetValue(partition, out var id))
@@ -275,11 +281,11 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 // A rejected or duplicate message needs nothing applied: it only waits for those before it.
                 if (!unapplied.TryGetValue(result.TopicPartition, out var queue))
                 {
-                    queue = new Queue<(long, TopicPartitionOffset)>();
+                    queue = new Queue<(long, TopicPartitionOffset, string?)>();
                     unapplied[result.TopicPartition] = queue;
                 }
 
-                queue.Enqueue((e?.TimestampMs ?? long.MinValue, result.TopicPartitionOffset));
+                queue.Enqueue((e?.TimestampMs ?? long.MinValue, result.TopicPartitionOffset, replayed ? null : e?.EventId));
                 StoreApplied(consumer, unapplied, storeFloor);
                 if (time.GetElapsedTime(lastLag) >= LagRefresh)
                 {
@@ -320,7 +326,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
     /// </summary>
     private void StoreApplied(
         IConsumer<byte[]?, byte[]?> consumer,
-        Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position)>> unapplied,
+        Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position, string? EventId)>> unapplied,
         Dictionary<TopicPartition, long> floors)
     {
         var applied = watermark.Current;

@@ -34,6 +34,15 @@ public sealed class EventIntake
 
     public long Duplicates { get; private set; }
 
+    /// <summary>Forgets the ids of events read but not applied (their partition was revoked): they will be read again.</summary>
+    public void Forget(IEnumerable<string> eventIds)
+    {
+        foreach (var id in eventIds)
+        {
+            _deduplicator.Forget(id);
+        }
+    }
+
     /// <summary>
     /// A message read again to rebuild state (the look-back before the committed offset): it was
     /// counted, dead-lettered and de-duplicated the first time, so here it is only decoded, and

@@ -121,4 +121,20 @@ public sealed class EventIdDeduplicatorTests
             Assert.True(seen.Add(EventIdDeduplicator.Hash($"ev-42-{i}")), $"collision at ev-42-{i}");
         }
     }
+
+    [Fact]
+    public void Forget_MakesAnIdNewAgain_InEitherGeneration()
+    {
+        var dedup = new EventIdDeduplicator(capacity: 4);
+        Assert.True(dedup.FirstSeen("a"));
+        Assert.True(dedup.FirstSeen("b")); // the young generation is full: "a" and "b" move to the old one
+        Assert.True(dedup.FirstSeen("c"));
+
+        dedup.Forget("a");
+        dedup.Forget("c");
+
+        Assert.False(dedup.FirstSeen("b"));
+        Assert.True(dedup.FirstSeen("a"));
+        Assert.True(dedup.FirstSeen("c"));
+    }
 }
