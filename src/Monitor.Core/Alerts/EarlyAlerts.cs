@@ -89,11 +89,7 @@ public sealed class EarlyAlerts
     /// </summary>
     private void Observe(MetricPoint point)
     {
-        if (point.Tag("shop") is { } shop
-            && _shopSource.TryGetValue(shop, out var source)
-            && !_idleSources.Contains(source)
-            && _sourceNewestMs.TryGetValue(source, out var newest)
-            && newest < _nowMs - LagLimitMs)
+        if (IsHistory(point.TimestampMs) || (point.Tag("shop") is { } shop && IsLagging(shop)))
         {
             return;
         }
@@ -101,10 +97,43 @@ public sealed class EarlyAlerts
         _evaluator.Observe(point);
     }
 
-    /// <summary>The early evaluator sees the boundaries; a hand-over also clears what the reconciler still holds.</summary>
-    private sealed class Observer(EarlyAlerts owner) : IBoundaryObserver
+    /// <summary>Boundaries well before now (a backlog the engine walks through at once) are the final view's to judge.</summary>
+    private bool IsHistory(long atMs) => _nowMs != long.MinValue && atMs < _nowMs - LagLimitMs;
+
+    private bool IsLagging(string shop) =>
+        _shopSource.TryGetValue(shop, out var source)
+        && !_idleSources.Contains(source)
+        && _sourceNewestMs.TryGetValue(source, out var newest)
+        && newest < _nowMs - LagLimitMs;
+
+    /// <summary>
+    /// The early evaluator sees the boundaries, with a lagging partition's open items left out
+    /// like its points; a hand-over also clears what the reconciler still holds.
+    /// </summary>
+    private sealed class Observer(EarlyAlerts owner) : IBoundaryObserver, IOpenItemSource
     {
-        public void OnBoundary(long boundaryMs, IOpenItemSource items) => owner._evaluator.OnBoundary(boundaryMs, items);
+        private IOpenItemSource? _items;
+
+        public void OnBoundary(long boundaryMs, IOpenItemSource items)
+        {
+            if (owner.IsHistory(boundaryMs))
+            {
+                return;
+            }
+
+            _items = items;
+            owner._evaluator.OnBoundary(boundaryMs, this);
+            _items = null;
+        }
+
+        public void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit) =>
+            _items?.VisitOpenItems(queue, (shop, open) =>
+            {
+                if (!owner.IsLagging(shop))
+                {
+                    visit(shop, open);
+                }
+            });
 
         public void OnShopsDropped(IReadOnlyCollection<string> shops)
         {

@@ -99,18 +99,18 @@ public sealed class EarlyAlertsTests
         var run = new LiveRun(earlyAlerts: true, clockAtStart: 3600);
         var chats = new ChatEvents();
 
-        // An hour-old backlog arrives while the clock reads now: three chats, answered 5 s later.
-        run.Events(chats.Customer("c1", ChatEvents.At(0)), chats.Customer("c2", ChatEvents.At(0.1)), chats.Customer("c3", ChatEvents.At(0.2)));
-        run.Tick(3600.25);
-        run.Events(chats.Agent("c1", ChatEvents.At(5)), chats.Agent("c2", ChatEvents.At(5)), chats.Agent("c3", ChatEvents.At(5)));
+        // An hour-old backlog is read while the clock reads now: three chats, answered 5 s later.
+        run.Events(
+            chats.Customer("c1", ChatEvents.At(0)), chats.Customer("c2", ChatEvents.At(0.1)), chats.Customer("c3", ChatEvents.At(0.2)),
+            chats.Agent("c1", ChatEvents.At(5)), chats.Agent("c2", ChatEvents.At(5)), chats.Agent("c3", ChatEvents.At(5)));
         for (var t = 3600.5; t <= 3700; t += 0.25)
         {
             run.Tick(t);
         }
 
-        // Jumping to the clock would have aged those chats an hour and reminded about them. A
-        // partition this far behind is left to the final view, which sees them answered within
-        // its first step: nothing to notify.
+        // Jumping to the clock and judging the hour on the way would have paged for a 5-second
+        // blip and aged the chats into reminders. History is the final view's, which sees them
+        // answered within its first step: nothing to notify.
         Assert.Empty(run.Delivered);
     }
 
@@ -121,9 +121,10 @@ public sealed class EarlyAlertsTests
         var chats = new ChatEvents();
         run.Open(1);
 
-        // Partition 1 is live; partition 0 is still reading events from 20 minutes ago, where
-        // three chats wait until the (not yet read) replies 5 s later.
-        run.Events(0, chats.Customer("old1", ChatEvents.At(2400), shop: "lagging"), chats.Customer("old2", ChatEvents.At(2400.1), shop: "lagging"), chats.Customer("old3", ChatEvents.At(2400.2), shop: "lagging"));
+        // Partition 1 is live; partition 0 is still reading events from 35 minutes ago, where
+        // three chats wait until the (not yet read) replies 5 s later: neither the backlog rule
+        // nor the 30-minute timer may judge them at the live partition's time.
+        run.Events(0, chats.Customer("old1", ChatEvents.At(1500), shop: "lagging"), chats.Customer("old2", ChatEvents.At(1500.1), shop: "lagging"), chats.Customer("old3", ChatEvents.At(1500.2), shop: "lagging"));
         run.Events(1, chats.Customer("n1", ChatEvents.At(3600), shop: "live"), chats.Customer("n2", ChatEvents.At(3600.1), shop: "live"), chats.Customer("n3", ChatEvents.At(3600.2), shop: "live"));
         run.Tick(3600.5);
         run.Tick(3601);
@@ -151,8 +152,14 @@ public sealed class EarlyAlertsTests
 
         public List<Monitor.Core.Points.MetricPoint> AlertPoints { get; } = [];
 
-        public void Events(params Monitor.Core.Events.MonitorEvent[] events) => Events(0, events);
+        /// <summary>Events on partition 0, which then reaches its end (as a live consumer does after a burst).</summary>
+        public void Events(params Monitor.Core.Events.MonitorEvent[] events)
+        {
+            Events(0, events);
+            _inputs.OnNext(PipelineInput.SourceIdle(0));
+        }
 
+        /// <summary>Events on <paramref name="source"/>, which has more to read (no end reached).</summary>
         public void Events(int source, params Monitor.Core.Events.MonitorEvent[] events)
         {
             foreach (var e in events)
