@@ -104,8 +104,12 @@ public sealed class KubernetesDeployArtifactTests
             File.WriteAllText(Path.Combine(dir.FullName, "monitor", "rules.yaml"), Scalar(data, "rules.yaml"));
             File.WriteAllText(Path.Combine(dir.FullName, "keywords.yaml"), Scalar(data, "keywords.yaml"));
 
-            var (settings, errors) = SettingsLoader.Load(Path.Combine(dir.FullName, "monitor.yaml"), _ => null);
+            var environment = DeploymentEnvironment();
+            var (settings, errors) = SettingsLoader.Load(Path.Combine(dir.FullName, "monitor.yaml"), name => environment.GetValueOrDefault(name));
             Assert.Empty(errors);
+            Assert.Equal(environment["MONITOR_KAFKA_BOOTSTRAP_SERVERS"], settings.KafkaBootstrapServers);
+            Assert.Equal(new Uri(environment["MONITOR_INFLUX_URL"]), settings.Influx!.Url);
+            Assert.Equal(new Uri(environment["MONITOR_ALERTMANAGER_URL"]), settings.Alerting.AlertmanagerUrl);
             Assert.Equal(Path.Combine(dir.FullName, "monitor", "rules.yaml"), Path.GetFullPath(settings.AlertRulesFile!));
             Assert.Equal(Path.Combine(dir.FullName, "keywords.yaml"), Path.GetFullPath(settings.KeywordsFile!));
             Assert.Equal("http://0.0.0.0:9464", settings.MetricsUrl);
@@ -121,6 +125,14 @@ public sealed class KubernetesDeployArtifactTests
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    /// <summary>The container's literal env values (the Secret's are empty placeholders).</summary>
+    private static Dictionary<string, string> DeploymentEnvironment()
+    {
+        var pod = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)Load(Path.Combine(Manifests, "deployment.yaml"))["spec"])["template"])["spec"];
+        var container = (YamlMappingNode)((YamlSequenceNode)pod["containers"]).Single();
+        return ((YamlSequenceNode)container["env"]).Cast<YamlMappingNode>().ToDictionary(e => Scalar(e, "name"), e => Scalar(e, "value"));
     }
 
     private static string ConfigMapName() =>
