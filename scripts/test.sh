@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of Monitor.sln. Installs the Debian packages the integration tests start
-# (influxdb, prometheus, prometheus-alertmanager, kcat) when they are missing, then prints one
+# (influxdb, prometheus, prometheus-alertmanager, kcat, docker-compose) when they are missing, then prints one
 # summary line: "tests: N passed, M failed". Exit code is non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pair in influxd:influxdb prometheus:prometheus promtool:prometheus alertmanager:prometheus-alertmanager amtool:prometheus-alertmanager kcat:kcat; do
+for pair in influxd:influxdb prometheus:prometheus promtool:prometheus alertmanager:prometheus-alertmanager amtool:prometheus-alertmanager kcat:kcat docker-compose:docker-compose; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

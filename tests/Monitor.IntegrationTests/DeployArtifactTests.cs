@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using YamlDotNet.RepresentationModel;
 
 namespace Monitor.IntegrationTests;
 
@@ -59,6 +60,131 @@ public sealed class DeployArtifactTests
         Assert.True(test.ExitCode == 0, test.Output);
     }
 
+    [Fact]
+    public async Task ComposeFile_PassesDockerComposeConfig_AndStartsInHealthyOrder()
+    {
+        var config = await RunAsync(
+            "docker-compose", RepoRoot(), new Dictionary<string, string> { ["GRAFANA_ADMIN_PASSWORD"] = "test-only" },
+            "-f", "deploy/docker-compose.yml", "config");
+        Assert.True(config.ExitCode == 0, config.Error);
+
+        var services = ServicesOf(config.Output);
+        Assert.Equal(
+            ["alertmanager", "grafana", "influxdb", "kafka", "monitor", "prometheus", "simulator"],
+            services.Keys.Order(StringComparer.Ordinal));
+
+        foreach (var name in new[] { "monitor", "simulator" })
+        {
+            var build = (YamlMappingNode)services[name]["build"];
+            Assert.Equal("deploy/Dockerfile", Scalar(build, "dockerfile"));
+            Assert.Equal(RepoRoot(), Path.GetFullPath(Scalar(build, "context")));
+        }
+
+        var simulate = ((YamlSequenceNode)services["simulator"]["command"]).Select(n => ((YamlScalarNode)n).Value!).ToArray();
+        Assert.Equal(["simulate", "--bootstrap-servers", "kafka:9092", "--speed", "1"], simulate);
+
+        // Every "wait until healthy" points at a service that has a healthcheck.
+        foreach (var (name, service) in services)
+        {
+            if (!service.Children.TryGetValue("depends_on", out var dependsOn))
+            {
+                continue;
+            }
+
+            foreach (var (dependency, condition) in ((YamlMappingNode)dependsOn).Children)
+            {
+                Assert.Equal("service_healthy", Scalar((YamlMappingNode)condition, "condition"));
+                Assert.True(services[((YamlScalarNode)dependency).Value!].Children.ContainsKey("healthcheck"), $"{name} waits for {dependency}, which has no healthcheck");
+            }
+        }
+
+        var grafana = (YamlMappingNode)services["grafana"]["environment"];
+        Assert.Equal("test-only", Scalar(grafana, "GF_SECURITY_ADMIN_PASSWORD"));
+        Assert.Equal("true", Scalar(grafana, "GF_AUTH_ANONYMOUS_ENABLED"));
+        Assert.Equal("Viewer", Scalar(grafana, "GF_AUTH_ANONYMOUS_ORG_ROLE"));
+        Assert.Equal("/var/lib/grafana/dashboards/war-room.json", Scalar(grafana, "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
+        Assert.True(File.Exists(Path.Combine(RepoRoot(), "dashboards", "war-room.json")));
+    }
+
+    [Fact]
+    public async Task ComposeFile_WithoutGrafanaAdminPassword_IsRejected()
+    {
+        var config = await RunAsync(
+            "docker-compose", RepoRoot(), new Dictionary<string, string> { ["GRAFANA_ADMIN_PASSWORD"] = "" },
+            "-f", "deploy/docker-compose.yml", "config");
+
+        Assert.NotEqual(0, config.ExitCode);
+        Assert.Contains("GRAFANA_ADMIN_PASSWORD", config.Error);
+    }
+
+    [Fact]
+    public async Task PrometheusConfig_ScrapesTheComposeMonitorOnItsMetricsPort()
+    {
+        var prometheus = Load(Path.Combine(RepoRoot(), "deploy", "prometheus", "prometheus.yml"));
+        var targets = ((YamlSequenceNode)prometheus["scrape_configs"])
+            .Cast<YamlMappingNode>()
+            .SelectMany(job => ((YamlSequenceNode)job["static_configs"]).Cast<YamlMappingNode>())
+            .SelectMany(group => ((YamlSequenceNode)group["targets"]).Select(t => ((YamlScalarNode)t).Value!))
+            .ToArray();
+        Assert.Contains("monitor:9464", targets);
+
+        var compose = ServicesOf(await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "deploy", "docker-compose.yml")));
+        Assert.Contains("monitor", compose.Keys);
+        var settings = Load(Path.Combine(RepoRoot(), "deploy", "monitor.yaml"));
+        Assert.Equal("http://0.0.0.0:9464", Scalar((YamlMappingNode)settings["metrics"], "listen"));
+    }
+
+    [Fact]
+    public void Dockerfile_PublishesTheMonitor_AndRunsItAsNonRoot()
+    {
+        var lines = File.ReadAllLines(Path.Combine(RepoRoot(), "deploy", "Dockerfile"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToArray();
+
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build", lines);
+        Assert.Contains("RUN dotnet publish src/Monitor -c Release -o /app --no-restore", lines);
+        Assert.Equal("FROM mcr.microsoft.com/dotnet/aspnet:10.0", lines.Last(l => l.StartsWith("FROM ", StringComparison.Ordinal)));
+        var user = lines.Last(l => l.StartsWith("USER ", StringComparison.Ordinal))["USER ".Length..];
+        Assert.True(int.TryParse(user, out var uid) && uid > 0, $"USER {user} is not a numeric non-root uid");
+        Assert.Equal("ENTRYPOINT [\"dotnet\", \"monitor.dll\"]", lines.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal)));
+        Assert.Equal("CMD [\"run\", \"--config\", \"/etc/monitor/monitor.yaml\"]", lines.Single(l => l.StartsWith("CMD ", StringComparison.Ordinal)));
+
+        // Every file the build copies from the context exists and is not excluded by .dockerignore.
+        var ignored = File.ReadAllLines(Path.Combine(RepoRoot(), ".dockerignore"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.TrimStart('/').Replace("**/", "", StringComparison.Ordinal))
+            .ToArray();
+        foreach (var copy in lines.Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from", StringComparison.Ordinal)))
+        {
+            var parts = copy.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var source in parts[1..^1])
+            {
+                Assert.True(Path.Exists(Path.Combine(RepoRoot(), source)), $"{copy}: {source} does not exist");
+                Assert.DoesNotContain(ignored, pattern => source.StartsWith(pattern, StringComparison.Ordinal));
+            }
+        }
+    }
+
+    internal static YamlMappingNode Load(string path)
+    {
+        var stream = new YamlStream();
+        using var reader = new StreamReader(path);
+        stream.Load(reader);
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    internal static string Scalar(YamlMappingNode node, string key) => ((YamlScalarNode)node[key]).Value ?? "";
+
+    private static Dictionary<string, YamlMappingNode> ServicesOf(string composeYaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(composeYaml));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        return ((YamlMappingNode)root["services"]).Children.ToDictionary(
+            entry => ((YamlScalarNode)entry.Key).Value!,
+            entry => (YamlMappingNode)entry.Value);
+    }
+
     internal static string RepoRoot()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
@@ -72,16 +198,28 @@ public sealed class DeployArtifactTests
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string tool, string directory, params string[] arguments)
     {
+        var result = await RunAsync(tool, directory, new Dictionary<string, string>(), arguments);
+        return (result.ExitCode, result.Output + result.Error);
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string tool, string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
         var start = new ProcessStartInfo(tool, arguments)
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
+        return (process.ExitCode, await output, await error);
     }
 }

@@ -1,0 +1,148 @@
+using Monitor.Alerting;
+using Monitor.Keywords;
+using Monitor.Settings;
+using YamlDotNet.RepresentationModel;
+using static Monitor.IntegrationTests.DeployArtifactTests;
+
+namespace Monitor.IntegrationTests;
+
+/// <summary>deploy/k8s/: the manifests hang together and carry the repo's configuration.</summary>
+public sealed class KubernetesDeployArtifactTests
+{
+    private static readonly string Manifests = Path.Combine(RepoRoot(), "deploy", "k8s");
+
+    [Fact]
+    public void Kustomization_AppliesNamespaceConfigMapDeploymentAndService_ButNotTheSecretTemplate()
+    {
+        var resources = ((YamlSequenceNode)Load(Path.Combine(Manifests, "kustomization.yaml"))["resources"])
+            .Select(r => ((YamlScalarNode)r).Value!)
+            .ToArray();
+
+        var kinds = resources.Select(file => Scalar(Load(Path.Combine(Manifests, file)), "kind")).Order(StringComparer.Ordinal);
+        Assert.Equal(["ConfigMap", "Deployment", "Namespace", "Service"], kinds);
+        Assert.DoesNotContain("secret.template.yaml", resources);
+
+        var secret = Load(Path.Combine(Manifests, "secret.template.yaml"));
+        Assert.Equal("Secret", Scalar(secret, "kind"));
+        var placeholders = (YamlMappingNode)secret["stringData"];
+        Assert.All(placeholders.Children.Values, value => Assert.Equal("", ((YamlScalarNode)value).Value));
+        Assert.Contains(new YamlScalarNode("MONITOR_INFLUX_TOKEN"), placeholders.Children.Keys);
+        Assert.Contains(new YamlScalarNode("MONITOR_ALERTMANAGER_PASSWORD"), placeholders.Children.Keys);
+    }
+
+    [Fact]
+    public void Deployment_RunsThreeNonRootInstances_WithProbesOnTheMetricsPort_AndSecretsFromEnv()
+    {
+        var deployment = Load(Path.Combine(Manifests, "deployment.yaml"));
+        var spec = (YamlMappingNode)deployment["spec"];
+        Assert.Equal("3", Scalar(spec, "replicas"));
+
+        var template = (YamlMappingNode)spec["template"];
+        AssertScrapeAnnotations((YamlMappingNode)template["metadata"]);
+        var pod = (YamlMappingNode)template["spec"];
+        Assert.Equal("true", Scalar((YamlMappingNode)pod["securityContext"], "runAsNonRoot"));
+
+        var container = (YamlMappingNode)((YamlSequenceNode)pod["containers"]).Single();
+        var port = (YamlMappingNode)((YamlSequenceNode)container["ports"]).Single();
+        Assert.Equal("9464", Scalar(port, "containerPort"));
+        var portName = Scalar(port, "name");
+        foreach (var (probe, path) in new[] { ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz") })
+        {
+            var get = (YamlMappingNode)((YamlMappingNode)container[probe])["httpGet"];
+            Assert.Equal(path, Scalar(get, "path"));
+            Assert.Equal(portName, Scalar(get, "port"));
+        }
+
+        var security = (YamlMappingNode)container["securityContext"];
+        Assert.Equal("true", Scalar(security, "readOnlyRootFilesystem"));
+        Assert.Equal("false", Scalar(security, "allowPrivilegeEscalation"));
+        var resources = (YamlMappingNode)container["resources"];
+        Assert.True(resources.Children.ContainsKey("requests") && resources.Children.ContainsKey("limits"));
+
+        var secretRef = (YamlMappingNode)((YamlMappingNode)((YamlSequenceNode)container["envFrom"]).Single())["secretRef"];
+        Assert.Equal(Scalar((YamlMappingNode)Load(Path.Combine(Manifests, "secret.template.yaml"))["metadata"], "name"), Scalar(secretRef, "name"));
+
+        // The config volume lays the files out as monitor.yaml expects them (rules under monitor/).
+        var volume = ((YamlSequenceNode)pod["volumes"]).Cast<YamlMappingNode>().Single(v => v.Children.ContainsKey("configMap"));
+        var configMap = (YamlMappingNode)volume["configMap"];
+        Assert.Equal(ConfigMapName(), Scalar(configMap, "name"));
+        var items = ((YamlSequenceNode)configMap["items"]).Cast<YamlMappingNode>().ToDictionary(i => Scalar(i, "key"), i => Scalar(i, "path"));
+        Assert.Equal(new Dictionary<string, string> { ["monitor.yaml"] = "monitor.yaml", ["rules.yaml"] = "monitor/rules.yaml", ["keywords.yaml"] = "keywords.yaml" }, items);
+        var mount = ((YamlSequenceNode)container["volumeMounts"]).Cast<YamlMappingNode>().Single(m => Scalar(m, "name") == Scalar(volume, "name"));
+        var args = ((YamlSequenceNode)container["args"]).Select(a => ((YamlScalarNode)a).Value!).ToArray();
+        Assert.Equal(["run", "--config", $"{Scalar(mount, "mountPath")}/monitor.yaml"], args);
+    }
+
+    [Fact]
+    public void Service_SelectsTheDeploymentsPods_AndCarriesScrapeAnnotations()
+    {
+        var service = Load(Path.Combine(Manifests, "service.yaml"));
+        AssertScrapeAnnotations((YamlMappingNode)service["metadata"]);
+
+        var deployment = Load(Path.Combine(Manifests, "deployment.yaml"));
+        var podLabels = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)deployment["spec"])["template"])["metadata"])["labels"];
+        var selector = (YamlMappingNode)((YamlMappingNode)service["spec"])["selector"];
+        Assert.All(selector.Children, label => Assert.Equal(label.Value, podLabels[label.Key]));
+    }
+
+    [Fact]
+    public void ConfigMap_MatchesTheRepoFiles_AndItsSettingsLoadWithRulesAndKeywords()
+    {
+        var data = (YamlMappingNode)Load(Path.Combine(Manifests, "configmap.yaml"))["data"];
+        const string regenerate = "deploy/k8s/configmap.yaml is stale: run deploy/k8s/generate-configmap.sh";
+        Assert.True(File.ReadAllText(Path.Combine(RepoRoot(), "deploy", "monitor", "rules.yaml")) == Scalar(data, "rules.yaml"), regenerate);
+        Assert.True(File.ReadAllText(Path.Combine(RepoRoot(), "config", "keywords.yaml")) == Scalar(data, "keywords.yaml"), regenerate);
+        var settingsText = Scalar(data, "monitor.yaml");
+        Assert.True(settingsText == File.ReadAllText(Path.Combine(RepoRoot(), "deploy", "monitor.yaml")) + "keywords:\n  file: keywords.yaml\n", regenerate);
+
+        // Lay the files out as the Deployment mounts them and load them the way `monitor check` does.
+        var dir = Directory.CreateTempSubdirectory("monitor-k8s-config-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "monitor"));
+            File.WriteAllText(Path.Combine(dir.FullName, "monitor.yaml"), settingsText);
+            File.WriteAllText(Path.Combine(dir.FullName, "monitor", "rules.yaml"), Scalar(data, "rules.yaml"));
+            File.WriteAllText(Path.Combine(dir.FullName, "keywords.yaml"), Scalar(data, "keywords.yaml"));
+
+            var environment = DeploymentEnvironment();
+            var (settings, errors) = SettingsLoader.Load(Path.Combine(dir.FullName, "monitor.yaml"), name => environment.GetValueOrDefault(name));
+            Assert.Empty(errors);
+            Assert.Equal(environment["MONITOR_KAFKA_BOOTSTRAP_SERVERS"], settings.KafkaBootstrapServers);
+            Assert.Equal(new Uri(environment["MONITOR_INFLUX_URL"]), settings.Influx!.Url);
+            Assert.Equal(new Uri(environment["MONITOR_ALERTMANAGER_URL"]), settings.Alerting.AlertmanagerUrl);
+            Assert.Equal(Path.Combine(dir.FullName, "monitor", "rules.yaml"), Path.GetFullPath(settings.AlertRulesFile!));
+            Assert.Equal(Path.Combine(dir.FullName, "keywords.yaml"), Path.GetFullPath(settings.KeywordsFile!));
+            Assert.Equal("http://0.0.0.0:9464", settings.MetricsUrl);
+
+            var (rules, ruleErrors) = AlertRulesLoader.Load(settings.AlertRulesFile!);
+            Assert.Empty(ruleErrors);
+            Assert.NotEmpty(rules!.Thresholds);
+            var (keywords, keywordErrors) = KeywordSetup.Load(settings.KeywordsFile);
+            Assert.Empty(keywordErrors);
+            Assert.True(keywords!.Current.Count > 0);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The container's literal env values (the Secret's are empty placeholders).</summary>
+    private static Dictionary<string, string> DeploymentEnvironment()
+    {
+        var pod = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)Load(Path.Combine(Manifests, "deployment.yaml"))["spec"])["template"])["spec"];
+        var container = (YamlMappingNode)((YamlSequenceNode)pod["containers"]).Single();
+        return ((YamlSequenceNode)container["env"]).Cast<YamlMappingNode>().ToDictionary(e => Scalar(e, "name"), e => Scalar(e, "value"));
+    }
+
+    private static string ConfigMapName() =>
+        Scalar((YamlMappingNode)Load(Path.Combine(Manifests, "configmap.yaml"))["metadata"], "name");
+
+    private static void AssertScrapeAnnotations(YamlMappingNode metadata)
+    {
+        var annotations = (YamlMappingNode)metadata["annotations"];
+        Assert.Equal("true", Scalar(annotations, "prometheus.io/scrape"));
+        Assert.Equal("9464", Scalar(annotations, "prometheus.io/port"));
+        Assert.Equal("/metrics", Scalar(annotations, "prometheus.io/path"));
+    }
+}
