@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Monitor.Core.Metrics;
+using Monitor.Alerting;
+using Monitor.Core.Alerts;
 using Monitor.Influx;
 using Monitor.IntegrationTests.Servers;
 using Monitor.Keywords;
@@ -54,7 +56,11 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
 
     private static readonly string[] Queues = ["chat", "email", "social", "call", "refund", "shipment"];
 
-    /// <summary>The measurement table of DESIGN §4 (plus complaint_rate, docs/keywords.md): tags, integer fields, float fields.</summary>
+    /// <summary>
+    /// The measurement table of DESIGN §4 (plus complaint_rate, docs/keywords.md): tags, integer fields, float fields.
+    /// alerts comes from the shipped rules (deploy/monitor/rules.yaml) evaluated over the replay; besides rule,
+    /// severity and shop it carries the complaint rules' other group tag, category.
+    /// </summary>
     private static readonly Dictionary<string, (string[] Tags, string[] Ints, string[] Floats)> Contract = new()
     {
         ["response_time"] = (["channel", "kind", "responder", "shop"], ["count"], ["p50", "p90", "p99", "mean", "max", "within_sla_ratio"]),
@@ -67,6 +73,7 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
         ["bot"] = (["channel", "shop"], ["closed", "bot_resolved", "transferred"], ["bot_resolved_ratio"]),
         ["crisis"] = (["shop"], ["level"], ["volume_per_min", "capacity_per_min", "cq"]),
         ["complaint_rate"] = (["shop"], ["messages", "matched_messages", "hits"], ["per_1000_messages"]),
+        ["alerts"] = (["category", "rule", "severity", "shop"], ["firing"], ["value", "threshold"]),
     };
 
     private static readonly string[] IdTagKeys = ["conversationId", "orderId", "callId", "agentId", "refundId", "eventId", "customerId"];
@@ -259,6 +266,7 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
         var files = Directory.GetFiles(Path.Combine(DeployArtifactTests.RepoRoot(), "dashboards"), "*.json");
         Assert.NotEmpty(files);
         var targets = 0;
+        var annotations = 0;
         foreach (var file in files)
         {
             using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(file));
@@ -267,6 +275,22 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
             var variables = dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray().Select(v => v.GetProperty("name").GetString()).ToArray();
             Assert.Contains("datasource", variables);
             Assert.Contains("shop", variables);
+            foreach (var annotation in InfluxAnnotations(dashboard.RootElement))
+            {
+                var name = annotation.GetProperty("name").GetString()!;
+                Assert.Equal("${datasource}", annotation.GetProperty("datasource").GetProperty("uid").GetString());
+                var answer = await Query(scenario, Substituted(scenario, annotation.GetProperty("query").GetString()!));
+                Assert.True(answer.Count > 0, $"{Path.GetFileName(file)} annotation '{name}' returned no series");
+                var columns = answer.SelectMany(s => s.Columns).ToHashSet();
+                foreach (var key in new[] { "titleColumn", "textColumn" }.Select(k => annotation.GetProperty(k).GetString()!)
+                    .Concat(annotation.GetProperty("tagsColumn").GetString()!.Split(',')))
+                {
+                    Assert.True(columns.Contains(key), $"{Path.GetFileName(file)} annotation '{name}' has no column {key}");
+                }
+
+                annotations++;
+            }
+
             foreach (var panel in Panels(dashboard.RootElement))
             {
                 var title = panel.GetProperty("title").GetString()!;
@@ -278,11 +302,7 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
                 Assert.Equal("${datasource}", panel.GetProperty("datasource").GetProperty("uid").GetString());
                 foreach (var target in panel.GetProperty("targets").EnumerateArray())
                 {
-                    var query = target.GetProperty("query").GetString()!
-                        .Replace("$timeFilter", WholeFilter(scenario))
-                        .Replace("$__interval", "1m")
-                        .Replace("$shop", ".*");
-                    Assert.DoesNotContain("$", query.Replace("/^.*$/", ""));
+                    var query = Substituted(scenario, target.GetProperty("query").GetString()!);
                     var answer = await Query(scenario, query);
                     Assert.True(answer.Count > 0, $"{Path.GetFileName(file)} panel '{title}' returned no series: {query}");
                     Assert.True(
@@ -293,7 +313,29 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
             }
         }
 
-        output.WriteLine($"{targets} panel queries answered");
+        output.WriteLine($"{targets} panel queries and {annotations} annotation queries answered");
+    }
+
+    /// <summary>The query with Grafana's variables as the test sets them: the whole replay, 1-minute buckets, every shop.</summary>
+    private static string Substituted(Scenario scenario, string query)
+    {
+        var substituted = query
+            .Replace("$timeFilter", WholeFilter(scenario))
+            .Replace("$__interval", "1m")
+            .Replace("$shop", ".*");
+        Assert.DoesNotContain("$", substituted.Replace("/^.*$/", ""));
+        return substituted;
+    }
+
+    /// <summary>The dashboard's annotation queries on InfluxDB (Grafana's built-in annotations have no query).</summary>
+    private static IEnumerable<JsonElement> InfluxAnnotations(JsonElement dashboard)
+    {
+        Assert.True(dashboard.TryGetProperty("annotations", out var annotations), "a dashboard needs the alert annotations");
+        var influx = annotations.GetProperty("list").EnumerateArray()
+            .Where(a => a.TryGetProperty("datasource", out var ds) && ds.GetProperty("type").GetString() == "influxdb")
+            .ToArray();
+        Assert.Contains(influx, a => a.GetProperty("query").GetString()!.Contains("FROM \"alerts\"", StringComparison.Ordinal));
+        return influx;
     }
 
     private static IEnumerable<JsonElement> Panels(JsonElement dashboard)
@@ -438,9 +480,11 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
         await influx.Server.CreateDatabaseAsync(database);
         var (keywords, errors) = KeywordSetup.Load(null);
         Assert.True(keywords is not null, $"shipped keyword dictionary: {string.Join("; ", errors)}");
+        var (rules, ruleErrors) = AlertRulesLoader.Load(Path.Combine(DeployArtifactTests.RepoRoot(), "deploy", "monitor", "rules.yaml"));
+        Assert.True(rules is not null, $"shipped alert rules: {string.Join("; ", ruleErrors)}");
 
-        var (lines, points) = await ReplayIntoAsync(Simulation, new EngineOptions { Keywords = keywords }, database, minLines: 100_000);
-        var (horizonLines, horizonPoints) = await ReplayIntoAsync(Horizon, HorizonEngine with { Keywords = keywords }, database, minLines: 50_000);
+        var (lines, points) = await ReplayIntoAsync(Simulation, new EngineOptions { Keywords = keywords }, rules, database, minLines: 100_000);
+        var (horizonLines, horizonPoints) = await ReplayIntoAsync(Horizon, HorizonEngine with { Keywords = keywords }, rules, database, minLines: 50_000);
         return new Scenario(
             database,
             Start.ToUnixTimeMilliseconds(),
@@ -453,7 +497,7 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
             keywords!.Current.Keywords.Select(k => k.Text).ToArray());
     }
 
-    private async Task<(long Lines, long Points)> ReplayIntoAsync(SimulationOptions simulation, EngineOptions engine, string database, long minLines)
+    private async Task<(long Lines, long Points)> ReplayIntoAsync(SimulationOptions simulation, EngineOptions engine, AlertRuleSet? rules, string database, long minLines)
     {
         var directory = Directory.CreateTempSubdirectory("scenario-replay-").FullName;
         try
@@ -470,7 +514,7 @@ public sealed class ScenarioReplayTests(InfluxFixture influx, ITestOutputHelper 
             {
                 var router = new PointRouter(metrics, [writer]);
                 using var deadLetters = new FileDeadLetterSink(null, NullLogger.Instance);
-                summary = new ReplayRunner(engine, metrics, router, deadLetters).Run([file]);
+                summary = new ReplayRunner(engine, metrics, router, deadLetters) { AlertRules = rules }.Run([file]);
                 await writer.FlushAsync();
             }
 
