@@ -88,8 +88,8 @@ internal sealed partial class HostileMessages(int seed)
             < 12 => Truncated(original),
             < 22 => ByteFlipped(original),
             < 30 => WithInvalidUtf8(original),
-            < 40 => WithoutField(original),
-            < 48 => WithNullField(original),
+            < 40 => WithoutField(original, asNull: false),
+            < 48 => WithoutField(original, asNull: true),
             < 60 => WithWrongType(original),
             < 66 => WithBadNumber(original),
             < 74 => WithAbsurdTimestamp(original),
@@ -139,26 +139,23 @@ internal sealed partial class HostileMessages(int seed)
         return new("invalid_utf8", e.Topic, [.. bytes[..at], .. Pick(InvalidUtf8), .. bytes[at..]], Expected.Reject, "invalid_utf8");
     }
 
-    private HostileMessage WithoutField(SimulatedEvent e)
+    /// <summary>Removes a field or sets it to null (the same to the decoder): a required one is missing_field, an optional one harmless.</summary>
+    private HostileMessage WithoutField(SimulatedEvent e, bool asNull)
     {
         var json = Fresh(e);
         var field = PickField(json);
         var required = IsRequired(json, field);
-        json.Remove(field);
-        return required
-            ? new("missing_required_field", e.Topic, Serialize(json), Expected.Reject, "missing_field")
-            : new("missing_optional_field", e.Topic, Serialize(json), Expected.Accept);
-    }
+        if (asNull)
+        {
+            json[field] = null;
+        }
+        else
+        {
+            json.Remove(field);
+        }
 
-    private HostileMessage WithNullField(SimulatedEvent e)
-    {
-        var json = Fresh(e);
-        var field = PickField(json);
-        var required = IsRequired(json, field);
-        json[field] = null;
-        return required
-            ? new("null_required_field", e.Topic, Serialize(json), Expected.Reject, "missing_field")
-            : new("null_optional_field", e.Topic, Serialize(json), Expected.Accept);
+        var kind = $"{(asNull ? "null" : "missing")}_{(required ? "required" : "optional")}_field";
+        return new(kind, e.Topic, Serialize(json), required ? Expected.Reject : Expected.Accept, required ? "missing_field" : null);
     }
 
     private HostileMessage WithWrongType(SimulatedEvent e)
