@@ -279,9 +279,9 @@ public sealed class EventDecoder(DecoderOptions options)
             return bad;
         }
 
-        if (raw.Amount is < 0 or double.NaN)
+        if (raw.Amount is { } amount && !IsAmount(amount))
         {
-            return Invalid("amount", "a number >= 0");
+            return Invalid("amount", "a finite number >= 0");
         }
 
         long? shipBy = null;
@@ -316,9 +316,9 @@ public sealed class EventDecoder(DecoderOptions options)
             return bad;
         }
 
-        if (raw.Amount is < 0 or double.NaN)
+        if (raw.Amount is { } amount && !IsAmount(amount))
         {
-            return Invalid("amount", "a number >= 0");
+            return Invalid("amount", "a finite number >= 0");
         }
 
         return DecodeResult.Ok(new MonitorEvent
@@ -435,6 +435,9 @@ public sealed class EventDecoder(DecoderOptions options)
             default: sender = default; return false;
         }
     }
+
+    /// <summary>A JSON number past double's range (1e400) parses as infinity: no amount.</summary>
+    private static bool IsAmount(double value) => value >= 0 && double.IsFinite(value);
 
     private static DecodeResult Missing(string field) => DecodeResult.Fail(InvalidReason.MissingField, $"required field {field} is missing");
 

@@ -199,6 +199,8 @@ public sealed class EventDecoderTests
                 Bad("satisfaction 0", Json("conversation_closed", "\"conversationId\":\"c-1\",\"resolvedBy\":\"agent\",\"satisfaction\":0"), Topic.Chats, InvalidReason.InvalidValue),
                 Bad("resolvedBy customer", Json("conversation_closed", "\"conversationId\":\"c-1\",\"resolvedBy\":\"customer\""), Topic.Chats, InvalidReason.InvalidValue),
                 Bad("transcript speaker bot", Json("call_transcript", WithSecret("\"callId\":\"k\",\"speaker\":\"bot\"")), Topic.Calls, InvalidReason.InvalidValue),
+                Bad("amount overflows to infinity", Json("order_paid", "\"orderId\":\"o-1\",\"amount\":1e400"), Topic.Orders, InvalidReason.InvalidValue),
+                Bad("refund amount overflows to infinity", Json("refund_requested", "\"orderId\":\"o-1\",\"refundId\":\"r-1\",\"amount\":1e999"), Topic.Orders, InvalidReason.InvalidValue),
                 Bad("negative amount", Json("refund_requested", "\"orderId\":\"o-1\",\"refundId\":\"r-1\",\"amount\":-5"), Topic.Orders, InvalidReason.InvalidValue),
                 Bad("empty eventId", """{"type":"call_ended","eventId":"","shopId":"shop-1","ts":1731297600250,"callId":"k"}""", Topic.Calls, InvalidReason.InvalidValue),
                 Bad("control chars in shopId", """{"type":"call_ended","eventId":"e-1","shopId":"shop\u0007\n1","ts":1731297600250,"callId":"k"}""", Topic.Calls, InvalidReason.InvalidValue, "\u0007", "\n"),
