@@ -7,6 +7,7 @@ using Monitor.Alerting;
 using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
 using Monitor.Hosting;
+using Monitor.IntegrationTests.Servers;
 using Monitor.Kafka;
 
 namespace Monitor.IntegrationTests;
@@ -25,19 +26,7 @@ public sealed class LiveAlertingTests
     {
         var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
         await using var receiver = new WebhookReceiver();
-        await using var alertmanager = await AlertmanagerServer.StartAsync($"""
-            route:
-              receiver: test
-              group_by: [alertname, shop]
-              group_wait: 0s
-              group_interval: 1s
-              repeat_interval: 1h
-            receivers:
-              - name: test
-                webhook_configs:
-                  - url: {receiver.Url}
-                    send_resolved: true
-            """, timeout);
+        await using var alertmanager = await AlertingFixtures.StartAlertmanagerAsync(receiver, timeout);
         using var cluster = EmbeddedKafkaCluster.Start(partitions: 2);
         var options = new LiveOptions
         {
@@ -46,12 +35,7 @@ public sealed class LiveAlertingTests
             MetricsUrl = $"http://127.0.0.1:{FreeTcpPort.Next()}",
             AlertRules = new AlertRuleSet(
                 [
-                    new ThresholdRule("ChatBacklogHigh", Measurements.Backlog, "waiting", Direction.Above, [new AlertLevel(Severity.Warning, 3, 3, TimeSpan.Zero)])
-                    {
-                        Filters = new Dictionary<string, IReadOnlyList<string>> { ["queue"] = ["chat"] },
-                        Labels = new Dictionary<string, string> { ["team"] = "chat" },
-                        Text = new AlertText("{{value}} chats waiting in {{shop}}", "", null),
-                    },
+                    AlertingFixtures.ChatBacklogRule(),
                 ],
                 []),
             Alerting = new AlertingOptions { AlertmanagerUrl = alertmanager.Url },
@@ -63,10 +47,10 @@ public sealed class LiveAlertingTests
             using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build();
             for (var i = 1; i <= 3; i++)
             {
-                await Produce(producer, $"c{i}", "customer", timeout);
+                await AlertingFixtures.ProduceChatAsync(producer, Shop, $"c{i}", "customer", timeout);
             }
 
-            var firing = await receiver.WaitForAsync(body => Status(body) == "firing", TimeSpan.FromSeconds(60), "a firing ChatBacklogHigh");
+            var firing = await receiver.WaitForAsync(body => AlertingFixtures.Status(body) == "firing", TimeSpan.FromSeconds(60), "a firing ChatBacklogHigh");
             var alert = firing.GetProperty("alerts")[0];
             Assert.Equal(Shop, alert.GetProperty("labels").GetProperty("shop").GetString());
             Assert.Equal("warning", alert.GetProperty("labels").GetProperty("severity").GetString());
@@ -81,26 +65,18 @@ public sealed class LiveAlertingTests
 
             for (var i = 1; i <= 3; i++)
             {
-                await Produce(producer, $"c{i}", "agent", timeout);
+                await AlertingFixtures.ProduceChatAsync(producer, Shop, $"c{i}", "agent", timeout);
             }
 
-            await receiver.WaitForAsync(body => Status(body) == "resolved", TimeSpan.FromSeconds(60), "a resolved ChatBacklogHigh");
+            await receiver.WaitForAsync(body => AlertingFixtures.Status(body) == "resolved", TimeSpan.FromSeconds(60), "a resolved ChatBacklogHigh");
 
             // One firing notification in all: the final view's confirmation did not page again.
-            Assert.Single(receiver.Bodies, body => Status(body) == "firing");
+            Assert.Single(receiver.Bodies, body => AlertingFixtures.Status(body) == "firing");
         }
         finally
         {
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
         }
-    }
-
-    private static string? Status(JsonElement body) => body.GetProperty("status").GetString();
-
-    private static Task Produce(IProducer<string, byte[]> producer, string conversation, string sender, CancellationToken cancellationToken)
-    {
-        var json = $$"""{"eventId":"{{conversation}}-{{sender}}","type":"message","shopId":"{{Shop}}","ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"conversationId":"{{conversation}}","channel":"chat","sender":"{{sender}}"}""";
-        return producer.ProduceAsync("chats", new Message<string, byte[]> { Key = Shop, Value = Encoding.UTF8.GetBytes(json) }, cancellationToken);
     }
 }

@@ -7,6 +7,7 @@ using Monitor.Alerting;
 using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
 using Monitor.Hosting;
+using Monitor.IntegrationTests.Servers;
 using Monitor.Kafka;
 
 namespace Monitor.IntegrationTests;
@@ -27,19 +28,7 @@ public sealed class RestartRebuildTests
     {
         var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4)).Token;
         await using var receiver = new WebhookReceiver();
-        await using var alertmanager = await AlertmanagerServer.StartAsync($"""
-            route:
-              receiver: test
-              group_by: [alertname, shop]
-              group_wait: 0s
-              group_interval: 1s
-              repeat_interval: 1h
-            receivers:
-              - name: test
-                webhook_configs:
-                  - url: {receiver.Url}
-                    send_resolved: true
-            """, timeout);
+        await using var alertmanager = await AlertingFixtures.StartAlertmanagerAsync(receiver, timeout);
         using var cluster = EmbeddedKafkaCluster.Start(partitions: 2);
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build();
         using var http = new HttpClient();
@@ -52,10 +41,10 @@ public sealed class RestartRebuildTests
         {
             for (var i = 1; i <= 3; i++)
             {
-                await Produce(producer, $"c{i}", "customer", timeout);
+                await AlertingFixtures.ProduceChatAsync(producer, Shop, $"c{i}", "customer", timeout);
             }
 
-            await receiver.WaitForAsync(body => Status(body) == "firing", TimeSpan.FromSeconds(60), "a firing ChatBacklogHigh");
+            await receiver.WaitForAsync(body => AlertingFixtures.Status(body) == "firing", TimeSpan.FromSeconds(60), "a firing ChatBacklogHigh");
             await Eventually(async () => await CommittedAsync(reader) == 3, "the three events committed", timeout);
         }
         finally
@@ -80,13 +69,13 @@ public sealed class RestartRebuildTests
 
             for (var i = 1; i <= 3; i++)
             {
-                await Produce(producer, $"c{i}", "agent", timeout);
+                await AlertingFixtures.ProduceChatAsync(producer, Shop, $"c{i}", "agent", timeout);
             }
 
-            await receiver.WaitForAsync(body => Status(body) == "resolved", TimeSpan.FromSeconds(60), "a resolved ChatBacklogHigh");
+            await receiver.WaitForAsync(body => AlertingFixtures.Status(body) == "resolved", TimeSpan.FromSeconds(60), "a resolved ChatBacklogHigh");
 
             // The restart re-sent the firing alert; Alertmanager de-duplicated it: one page in all.
-            Assert.Single(receiver.Bodies, body => Status(body) == "firing");
+            Assert.Single(receiver.Bodies, body => AlertingFixtures.Status(body) == "firing");
             Assert.Equal(6, await CommittedAsync(reader, wait: true));
         }
         finally
@@ -109,10 +98,7 @@ public sealed class RestartRebuildTests
         MetricsUrl = $"http://127.0.0.1:{FreeTcpPort.Next()}",
         AlertRules = new AlertRuleSet(
             [
-                new ThresholdRule("ChatBacklogHigh", Measurements.Backlog, "waiting", Direction.Above, [new AlertLevel(Severity.Warning, 3, 3, TimeSpan.Zero)])
-                {
-                    Filters = new Dictionary<string, IReadOnlyList<string>> { ["queue"] = ["chat"] },
-                },
+                AlertingFixtures.ChatBacklogRule(),
             ],
             []),
         Alerting = new AlertingOptions { AlertmanagerUrl = alertmanager },
@@ -133,14 +119,6 @@ public sealed class RestartRebuildTests
 
             await Task.Delay(200);
         }
-    }
-
-    private static string? Status(JsonElement body) => body.GetProperty("status").GetString();
-
-    private static Task Produce(IProducer<string, byte[]> producer, string conversation, string sender, CancellationToken cancellationToken)
-    {
-        var json = $$"""{"eventId":"{{conversation}}-{{sender}}","type":"message","shopId":"{{Shop}}","ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"conversationId":"{{conversation}}","channel":"chat","sender":"{{sender}}"}""";
-        return producer.ProduceAsync("chats", new Message<string, byte[]> { Key = Shop, Value = Encoding.UTF8.GetBytes(json) }, cancellationToken);
     }
 
     private static Task Eventually(Func<bool> condition, string what, CancellationToken cancellationToken) =>
