@@ -2,6 +2,7 @@ using System.CommandLine;
 using Monitor.Alerting;
 using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
+using Monitor.Hosting;
 using Monitor.Influx;
 using Monitor.Observability;
 using Monitor.Output;
@@ -26,12 +27,16 @@ internal static class ReplayCommand
         var config = new Option<FileInfo?>("--config") { Description = "Settings file for pipeline, shops, crisis and keywords (monitor.yaml); --step/--window/--lateness override it" };
         var rulesFile = new Option<FileInfo?>("--rules") { Description = "Alert rule file to evaluate (default: the settings' alerting.rules); prints the alert history the rules would have produced" };
         var keywordsFile = new Option<FileInfo?>("--keywords") { Description = "Complaint keyword dictionary (default: the settings' keywords.file, else the shipped config/keywords.yaml)" };
+        var notAfter = new Option<DateTimeOffset?>("--not-after")
+        {
+            Description = "Reject events later than this (RFC 3339) as future_timestamp; default: the wall clock at start + 5 minutes, as live mode does",
+        };
         var step = CliOptions.Step();
         var window = CliOptions.Window();
         var lateness = CliOptions.Lateness();
         var command = new Command("replay", "Replay JSONL events through the pipeline in event time; exits after flushing the last windows.")
         {
-            input, output, influx, database, deadLetter, config, rulesFile, keywordsFile, step, window, lateness,
+            input, output, influx, database, deadLetter, config, rulesFile, keywordsFile, notAfter, step, window, lateness,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -122,7 +127,12 @@ internal static class ReplayCommand
             using var deadLetters = new FileDeadLetterSink(result.GetValue(deadLetter)?.FullName, logging.CreateLogger("replay"));
             var router = new PointRouter(metrics, sinks);
             var history = rules is null ? null : new AlertHistoryWriter(Console.Out);
-            var runner = new ReplayRunner(engine, metrics, router, deadLetters) { AlertRules = rules, AlertChanged = history is null ? null : history.Write };
+            var runner = new ReplayRunner(engine, metrics, router, deadLetters)
+            {
+                AlertRules = rules,
+                AlertChanged = history is null ? null : history.Write,
+                NotAfter = result.GetValue(notAfter) ?? DateTimeOffset.UtcNow + LiveOptions.DefaultMaxFutureSkew,
+            };
             var progress = new SyncProgress<ReplayProgress>(p => Console.Error.WriteLine(
                 $"replay: {p.Lines:N0} lines, event time {(p.EventTimeMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("u") : "-")}, {p.LinesPerSecond:N0} lines/s"));
             ReplaySummary summary;

@@ -20,7 +20,10 @@ public sealed record LiveOptions
     public string MetricsUrl { get; init; } = "http://127.0.0.1:9464";
 
     /// <summary>Events stamped further ahead of the clock than this are rejected as future_timestamp (default 5 min).</summary>
-    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan MaxFutureSkew { get; init; } = DefaultMaxFutureSkew;
+
+    /// <summary>Default of <see cref="MaxFutureSkew"/>; replay applies it to its own start time.</summary>
+    public static readonly TimeSpan DefaultMaxFutureSkew = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Processing-time tick (default 250 ms): it advances an idle stream's watermark and, with

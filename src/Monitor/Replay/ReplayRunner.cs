@@ -34,9 +34,17 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
 
     public Action<AlertChange>? AlertChanged { get; init; }
 
+    /// <summary>
+    /// Latest acceptable event time: later events are rejected as <c>future_timestamp</c> so an
+    /// absurd timestamp cannot move the watermark ahead and make every other event late. Null: only
+    /// the decoder's 2000..2100 range applies.
+    /// </summary>
+    public DateTimeOffset? NotAfter { get; init; }
+
     public ReplaySummary Run(IEnumerable<string> files, IProgress<ReplayProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters);
+        long? notAfterMs = NotAfter?.ToUnixTimeMilliseconds();
+        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters, () => notAfterMs);
         long lines = 0;
         long late = 0;
         long? eventTime = null;

@@ -77,6 +77,44 @@ public sealed class ReplayDeterminismTests : IDisposable
         Assert.Equal(2, File.ReadAllLines(Path.Combine(_directory, "dead.jsonl")).Length);
     }
 
+    [Fact]
+    public async Task Replay_RejectsEventsAfterNotAfter_SoAnAbsurdTimestampCannotMakeTheRestLate()
+    {
+        var file = Path.Combine(_directory, "calls.jsonl"); // the file name gives the topic
+        await File.WriteAllLinesAsync(file,
+        [
+            "{\"type\":\"call_queued\",\"eventId\":\"e1\",\"shopId\":\"s1\",\"ts\":1700000000000,\"callId\":\"k1\"}",
+            // 2099: inside the decoder's 2000..2100 range, far after the replay's limit.
+            "{\"type\":\"call_queued\",\"eventId\":\"e2\",\"shopId\":\"s1\",\"ts\":\"2099-12-31T23:00:00Z\",\"callId\":\"k2\"}",
+            "{\"type\":\"call_answered\",\"eventId\":\"e3\",\"shopId\":\"s1\",\"ts\":1700000020000,\"callId\":\"k1\"}",
+            "{\"type\":\"call_queued\",\"eventId\":\"e4\",\"shopId\":\"s1\",\"ts\":1700000030000,\"callId\":\"k3\"}",
+        ]);
+        var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+        var deadFile = Path.Combine(_directory, "future-dead.jsonl");
+        var output = Path.Combine(_directory, "future.lp");
+        ReplaySummary summary;
+        await using (var sink = new LineProtocolFileSink(output))
+        {
+            using var deadLetters = new FileDeadLetterSink(deadFile, NullLogger.Instance);
+            var runner = new ReplayRunner(new EngineOptions(), metrics, new PointRouter(metrics, [sink]), deadLetters)
+            {
+                NotAfter = DateTimeOffset.FromUnixTimeMilliseconds(1700000000000).AddDays(1),
+            };
+            summary = runner.Run([file]);
+        }
+
+        Assert.Equal(3, summary.Accepted);
+        Assert.Equal(1, summary.Invalid);
+        Assert.Equal(0, summary.Late);
+        Assert.Equal(1, metrics.EventsInvalid.WithLabels("calls", "future_timestamp").Value);
+        Assert.Contains("2099-12-31", Assert.Single(File.ReadAllLines(deadFile))); // the line unchanged; its reason is logged
+        var lines = File.ReadAllLines(output);
+        Assert.Contains(lines, line => line.StartsWith("call_answer,", StringComparison.Ordinal) && line.Contains("answered=1i", StringComparison.Ordinal));
+        // Nothing was emitted for a boundary in 2099: the last point is near the real events.
+        var newestMs = lines.Select(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..])).Max();
+        Assert.InRange(newestMs, 1700000030000, 1700000000000 + (long)TimeSpan.FromHours(1).TotalMilliseconds);
+    }
+
     private async Task<byte[]> ReplayToFileAsync(string input, string name)
     {
         var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
