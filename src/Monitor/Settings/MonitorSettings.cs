@@ -17,6 +17,9 @@ public sealed class MonitorSettings
     public string KafkaGroupId { get; set; } = "monitor";
     public Dictionary<string, string> KafkaProperties { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>False for a broker without a time index (the embedded broker): the look-back rebuild then starts at the first retained message.</summary>
+    public bool KafkaTimeIndex { get; set; } = true;
+
     public InfluxOptions? Influx { get; set; }
 
     public EngineOptions Engine { get; set; } = new();
@@ -43,6 +46,7 @@ public sealed class MonitorSettings
         BootstrapServers = KafkaBootstrapServers,
         GroupId = KafkaGroupId,
         Extra = KafkaProperties,
+        BrokerHasTimeIndex = KafkaTimeIndex,
     };
 }
 

@@ -162,6 +162,7 @@ public static class SettingsLoader
             {
                 case "bootstrapServers": settings.KafkaBootstrapServers = context.String(value, "kafka.bootstrapServers") ?? settings.KafkaBootstrapServers; break;
                 case "groupId": settings.KafkaGroupId = context.String(value, "kafka.groupId") ?? settings.KafkaGroupId; break;
+                case "timeIndex": settings.KafkaTimeIndex = context.Bool(value, "kafka.timeIndex") ?? settings.KafkaTimeIndex; break;
                 case "properties":
                     foreach (var (k, v) in context.Mapping(value, "kafka.properties"))
                     {
@@ -176,7 +177,7 @@ public static class SettingsLoader
                     }
 
                     break;
-                default: context.Unknown(value, "kafka", key, "bootstrapServers, groupId, properties"); break;
+                default: context.Unknown(value, "kafka", key, "bootstrapServers, groupId, timeIndex, properties"); break;
             }
         }
     }

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Monitor.IntegrationTests.Servers;
+using Monitor.Kafka;
+using Monitor.Simulation;
+using Xunit.Abstractions;
+
+namespace Monitor.IntegrationTests;
+
+/// <summary>
+/// Issue 6, "restart equivalence": a <c>monitor run</c> process killed with SIGKILL mid-stream and
+/// started again writes the same InfluxDB contents (every series, every point, the <c>alerts</c>
+/// history included) as an uninterrupted run over the same events. The killed process loses what
+/// sat in its InfluxDB buffer and its uncommitted offsets; the restart re-reads the look-back and
+/// the uncommitted tail, and re-emits every boundary since.
+/// </summary>
+[Collection(InfluxCollection.Name)]
+public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper output)
+{
+    private static readonly string[] Topics = ["chats", "calls", "orders", "agents"];
+
+    [Fact]
+    public async Task SigkillMidStream_ThenRestart_WritesTheSameInfluxContentsAndAlertHistory_AsAnUninterruptedRun()
+    {
+        var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5)).Token;
+        using var cluster = EmbeddedKafkaCluster.Start(partitions: 4);
+
+        // 20 minutes of Double-11 traffic ending two minutes ago: inside the look-back, none of it late.
+        var now = DateTimeOffset.UtcNow;
+        var events = new Double11Scenario()
+            .Generate(new SimulationOptions { Seed = 61, Shops = 30, EventsPerSecond = 150, Start = now.AddMinutes(-22), Duration = TimeSpan.FromMinutes(20) })
+            .ToArray();
+        var lastEventMs = events.Max(e => e.TimestampMs);
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 20 }).Build())
+        {
+            var produced = await SimulationPublisher.PublishAsync(events, producer, speed: 0, TimeProvider.System, progress: null, timeout);
+            Assert.Equal(events.Length, produced);
+        }
+
+        // Every boundary up to here was emitted by both runs before they were stopped.
+        var cutoffMs = lastEventMs + 60_000;
+
+        var reference = await RunToEndAsync(cluster, "crash_reference", "crash-reference", killAfter: null, timeout);
+        var restarted = await RunToEndAsync(cluster, "crash_killed", "crash-killed", killAfter: events.Length / 4, timeout);
+        output.WriteLine($"{events.Length:N0} events; reference run {reference.Elapsed.TotalSeconds:N1} s; killed after {restarted.ConsumedAtKill:N0} consumed " +
+            $"({restarted.CommittedAtKill:N0} committed, {restarted.WrittenAtKill:N0} points written), restarted run {restarted.Elapsed.TotalSeconds:N1} s, " +
+            $"{restarted.ReplayedAfterRestart:N0} events re-read to rebuild");
+
+        // The kill really came mid-stream, after some points had reached InfluxDB.
+        Assert.InRange(restarted.CommittedAtKill, 0, events.Length - 1);
+        Assert.True(restarted.WrittenAtKill > 0, "nothing had reached InfluxDB before the kill");
+        Assert.True(restarted.ReplayedAfterRestart > 0, "the restart rebuilt nothing from the look-back");
+
+        var expected = await ContentsAsync("crash_reference", cutoffMs, timeout);
+        var actual = await ContentsAsync("crash_killed", cutoffMs, timeout);
+        output.WriteLine($"{expected.Count:N0} points up to the cutoff, {expected.Count(p => p.StartsWith("alerts,", StringComparison.Ordinal)):N0} of them alert changes");
+        Assert.True(expected.Count > 10_000, $"expected a real run, got {expected.Count} points");
+        Assert.Contains(expected, p => p.StartsWith("alerts,", StringComparison.Ordinal));
+
+        var missing = expected.Except(actual).Order(StringComparer.Ordinal).ToArray();
+        var extra = actual.Except(expected).Order(StringComparer.Ordinal).ToArray();
+        Assert.True(missing.Length == 0 && extra.Length == 0,
+            $"{missing.Length} points missing after the restart, {extra.Length} extra or different:\n" +
+            string.Join("\n", missing.Take(10).Select(p => "- " + p).Concat(extra.Take(10).Select(p => "+ " + p))));
+    }
+
+    private async Task<RunResult> RunToEndAsync(EmbeddedKafkaCluster cluster, string database, string group, long? killAfter, CancellationToken timeout)
+    {
+        await influx.Server.CreateDatabaseAsync(database, timeout);
+        var directory = Directory.CreateTempSubdirectory("crash-restart-").FullName;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var result = new RunResult();
+            if (killAfter is { } threshold)
+            {
+                var (first, firstMetrics) = await StartMonitorAsync(cluster, database, group, directory, timeout);
+                try
+                {
+                    while (true)
+                    {
+                        var scrape = await ScrapeAsync(firstMetrics, timeout);
+                        if (Sum(scrape, "monitor_events_consumed_total") >= threshold)
+                        {
+                            first.Process.Kill(); // SIGKILL: no flush, no commit, no goodbye
+                            await first.Process.WaitForExitAsync(timeout);
+                            result.ConsumedAtKill = (long)Sum(scrape, "monitor_events_consumed_total");
+                            result.WrittenAtKill = (long)Sum(scrape, "monitor_influx_points_written_total");
+                            break;
+                        }
+
+                        await Task.Delay(50, timeout);
+                    }
+                }
+                finally
+                {
+                    await ServerProcess.StopAsync(first.Process);
+                }
+
+                result.CommittedAtKill = Committed(cluster, group);
+            }
+
+            var (monitor, metricsUrl) = await StartMonitorAsync(cluster, database, group, directory, timeout);
+            try
+            {
+                // Done when the watermark has followed the clock past every event (all partitions
+                // idle) and the InfluxDB buffer is empty.
+                var deadline = Stopwatch.StartNew();
+                while (true)
+                {
+                    var scrape = await ScrapeAsync(metricsUrl, timeout);
+                    var lag = Sum(scrape, "monitor_watermark_lag_seconds", fallback: double.MaxValue);
+                    if (lag < 45 && Sum(scrape, "monitor_influx_points_buffered") == 0 && Sum(scrape, "monitor_influx_points_written_total") > 0)
+                    {
+                        Assert.Equal(0, Sum(scrape, "monitor_influx_points_failed_total"));
+                        Assert.Equal(0, Sum(scrape, "monitor_influx_points_dropped_total"));
+                        Assert.Equal(0, Sum(scrape, "monitor_events_late_total"));
+                        result.ReplayedAfterRestart = (long)Sum(scrape, "monitor_events_replayed_total");
+                        break;
+                    }
+
+                    Assert.False(monitor.Process.HasExited, $"monitor exited with {(monitor.Process.HasExited ? monitor.Process.ExitCode : 0)}:\n{monitor.Output}");
+                    Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), $"{database}: the run did not finish; last scrape:\n{scrape}\n{monitor.Output}");
+                    await Task.Delay(200, timeout);
+                }
+            }
+            finally
+            {
+                await ServerProcess.StopAsync(monitor.Process, graceful: true);
+            }
+
+            result.Elapsed = clock.Elapsed;
+            return result;
+        }
+        finally
+        {
+            ServerProcess.TryDeleteDirectory(directory);
+        }
+    }
+
+    /// <summary>Starts <c>monitor run</c> as a child process (the test output holds monitor.dll) and waits for /readyz.</summary>
+    private async Task<((Process Process, OutputTail Output) Child, Uri Metrics)> StartMonitorAsync(
+        EmbeddedKafkaCluster cluster, string database, string group, string directory, CancellationToken timeout)
+    {
+        var port = FreeTcpPort.Next();
+        var rules = Path.Combine(AppContext.BaseDirectory, "config", "rules.yaml");
+        var settings = Path.Combine(directory, $"monitor-{port}.yaml");
+        await File.WriteAllTextAsync(settings, $"""
+            kafka:
+              bootstrapServers: {cluster.BootstrapServers}
+              groupId: {group}
+              timeIndex: false
+              properties:
+                auto.commit.interval.ms: "500"
+                session.timeout.ms: "6000"     # the killed member's partitions move on after this
+                heartbeat.interval.ms: "1000"
+            influx:
+              url: {influx.Server.Url}
+              database: {database}
+              flushInterval: 500ms
+            alerting:
+              rules: {rules}
+            metrics:
+              listen: http://127.0.0.1:{port}
+            """, timeout);
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "monitor.dll"), "run", "--config", settings])
+        {
+            WorkingDirectory = directory,
+        };
+        var child = ServerProcess.Start(start);
+        var metrics = new Uri($"http://127.0.0.1:{port}/");
+        try
+        {
+            await ServerProcess.WaitUntilReadyAsync(child.Process, child.Output, new Uri(metrics, "readyz"), System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(60), timeout);
+        }
+        catch
+        {
+            await ServerProcess.StopAsync(child.Process);
+            throw;
+        }
+
+        return (child, metrics);
+    }
+
+    /// <summary>Every point of <paramref name="database"/> at or before <paramref name="cutoffMs"/>, as "measurement,tags time fields" lines.</summary>
+    private async Task<HashSet<string>> ContentsAsync(string database, long cutoffMs, CancellationToken timeout)
+    {
+        var points = new HashSet<string>(StringComparer.Ordinal);
+        var measurements = await influx.Server.QueryAsync(database, "SHOW MEASUREMENTS", timeout);
+        foreach (var name in measurements.SelectMany(s => s.Values).Select(row => row[0].GetString()!))
+        {
+            var series = await influx.Server.QueryAsync(
+                database,
+                $"SELECT * FROM {InfluxServer.QuoteIdentifier(name)} WHERE time <= {cutoffMs}ms GROUP BY *",
+                timeout);
+            foreach (var s in series)
+            {
+                var tags = string.Join(",", s.Tags.Where(t => t.Value.Length > 0).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+                foreach (var row in s.Rows)
+                {
+                    var fields = string.Join(",", row
+                        .Where(c => c.Key != "time" && c.Value.ValueKind != JsonValueKind.Null)
+                        .OrderBy(c => c.Key, StringComparer.Ordinal)
+                        .Select(c => $"{c.Key}={c.Value.GetRawText()}"));
+                    points.Add($"{name},{tags} {row["time"].GetInt64()} {fields}");
+                }
+            }
+        }
+
+        return points;
+    }
+
+    private static long Committed(EmbeddedKafkaCluster cluster, string group)
+    {
+        using var reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = group }).Build();
+        var partitions = Topics.SelectMany(topic => Enumerable.Range(0, 4).Select(p => new TopicPartition(topic, p))).ToList();
+        return reader.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(p => p.Offset.IsSpecial ? 0 : p.Offset.Value);
+    }
+
+    private static async Task<string> ScrapeAsync(Uri metrics, CancellationToken timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return await http.GetStringAsync(new Uri(metrics, "metrics"), timeout);
+    }
+
+    /// <summary>Sum of every sample of <paramref name="metric"/> in a Prometheus text scrape (<paramref name="fallback"/> when absent).</summary>
+    private static double Sum(string scrape, string metric, double fallback = 0)
+    {
+        double? sum = null;
+        foreach (var line in scrape.Split('\n'))
+        {
+            if (line.StartsWith(metric, StringComparison.Ordinal) && line.Length > metric.Length && (line[metric.Length] == ' ' || line[metric.Length] == '{'))
+            {
+                sum = (sum ?? 0) + double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return sum ?? fallback;
+    }
+
+    private sealed class RunResult
+    {
+        public TimeSpan Elapsed { get; set; }
+
+        public long ConsumedAtKill { get; set; }
+
+        public long WrittenAtKill { get; set; }
+
+        public long CommittedAtKill { get; set; }
+
+        public long ReplayedAfterRestart { get; set; }
+    }
+}
