@@ -35,10 +35,13 @@ internal static class BenchCommand
         {
             Description = "Instead: latency from the threshold-crossing event to Alertmanager's acceptance and to its webhook over this many alerts (e.g. 200), through the embedded broker and a real Alertmanager (prometheus-alertmanager)",
         };
+        var soak = CliOptions.Duration("--soak", "Instead: a soak of this long (e.g. 10m) at full speed with churn of shops and items; prints the managed heap and /metrics series along the way");
+        var soakEvents = new Option<long?>("--soak-events") { Description = "Instead: a soak of this many events (see --soak)" };
+        var sampleEvery = new Option<long>("--sample-every") { Description = "With --soak: events between two heap samples", DefaultValueFactory = _ => 1_000_000 };
         var deadline = CliOptions.Duration("--deadline", "With --alert-latency: how long to wait for the alerts after the last event", TimeSpan.FromSeconds(120));
-        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, state bytes per open item, alert evaluator cost, or alert latency end to end.")
+        var command = new Command("bench", "Measure decode-only and decode+pipeline throughput on one core, state bytes per open item, alert evaluator cost, alert latency end to end, or memory over a soak.")
         {
-            events, shops, rounds, state, alerts, withRules, alertLatency, deadline,
+            events, shops, rounds, state, alerts, withRules, alertLatency, deadline, soak, soakEvents, sampleEvery,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -51,6 +54,18 @@ internal static class BenchCommand
                 }
 
                 return await AlertLatencyBench.RunAsync(latencyAlerts, result.GetValue(deadline), cancellationToken);
+            }
+
+            if (result.GetValue(soak) is not null || result.GetValue(soakEvents) is not null)
+            {
+                var soakFor = result.GetValue(soak);
+                if (result.GetValue(sampleEvery) < 1)
+                {
+                    Console.Error.WriteLine("bench: --sample-every must be at least 1");
+                    return 2;
+                }
+
+                return SoakBench.Run(soakFor, result.GetValue(soakEvents), result.GetValue(sampleEvery), cancellationToken);
             }
 
             if (result.GetValue(state) is { } items)
