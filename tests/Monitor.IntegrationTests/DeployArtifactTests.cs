@@ -12,10 +12,32 @@ public sealed class DeployArtifactTests
         var directory = Path.Combine(RepoRoot(), "deploy", "prometheus");
         var check = await RunAsync("promtool", directory, "check", "rules", "monitor-rules.yml");
         Assert.True(check.ExitCode == 0, check.Output);
-        Assert.Contains("SUCCESS: 4 rules found", check.Output);
+        Assert.Contains("SUCCESS: 11 rules found", check.Output);
 
         var test = await RunAsync("promtool", directory, "test", "rules", "monitor-rules.test.yml");
         Assert.True(test.ExitCode == 0, test.Output);
+    }
+
+    [Fact]
+    public void PrometheusRuleTests_PinEveryAlert_FiringAndNotYetFiring_AndEveryAlertHasARunbookSection()
+    {
+        var directory = Path.Combine(RepoRoot(), "deploy", "prometheus");
+        var alerts = ((YamlSequenceNode)Load(Path.Combine(directory, "monitor-rules.yml"))["groups"]).Cast<YamlMappingNode>()
+            .SelectMany(group => ((YamlSequenceNode)group["rules"]).Cast<YamlMappingNode>())
+            .Select(rule => (Name: Scalar(rule, "alert"), Runbook: Scalar((YamlMappingNode)rule["annotations"], "runbook_url")))
+            .ToArray();
+        var cases = ((YamlSequenceNode)Load(Path.Combine(directory, "monitor-rules.test.yml"))["tests"]).Cast<YamlMappingNode>()
+            .SelectMany(test => ((YamlSequenceNode)test["alert_rule_test"]).Cast<YamlMappingNode>())
+            .Select(c => (Name: Scalar(c, "alertname"), Fires: ((YamlSequenceNode)c["exp_alerts"]).Children.Count > 0))
+            .ToArray();
+        var runbook = File.ReadAllLines(Path.Combine(RepoRoot(), "docs", "runbook.md"));
+        foreach (var (name, runbookUrl) in alerts)
+        {
+            Assert.Contains(cases, c => c.Name == name && c.Fires);
+            Assert.Contains(cases, c => c.Name == name && !c.Fires);
+            Assert.Equal($"docs/runbook.md#{name.ToLowerInvariant()}", runbookUrl);
+            Assert.Contains($"## {name}", runbook);
+        }
     }
 
     [Fact]

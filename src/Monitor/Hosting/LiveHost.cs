@@ -31,6 +31,7 @@ public static class LiveHost
 
         var registry = Metrics.NewCustomRegistry();
         var metrics = new MonitorMetrics(registry);
+        metrics.PublishZeros(options.Kafka.Topics, options.AlertRules);
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(clock);

@@ -94,6 +94,7 @@ public sealed class InfluxWriter : IPointSink
             SingleWriter = false,
         };
         _channel = Channel.CreateBounded<Entry>(channelOptions, OnDropped);
+        _metrics.InfluxBufferCapacity.Set(options.BufferCapacity);
 
         _logger.LogInformation("Writing points to InfluxDB: {Options}", options.ToString());
         _loop = Task.Run(RunAsync);

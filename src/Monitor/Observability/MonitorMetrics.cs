@@ -1,3 +1,5 @@
+using Monitor.Core.Alerts;
+using Monitor.Core.Events;
 using Prometheus;
 
 namespace Monitor.Observability;
@@ -43,6 +45,8 @@ public sealed class MonitorMetrics
             "monitor_influx_points_dropped_total", "Points dropped because the write buffer was full.");
         InfluxPointsBuffered = factory.CreateGauge(
             "monitor_influx_points_buffered", "Points waiting in the write buffer.");
+        InfluxBufferCapacity = factory.CreateGauge(
+            "monitor_influx_buffer_capacity_points", "Points the write buffer holds before it drops the oldest (influx.bufferCapacity).");
         InfluxRetries = factory.CreateCounter(
             "monitor_influx_write_retries_total", "Write attempts retried after a 429, a 5xx or a network error.");
         InfluxWriteDuration = factory.CreateHistogram(
@@ -94,6 +98,41 @@ public sealed class MonitorMetrics
 
     public CollectorRegistry Registry { get; }
 
+    /// <summary>
+    /// Exports every per-topic event counter of <paramref name="topics"/> (each invalid reason too)
+    /// and every alert rule's <c>monitor_alerts_firing</c> series at 0 from the start, so rate() and
+    /// sum() see 0 instead of no series until the first such event (dashboards and alert rules on
+    /// an absent series show nothing).
+    /// </summary>
+    public void PublishZeros(IEnumerable<string> topics, AlertRuleSet? rules)
+    {
+        foreach (var topic in topics)
+        {
+            EventsConsumed.WithLabels(topic);
+            EventsDuplicate.WithLabels(topic);
+            EventsReplayed.WithLabels(topic);
+            EventsLate.WithLabels(topic);
+            DeadLetterFailures.WithLabels(topic);
+            foreach (var reason in Enum.GetValues<InvalidReason>())
+            {
+                EventsInvalid.WithLabels(topic, InvalidReasons.Label(reason));
+            }
+        }
+
+        if (rules is null)
+        {
+            return;
+        }
+
+        var firing = rules.Thresholds.SelectMany(rule => rule.Levels.Select(level => (rule.Name, level.Severity)))
+            .Concat(rules.Timers.Select(timer => (timer.Name, timer.Severity)))
+            .Concat(rules.Timers.Where(timer => timer.EscalateAfter is not null).Select(timer => (timer.Name, timer.EscalateSeverity)));
+        foreach (var (name, severity) in firing.Distinct())
+        {
+            AlertsFiring.WithLabels(name, severity.Label());
+        }
+    }
+
     public Counter EventsConsumed { get; }
     public Counter EventsInvalid { get; }
     public Counter EventsDuplicate { get; }
@@ -110,6 +149,7 @@ public sealed class MonitorMetrics
     public Counter InfluxPointsFailed { get; }
     public Counter InfluxPointsDropped { get; }
     public Gauge InfluxPointsBuffered { get; }
+    public Gauge InfluxBufferCapacity { get; }
     public Counter InfluxRetries { get; }
     public Histogram InfluxWriteDuration { get; }
 

@@ -81,8 +81,19 @@ public sealed class AlertmanagerServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts it again on the same port with the same storage.</summary>
-    public Task StartAgainAsync(CancellationToken cancellationToken = default) => StartProcessAsync(cancellationToken);
+    /// <summary>
+    /// Starts it again on the same port, with the same storage (notification log and silences) or, with
+    /// <paramref name="freshStorage"/>, an empty one, as a replaced instance or pod would come back.
+    /// </summary>
+    public Task StartAgainAsync(bool freshStorage = false, CancellationToken cancellationToken = default)
+    {
+        if (freshStorage)
+        {
+            ServerProcess.TryDeleteDirectory(Path.Combine(_directory, "data"));
+        }
+
+        return StartProcessAsync(cancellationToken);
+    }
 
     /// <summary><c>GET /api/v2/alerts</c>: the alerts Alertmanager holds as not resolved.</summary>
     public async Task<IReadOnlyList<JsonElement>> GetAlertsAsync(CancellationToken cancellationToken = default)
