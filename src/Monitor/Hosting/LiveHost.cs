@@ -23,6 +23,10 @@ public static class LiveHost
             builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning); // a line per InfluxDB write otherwise
+            if (Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("MONITOR_LOG_LEVEL"), ignoreCase: true, out var level))
+            {
+                builder.Logging.SetMinimumLevel(level); // e.g. Debug: librdkafka's own log lines too
+            }
         }
         else
         {
