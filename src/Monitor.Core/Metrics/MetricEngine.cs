@@ -154,6 +154,22 @@ public sealed class MetricEngine : IOpenItemSource
     }
 
     /// <summary>
+    /// Live mode: the pipeline could take no input until clock time <paramref name="untilMs"/>, because
+    /// it waited for room in an output (back-pressure from a slow or stopped InfluxDB). Every open
+    /// source counts as heard from at that time: while it could not be read it was not silent, so
+    /// the clock must not take it for idle and move event time past events still waiting in Kafka
+    /// (which would make them late). Does not move the watermark itself.
+    /// </summary>
+    public void HoldSources(long untilMs)
+    {
+        _clockMs = Math.Max(_clockMs, untilMs);
+        foreach (var source in _sourceMaxMs.Keys)
+        {
+            _sourceSeenClockMs[source] = Math.Max(_sourceSeenClockMs.GetValueOrDefault(source, long.MinValue), _clockMs);
+        }
+    }
+
+    /// <summary>
     /// A source that went to another instance (partition revoked or lost): its shops' state and
     /// buffered events are dropped, so this instance stops emitting them; the new owner rebuilds them.
     /// </summary>

@@ -118,6 +118,10 @@ public static class MetricPipeline
                         {
                             gate.Rebuilt(input.Source, engine.MaxEventTimeMs);
                         }
+                        else if (input.Change == SourceChange.Held)
+                        {
+                            engine.HoldSources(input.ClockMs);
+                        }
                         else
                         {
                             engine.AdvanceClock(input.ClockMs);

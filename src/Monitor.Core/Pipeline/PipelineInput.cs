@@ -43,6 +43,12 @@ public readonly record struct PipelineInput
 
     /// <summary>The re-read reached the committed offset: from here on the partition's events are new.</summary>
     public static PipelineInput SourceRebuilt(int source) => new(null, 0, source, SourceChange.Rebuilt);
+
+    /// <summary>
+    /// Live mode: the pipeline waited for room in an output until clock time <paramref name="untilMs"/>
+    /// and read no source meanwhile; that wait is not silence (see <c>MetricEngine.HoldSources</c>).
+    /// </summary>
+    public static PipelineInput Held(long untilMs) => new(null, untilMs, 0, SourceChange.Held);
 }
 
 public enum SourceChange : byte
@@ -53,6 +59,7 @@ public enum SourceChange : byte
     Revoked,
     Rebuilding,
     Rebuilt,
+    Held,
 }
 
 /// <summary>Optional observers of pipeline internals, for counters and gauges at the edge.</summary>

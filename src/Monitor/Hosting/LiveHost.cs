@@ -46,12 +46,13 @@ public static class LiveHost
 
         if (options.Influx is { } influx)
         {
-            services.AddSingleton<IPointSink>(sp => new InfluxWriter(
+            services.AddSingleton(sp => new InfluxWriter(
                 influx,
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient("influx"),
                 metrics,
                 TimeProvider.System,
                 sp.GetRequiredService<ILogger<InfluxWriter>>()));
+            services.AddSingleton<IPointSink>(sp => sp.GetRequiredService<InfluxWriter>());
         }
 
         services.AddSingleton(sp => new AlertDispatcher(

@@ -48,9 +48,12 @@ public sealed class MonitorWorker(
             },
         };
 
+        // Back-pressure from InfluxDB blocks this pipeline in Publish; the clock must neither pile up
+        // behind it nor take the wait for idle partitions (docs/reliability.md#influxdb-outage).
+        var backPressure = new BackPressureClock(clock, options.ClockTick);
         var inputs = Observable.Merge(
                 kafka.Create(),
-                MetricPipeline.ClockTicks(clock, options.ClockTick).Select(PipelineInput.Clock))
+                backPressure.Ticks(MetricPipeline.ClockTicks(clock, options.ClockTick)))
             .Synchronize();
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,7 +64,7 @@ public sealed class MonitorWorker(
                 {
                     try
                     {
-                        router.Publish(batch);
+                        backPressure.Publish(() => router.Publish(batch));
                     }
                     catch (Exception ex)
                     {

@@ -19,7 +19,11 @@ public enum BufferFullMode
     /// <summary>Wait for room (back-pressure): nothing is lost. For replays and backfills.</summary>
     Wait,
 
-    /// <summary>Drop the oldest buffered point and count it in <c>monitor_influx_points_dropped_total</c>. For live mode, where fresh points matter most.</summary>
+    /// <summary>
+    /// Live mode: wait for room (back-pressure) for at most <see cref="InfluxOptions.MaxBlock"/>; if none comes,
+    /// drop the oldest buffered points, counted in <c>monitor_influx_points_dropped_total</c>, so the pipeline
+    /// (and alerting) keeps running, until the buffer has drained below half, when back-pressure resumes.
+    /// </summary>
     DropOldest,
 }
 
@@ -70,8 +74,18 @@ public sealed class InfluxOptions
     /// <summary>Compress request bodies (<c>Content-Encoding: gzip</c>); default true.</summary>
     public bool Gzip { get; set; } = true;
 
-    /// <summary>Retries of one batch after a 429, a 5xx, a network error or a timeout before it counts as failed; default 8.</summary>
-    public int MaxRetries { get; set; } = 8;
+    /// <summary>
+    /// Retries of one batch after a 408, a 429, a 5xx, a network error or a timeout before it counts as failed;
+    /// default null: retry until InfluxDB accepts it (an outage fills the buffer instead of losing points;
+    /// shutdown is still bounded by <see cref="ShutdownTimeout"/>).
+    /// </summary>
+    public int? MaxRetries { get; set; }
+
+    /// <summary>
+    /// <see cref="BufferFullMode.DropOldest"/>: longest time one write waits for room in a full buffer before
+    /// the writer switches to dropping the oldest points; default 30 s. Zero drops at once.
+    /// </summary>
+    public TimeSpan MaxBlock { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Cap of the first retry's delay; each retry doubles the cap, and the delay is drawn uniformly below it (full jitter); default 200 ms.</summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
@@ -107,6 +121,11 @@ public sealed class InfluxOptions
         OptionChecks.Positive(MaxBackoff, Owner, nameof(MaxBackoff));
         OptionChecks.Positive(RequestTimeout, Owner, nameof(RequestTimeout));
         OptionChecks.Positive(ShutdownTimeout, Owner, nameof(ShutdownTimeout));
+        if (MaxBlock < TimeSpan.Zero)
+        {
+            throw new ArgumentException("Influx MaxBlock must not be negative.", nameof(MaxBlock));
+        }
+
         if (MaxRetries < 0)
         {
             throw new ArgumentException("Influx MaxRetries must not be negative.", nameof(MaxRetries));
@@ -137,7 +156,8 @@ public sealed class InfluxOptions
           .Append(", BufferCapacity = ").Append(BufferCapacity)
           .Append(", BufferFullMode = ").Append(BufferFullMode)
           .Append(", Gzip = ").Append(Gzip)
-          .Append(", MaxRetries = ").Append(MaxRetries)
+          .Append(", MaxBlock = ").Append(MaxBlock)
+          .Append(", MaxRetries = ").Append(MaxRetries?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "until accepted")
           .Append(", InitialBackoff = ").Append(InitialBackoff)
           .Append(", MaxBackoff = ").Append(MaxBackoff)
           .Append(", RequestTimeout = ").Append(RequestTimeout)

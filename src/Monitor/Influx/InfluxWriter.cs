@@ -14,13 +14,17 @@ namespace Monitor.Influx;
 /// Writes points to InfluxDB as line protocol over HTTP: a bounded buffer, one background loop that
 /// sends a batch when it holds <see cref="InfluxOptions.BatchSize"/> points or when its oldest point
 /// has waited <see cref="InfluxOptions.FlushInterval"/>, gzip, and retries with capped exponential
-/// backoff and full jitter (honouring <c>Retry-After</c>) on 429, 5xx, network errors and timeouts.
+/// backoff and full jitter (honouring <c>Retry-After</c>) on 408, 429, 5xx, network errors and timeouts,
+/// by default until InfluxDB accepts the batch: an outage fills the buffer instead of losing points.
 /// </summary>
 /// <remarks>
 /// The loop starts in the constructor and stops in <see cref="DisposeAsync"/>. All waiting (batch
 /// interval, backoff, request and shutdown timeouts) goes through the injected <see cref="TimeProvider"/>.
 /// The <see cref="HttpClient"/> belongs to the caller and is not disposed. Every point accepted ends in
 /// exactly one of <c>monitor_influx_points_written_total</c>, <c>_failed_total</c> or <c>_dropped_total</c>.
+/// When the buffer is full, <see cref="BufferFullMode.Wait"/> blocks the caller until there is room;
+/// <see cref="BufferFullMode.DropOldest"/> blocks it for at most <see cref="InfluxOptions.MaxBlock"/>, then
+/// drops the oldest points until the buffer has drained below half, then blocks again (docs/reliability.md).
 /// </remarks>
 public sealed class InfluxWriter : IPointSink
 {
@@ -47,6 +51,12 @@ public sealed class InfluxWriter : IPointSink
     private long _buffered;
     private long _droppedSinceLog;
     private long _lastDropLog = long.MinValue;
+    private bool _dropping; // under _writeGate: the buffer stayed full for MaxBlock; writes drop the oldest points
+    private long _dropped;
+
+    // Timestamp of the first failed attempt since InfluxDB last answered (long.MinValue: it answers).
+    private long _failingSince = long.MinValue;
+    private volatile string? _lastProblem;
 
     private readonly object _flushGate = new();
     private readonly List<FlushRequest> _flushes = [];
@@ -87,14 +97,17 @@ public sealed class InfluxWriter : IPointSink
                 ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")))
                 : null;
 
+        // Dropping is done by the writers themselves (reading the oldest entry), only once MaxBlock has
+        // passed, so the channel always waits and has several readers.
         var channelOptions = new BoundedChannelOptions(options.BufferCapacity)
         {
-            FullMode = options.BufferFullMode == BufferFullMode.Wait ? BoundedChannelFullMode.Wait : BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
             SingleWriter = false,
         };
-        _channel = Channel.CreateBounded<Entry>(channelOptions, OnDropped);
+        _channel = Channel.CreateBounded<Entry>(channelOptions);
         _metrics.InfluxBufferCapacity.Set(options.BufferCapacity);
+        _metrics.InfluxUp.Set(1);
 
         _logger.LogInformation("Writing points to InfluxDB: {Options}", options.ToString());
         _loop = Task.Run(RunAsync);
@@ -106,20 +119,123 @@ public sealed class InfluxWriter : IPointSink
         ArgumentNullException.ThrowIfNull(points);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-        var next = 0;
-        while (true)
+        var next = TryWriteFrom(points, 0);
+        if (next == points.Count)
         {
-            next = TryWriteFrom(points, next);
-            if (next == points.Count)
+            return;
+        }
+
+        var blockedAt = _time.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                if (!await WaitForRoomAsync(blockedAt, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ObjectDisposedException(nameof(InfluxWriter), "The InfluxDB writer was disposed while points were waiting for room.");
+                }
+
+                next = TryWriteFrom(points, next);
+                if (next == points.Count)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _metrics.InfluxWriteBlocked.Inc(_time.GetElapsedTime(blockedAt).TotalSeconds);
+        }
+    }
+
+    /// <summary>What /readyz reports: whether InfluxDB answers, and how full the buffer is.</summary>
+    public InfluxWriterStatus Status
+    {
+        get
+        {
+            var failingSince = Interlocked.Read(ref _failingSince);
+            bool dropping;
+            lock (_writeGate)
+            {
+                dropping = _dropping;
+            }
+
+            return new InfluxWriterStatus(
+                failingSince == long.MinValue ? null : _time.GetElapsedTime(failingSince),
+                failingSince == long.MinValue ? null : _lastProblem,
+                Math.Max(0, Interlocked.Read(ref _buffered)),
+                _options.BufferCapacity,
+                Interlocked.Read(ref _dropped),
+                dropping);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the buffer may have room: true to try again (room, or the writer now drops the
+    /// oldest points), false when the writer was disposed.
+    /// </summary>
+    private async ValueTask<bool> WaitForRoomAsync(long blockedAt, CancellationToken cancellationToken)
+    {
+        if (_options.BufferFullMode == BufferFullMode.Wait)
+        {
+            return await _channel.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var remaining = _options.MaxBlock - _time.GetElapsedTime(blockedAt);
+        if (remaining <= TimeSpan.Zero)
+        {
+            StartDropping();
+            return !_completing;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var room = _channel.Writer.WaitToWriteAsync(stop.Token).AsTask();
+        var timeUp = Task.Delay(remaining, _time, stop.Token);
+        var first = await Task.WhenAny(room, timeUp).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (first == room)
+        {
+            return await room.ConfigureAwait(false);
+        }
+
+        StartDropping();
+        return !_completing;
+    }
+
+    private void StartDropping()
+    {
+        lock (_writeGate)
+        {
+            if (_dropping || _completing)
             {
                 return;
             }
 
-            if (!await _channel.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new ObjectDisposedException(nameof(InfluxWriter), "The InfluxDB writer was disposed while points were waiting for room.");
-            }
+            _dropping = true;
         }
+
+        _logger.LogWarning(
+            "InfluxDB write buffer full ({Capacity} points) for {MaxBlock}: dropping the oldest points until it drains below half, so the pipeline keeps running",
+            _options.BufferCapacity, _options.MaxBlock);
+    }
+
+    /// <summary>Back to back-pressure once the buffer holds at most half its capacity.</summary>
+    private void StopDroppingIfDrained()
+    {
+        lock (_writeGate)
+        {
+            if (!_dropping || _channel.Reader.Count > _options.BufferCapacity / 2)
+            {
+                return;
+            }
+
+            _dropping = false;
+        }
+
+        _logger.LogInformation(
+            "InfluxDB write buffer drained to {Buffered} of {Capacity} points: back to back-pressure, no more drops",
+            Interlocked.Read(ref _buffered), _options.BufferCapacity);
     }
 
     /// <inheritdoc />
@@ -179,6 +295,7 @@ public sealed class InfluxWriter : IPointSink
     {
         var accepted = _time.GetTimestamp();
         var i = start;
+        StopDroppingIfDrained();
         lock (_writeGate)
         {
             for (; i < points.Count; i++)
@@ -186,7 +303,7 @@ public sealed class InfluxWriter : IPointSink
                 var point = points[i] ?? throw new ArgumentException("Points must not contain null.", nameof(points));
                 var sequence = _lastSequence + 1;
                 Interlocked.Increment(ref _buffered);
-                if (!_channel.Writer.TryWrite(new Entry(point, sequence, accepted)))
+                if (!TryEnqueue(new Entry(point, sequence, accepted)))
                 {
                     Interlocked.Decrement(ref _buffered);
                     break;
@@ -200,10 +317,30 @@ public sealed class InfluxWriter : IPointSink
         return i;
     }
 
-    // Runs inside TryWrite, so under _writeGate.
+    /// <summary>Under _writeGate. While dropping, makes room by dropping the oldest entry (never once disposing began).</summary>
+    private bool TryEnqueue(Entry entry)
+    {
+        while (!_channel.Writer.TryWrite(entry))
+        {
+            if (!_dropping || _completing)
+            {
+                return false;
+            }
+
+            if (_channel.Reader.TryRead(out var oldest))
+            {
+                OnDropped(oldest);
+            }
+        }
+
+        return true;
+    }
+
+    // Under _writeGate.
     private void OnDropped(Entry dropped)
     {
         Interlocked.Decrement(ref _buffered);
+        Interlocked.Increment(ref _dropped);
         _metrics.InfluxPointsDropped.Inc();
         _droppedSinceLog++;
         var now = _time.GetTimestamp();
@@ -385,6 +522,7 @@ public sealed class InfluxWriter : IPointSink
             _metrics.InfluxWriteDuration.Observe(_time.GetElapsedTime(started).TotalSeconds);
             Interlocked.Add(ref _buffered, -batch.Count);
             UpdateBufferedGauge();
+            StopDroppingIfDrained();
         }
     }
 
@@ -405,13 +543,16 @@ public sealed class InfluxWriter : IPointSink
                         .ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
+                        Answered(up: true);
                         return true;
                     }
 
                     var status = (int)response.StatusCode;
                     var error = await ReadErrorAsync(response, linked.Token).ConfigureAwait(false);
-                    if (!HttpRetry.IsRetryable(response.StatusCode))
+                    if (!HttpRetry.IsRetryable(response.StatusCode) && response.StatusCode != System.Net.HttpStatusCode.RequestTimeout)
                     {
+                        // Permanent (bad line protocol, credentials, missing database): the same body would fail again.
+                        Answered(up: false);
                         _logger.LogError(
                             "InfluxDB rejected {Points} points with HTTP {Status}: {Error}",
                             lineCount, status, error);
@@ -435,6 +576,7 @@ public sealed class InfluxWriter : IPointSink
                 }
             }
 
+            Failing(problem);
             if (attempt >= _options.MaxRetries)
             {
                 _logger.LogError(
@@ -446,9 +588,29 @@ public sealed class InfluxWriter : IPointSink
             var delay = retryAfter ?? HttpRetry.Backoff(attempt + 1, _options.InitialBackoff, _options.MaxBackoff, _jitter);
             _metrics.InfluxRetries.Inc();
             _logger.LogWarning(
-                "InfluxDB write of {Points} points failed ({Problem}); retry {Retry} of {MaxRetries} in {Delay}",
-                lineCount, problem, attempt + 1, _options.MaxRetries, delay);
+                "InfluxDB write of {Points} points failed ({Problem}); retry {Retry} in {Delay}, {Buffered} points buffered of {Capacity}",
+                lineCount, problem, attempt + 1, delay, Interlocked.Read(ref _buffered), _options.BufferCapacity);
             await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
+        }
+    }
+
+    private void Failing(string problem)
+    {
+        _lastProblem = problem;
+        _metrics.InfluxUp.Set(0);
+        Interlocked.CompareExchange(ref _failingSince, _time.GetTimestamp(), long.MinValue);
+    }
+
+    /// <summary>InfluxDB answered: <paramref name="up"/> when it accepted the batch, false when it rejected it for good.</summary>
+    private void Answered(bool up)
+    {
+        _metrics.InfluxUp.Set(up ? 1 : 0);
+        var since = Interlocked.Exchange(ref _failingSince, long.MinValue);
+        if (since != long.MinValue)
+        {
+            _logger.LogInformation(
+                "InfluxDB answers again after {Outage}; {Buffered} points buffered of {Capacity}, {Dropped} dropped so far",
+                _time.GetElapsedTime(since), Interlocked.Read(ref _buffered), _options.BufferCapacity, Interlocked.Read(ref _dropped));
         }
     }
 
@@ -582,4 +744,36 @@ public sealed class InfluxWriter : IPointSink
     private readonly record struct Entry(MetricPoint Point, long Sequence, long AcceptedTimestamp);
 
     private readonly record struct FlushRequest(long UpTo, TaskCompletionSource Done);
+}
+
+/// <summary>The writer's state as /readyz reports it.</summary>
+/// <param name="UnreachableFor">How long writes have been failing and retried; null while InfluxDB answers.</param>
+/// <param name="LastProblem">Why the last attempt failed, while <paramref name="UnreachableFor"/> is set.</param>
+/// <param name="Buffered">Points accepted and not yet written, failed or dropped.</param>
+/// <param name="Capacity"><see cref="InfluxOptions.BufferCapacity"/>.</param>
+/// <param name="Dropped">Points dropped since the start because the buffer stayed full.</param>
+/// <param name="Dropping">The buffer stayed full for <see cref="InfluxOptions.MaxBlock"/> and writes drop the oldest points now.</param>
+public sealed record InfluxWriterStatus(TimeSpan? UnreachableFor, string? LastProblem, long Buffered, int Capacity, long Dropped, bool Dropping)
+{
+    /// <summary>InfluxDB is failing or points are being dropped: the process works, its output lags or loses points.</summary>
+    public bool Degraded => UnreachableFor is not null || Dropping;
+
+    /// <summary>E.g. <c>InfluxDB unreachable for 42 s, 63,000 points buffered of 100,000, 0 dropped</c>.</summary>
+    public string Describe()
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        if (UnreachableFor is { } down)
+        {
+            sb.Append(culture, $"InfluxDB unreachable for {Math.Floor(down.TotalSeconds):0} s, ");
+        }
+
+        sb.Append(culture, $"{Buffered:N0} points buffered of {Capacity:N0}, {Dropped:N0} dropped");
+        if (Dropping)
+        {
+            sb.Append(", dropping the oldest");
+        }
+
+        return sb.ToString();
+    }
 }

@@ -45,10 +45,14 @@ public sealed class MonitorMetrics
             "monitor_influx_points_dropped_total", "Points dropped because the write buffer was full.");
         InfluxPointsBuffered = factory.CreateGauge(
             "monitor_influx_points_buffered", "Points waiting in the write buffer.");
-        InfluxBufferCapacity = factory.CreateGauge(
-            "monitor_influx_buffer_capacity_points", "Points the write buffer holds before it drops the oldest (influx.bufferCapacity).");
         InfluxRetries = factory.CreateCounter(
-            "monitor_influx_write_retries_total", "Write attempts retried after a 429, a 5xx or a network error.");
+            "monitor_influx_write_retries_total", "Write attempts retried after a 408, a 429, a 5xx, a network error or a timeout.");
+        InfluxUp = factory.CreateGauge(
+            "monitor_influx_up", "1 while the last write attempt to InfluxDB succeeded (or none was made yet), 0 while writes fail and are retried.");
+        InfluxBufferCapacity = factory.CreateGauge(
+            "monitor_influx_buffer_capacity_points", "Capacity of the InfluxDB write buffer, in points.");
+        InfluxWriteBlocked = factory.CreateCounter(
+            "monitor_influx_write_blocked_seconds_total", "Time the pipeline waited for room in the full InfluxDB write buffer (back-pressure), in seconds.");
         InfluxWriteDuration = factory.CreateHistogram(
             "monitor_influx_write_duration_seconds", "Duration of one batch write to InfluxDB including retries, in seconds.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
@@ -149,8 +153,10 @@ public sealed class MonitorMetrics
     public Counter InfluxPointsFailed { get; }
     public Counter InfluxPointsDropped { get; }
     public Gauge InfluxPointsBuffered { get; }
-    public Gauge InfluxBufferCapacity { get; }
     public Counter InfluxRetries { get; }
+    public Gauge InfluxUp { get; }
+    public Gauge InfluxBufferCapacity { get; }
+    public Counter InfluxWriteBlocked { get; }
     public Histogram InfluxWriteDuration { get; }
 
     public Gauge AlertsFiring { get; }

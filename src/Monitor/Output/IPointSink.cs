@@ -7,7 +7,7 @@ public interface IPointSink : IAsyncDisposable
 {
     /// <summary>
     /// Accepts points. The Influx writer buffers them (bounded): in <c>BufferFullMode.Wait</c> it applies
-    /// back-pressure (replay: lose nothing); in <c>DropOldest</c> it drops and counts (live).
+    /// back-pressure (replay: lose nothing); in <c>DropOldest</c> (live) it waits at most <c>MaxBlock</c>, then drops the oldest and counts them.
     /// </summary>
     ValueTask WriteAsync(IReadOnlyList<MetricPoint> points, CancellationToken cancellationToken = default);
 

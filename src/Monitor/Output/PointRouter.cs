@@ -50,8 +50,9 @@ public sealed class PointRouter
     public long PointsRouted { get; private set; }
 
     /// <summary>
-    /// Routes one batch. Blocks while a sink in back-pressure mode is full (replay), which is how
-    /// a replay slows down to InfluxDB's pace instead of losing points.
+    /// Routes one batch. Blocks while a sink's buffer is full: in replay until there is room (a replay
+    /// slows to InfluxDB's pace instead of losing points), live for at most the writer's MaxBlock
+    /// before it drops the oldest points (docs/reliability.md#influxdb-outage).
     /// </summary>
     public void Publish(IReadOnlyList<MetricPoint> batch)
     {

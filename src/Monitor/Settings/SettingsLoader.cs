@@ -213,8 +213,9 @@ public static class SettingsLoader
                 case "flushInterval": options.FlushInterval = context.Duration(value, "influx.flushInterval") ?? options.FlushInterval; break;
                 case "gzip": options.Gzip = context.Bool(value, "influx.gzip") ?? options.Gzip; break;
                 case "maxRetries": options.MaxRetries = context.Int(value, "influx.maxRetries", 0, 100) ?? options.MaxRetries; break;
+                case "maxBlock": options.MaxBlock = context.Duration(value, "influx.maxBlock") ?? options.MaxBlock; break;
                 default:
-                    context.Unknown(value, "influx", key, "url, api, database, retentionPolicy, username, org, bucket, tokenFile, batchSize, bufferCapacity, flushInterval, gzip, maxRetries");
+                    context.Unknown(value, "influx", key, "url, api, database, retentionPolicy, username, org, bucket, tokenFile, batchSize, bufferCapacity, flushInterval, gzip, maxRetries, maxBlock");
                     break;
             }
         }

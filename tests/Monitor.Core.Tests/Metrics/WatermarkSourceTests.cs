@@ -91,6 +91,54 @@ public sealed class WatermarkSourceTests
     }
 
     [Fact]
+    public void WaitForOutputRoom_IsNotSilence_SoEventsStillInKafkaAreNotLate()
+    {
+        // The pipeline reads a partition in real time, then waits 60 s in Publish for room in a full
+        // InfluxDB buffer while Kafka receives events stamped during the wait. After it, the clock is
+        // 60 s on; the partition's next events are stamped 1 s after the last one read.
+        static MetricEngine ReadThenWait(ChatEvents events, bool held)
+        {
+            var engine = new MetricEngine(Options, _ => { });
+            engine.OpenSource(1);
+            engine.AdvanceClock(At(100));
+            Assert.True(engine.Accept(events.Customer("a", At(100)), source: 1));
+            if (held)
+            {
+                engine.HoldSources(At(160));
+            }
+
+            engine.AdvanceClock(At(160.25));
+            return engine;
+        }
+
+        var held = ReadThenWait(new ChatEvents(), held: true);
+        Assert.Equal(At(95), held.Watermark);
+        Assert.True(held.Accept(new ChatEvents().Customer("b", At(101)), source: 1));
+
+        // Without the hold notice the wait looked like 60 s of silence: the clock moved event time to
+        // now − lateness and every event written to Kafka during the wait became late.
+        var unheld = ReadThenWait(new ChatEvents(), held: false);
+        Assert.Equal(At(155.25), unheld.Watermark);
+        Assert.False(unheld.Accept(new ChatEvents().Customer("b", At(101)), source: 1));
+    }
+
+    [Fact]
+    public void HeldSource_StillGoesIdleOnceReallySilentAfterTheWait()
+    {
+        var events = new ChatEvents();
+        var engine = new MetricEngine(Options, _ => { });
+        engine.OpenSource(1);
+        engine.AdvanceClock(At(100));
+        Assert.True(engine.Accept(events.Customer("a", At(100)), source: 1));
+        engine.HoldSources(At(160));
+
+        engine.AdvanceClock(At(164));
+        Assert.Equal(At(95), engine.Watermark);
+        engine.AdvanceClock(At(166));
+        Assert.Equal(At(161), engine.Watermark);
+    }
+
+    [Fact]
     public void LateFirstEvent_DoesNotEmitBoundariesBelowTheWatermark()
     {
         var events = new ChatEvents();

@@ -14,13 +14,17 @@ public sealed class InfluxServer : IAsyncDisposable
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(30);
     private const int StartAttempts = 3; // a free port can be taken between probing and influxd binding it
 
-    private readonly Process _process;
-    private readonly OutputTail _output;
+    private readonly string _binary;
+    private readonly string _configPath;
     private readonly string _directory;
+    private Process _process;
+    private OutputTail _output;
     private int _disposed;
 
-    private InfluxServer(Process process, OutputTail output, string directory, Uri url)
+    private InfluxServer(string binary, string configPath, Process process, OutputTail output, string directory, Uri url)
     {
+        _binary = binary;
+        _configPath = configPath;
         _process = process;
         _output = output;
         _directory = directory;
@@ -61,6 +65,19 @@ public sealed class InfluxServer : IAsyncDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>Stops influxd (an outage): SIGTERM, then a kill. Its data directory stays for <see cref="RestartAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        await ServerProcess.StopAsync(_process, graceful: true);
+        _process.Dispose();
+    }
+
+    /// <summary>Starts influxd again on the same ports and data directory; returns once <c>GET /ping</c> answers 204.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        (_process, _output) = await StartProcessAsync(_binary, _configPath, _directory, Url, cancellationToken);
     }
 
     /// <summary>Runs <c>CREATE DATABASE</c> (idempotent in InfluxDB).</summary>
@@ -141,7 +158,13 @@ public sealed class InfluxServer : IAsyncDisposable
         var rpcPort = FreeTcpPort.Next();
         var configPath = Path.Combine(directory, "influxdb.conf");
         await File.WriteAllTextAsync(configPath, RewriteConfig(template, directory, httpPort, rpcPort), cancellationToken);
+        var url = new Uri($"http://127.0.0.1:{httpPort}/");
+        var (process, output) = await StartProcessAsync(binary, configPath, directory, url, cancellationToken);
+        return new InfluxServer(binary, configPath, process, output, directory, url);
+    }
 
+    private static async Task<(Process, OutputTail)> StartProcessAsync(string binary, string configPath, string directory, Uri url, CancellationToken cancellationToken)
+    {
         var start = new ProcessStartInfo(binary)
         {
             ArgumentList = { "-config", configPath },
@@ -153,8 +176,6 @@ public sealed class InfluxServer : IAsyncDisposable
         }
 
         var (process, output) = ServerProcess.Start(start);
-
-        var url = new Uri($"http://127.0.0.1:{httpPort}/");
         try
         {
             await ServerProcess.WaitUntilReadyAsync(process, output, new Uri(url, "ping"), HttpStatusCode.NoContent, StartDeadline, cancellationToken);
@@ -166,7 +187,7 @@ public sealed class InfluxServer : IAsyncDisposable
             throw;
         }
 
-        return new InfluxServer(process, output, directory, url);
+        return (process, output);
     }
 
     /// <summary>Points every listener at loopback ports and every directory into <paramref name="directory"/>.</summary>

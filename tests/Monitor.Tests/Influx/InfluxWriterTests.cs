@@ -310,7 +310,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
     public async Task Overflow_DropOldest_DropsAndCountsTheOldestPoints()
     {
         var gate = _handler.EnqueueBlocked();
-        var writer = CreateWriter(o => { o.BufferCapacity = 3; o.BufferFullMode = BufferFullMode.DropOldest; });
+        var writer = CreateWriter(o => { o.BufferCapacity = 3; o.BufferFullMode = BufferFullMode.DropOldest; o.MaxBlock = TimeSpan.Zero; });
 
         await writer.WriteAsync([Point(1)]);
         var firstFlush = writer.FlushAsync();

@@ -1,0 +1,243 @@
+using System.Net;
+using Monitor.Core.Points;
+using Monitor.Influx;
+using Monitor.Observability;
+using Monitor.Tests.Alerting;
+
+namespace Monitor.Tests.Influx;
+
+/// <summary>
+/// The writer through an InfluxDB outage, in virtual time: batches are retried until InfluxDB is
+/// back, a full buffer blocks the caller for at most MaxBlock and then drops the oldest points until
+/// it drained below half, and every point accepted is written, failed or dropped exactly once.
+/// </summary>
+public sealed class InfluxWriterOutageTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private readonly TimerWatchingTimeProvider _time = new();
+    private readonly ScriptedHandler _handler;
+    private readonly HttpClient _http;
+    private readonly MonitorMetrics _metrics = new(Prometheus.Metrics.NewCustomRegistry());
+    private readonly ListLogger<InfluxWriter> _logger = new();
+    private InfluxWriter? _writer;
+
+    public InfluxWriterOutageTests()
+    {
+        _handler = new ScriptedHandler(_time);
+        _http = new HttpClient(_handler);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        _handler.ReleaseAll();
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync().AsTask().WaitAsync(Patience);
+        }
+
+        _http.Dispose();
+    }
+
+    private InfluxWriter CreateWriter(Action<InfluxOptions>? configure = null, double jitter = 1.0)
+    {
+        var options = new InfluxOptions { Url = new Uri("http://influx.test:8086") };
+        configure?.Invoke(options);
+        _writer = new InfluxWriter(options, _http, _metrics, _time, _logger, new FixedRandom(jitter));
+        return _writer;
+    }
+
+    private static MetricPoint Point(int i) =>
+        new("m", [KeyValuePair.Create("shop", "s1")], [MetricField.Int("v", i)], 1_000 + i);
+
+    private static MetricPoint[] Points(int from, int count) => Enumerable.Range(from, count).Select(Point).ToArray();
+
+    private static string Lines(IEnumerable<MetricPoint> points) => string.Concat(points.Select(p => LineProtocol.Format(p) + "\n"));
+
+    private double Accounted => _metrics.InfluxPointsWritten.Value + _metrics.InfluxPointsFailed.Value + _metrics.InfluxPointsDropped.Value;
+
+    [Fact]
+    public async Task Outage_BatchIsRetriedUntilInfluxAnswers_NothingFails()
+    {
+        const int downAttempts = 20; // far more than the old 8 retries
+        for (var i = 0; i < downAttempts; i++)
+        {
+            _handler.Enqueue(_ => throw new HttpRequestException("Connection refused"));
+        }
+
+        var writer = CreateWriter(o =>
+        {
+            o.InitialBackoff = TimeSpan.FromMilliseconds(100);
+            o.MaxBackoff = TimeSpan.FromMilliseconds(800);
+        });
+
+        await writer.WriteAsync(Points(1, 5));
+        var flush = writer.FlushAsync();
+        for (var retry = 1; retry <= downAttempts; retry++)
+        {
+            var delay = TimeSpan.FromMilliseconds(Math.Min(800, 100 * Math.Pow(2, retry - 1)));
+            await _time.WaitForTimerAsync(delay).WaitAsync(Patience);
+            Assert.Equal(0, _metrics.InfluxUp.Value);
+            Assert.True(writer.Status.Degraded);
+            Assert.Contains("InfluxDB unreachable", writer.Status.Describe());
+            _time.Advance(delay);
+        }
+
+        await flush.WaitAsync(Patience);
+
+        Assert.Equal(downAttempts + 1, _handler.Requests.Count);
+        Assert.Equal(downAttempts, _metrics.InfluxRetries.Value);
+        Assert.Equal(5, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(1, _metrics.InfluxUp.Value);
+        Assert.False(writer.Status.Degraded);
+        Assert.Null(writer.Status.UnreachableFor);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest)]
+    [InlineData(HttpStatusCode.Unauthorized)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    [InlineData(HttpStatusCode.NotFound)]
+    [InlineData(HttpStatusCode.RequestEntityTooLarge)]
+    public async Task PermanentRejection_CountsTheBatchFailed_WithoutRetry(HttpStatusCode status)
+    {
+        _handler.Enqueue(status);
+        var writer = CreateWriter();
+
+        await writer.WriteAsync(Points(1, 3));
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Single(_handler.Requests);
+        Assert.Equal(0, _metrics.InfluxRetries.Value);
+        Assert.Equal(3, _metrics.InfluxPointsFailed.Value);
+        Assert.False(writer.Status.Degraded); // InfluxDB answered: not an outage
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.RequestTimeout)]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    public async Task TransientAnswer_IsRetried(HttpStatusCode status)
+    {
+        _handler.Enqueue(status);
+        var writer = CreateWriter(jitter: 0);
+
+        await writer.WriteAsync(Points(1, 3));
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(2, _handler.Requests.Count);
+        Assert.Equal(3, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, _metrics.InfluxPointsFailed.Value);
+    }
+
+    [Fact]
+    public async Task FullBuffer_BlocksForMaxBlock_ThenDropsOldest_ThenBlocksAgainOnceDrained()
+    {
+        var outage = _handler.EnqueueBlocked();
+        var writer = CreateWriter(o =>
+        {
+            o.BufferCapacity = 4;
+            o.MaxBlock = TimeSpan.FromSeconds(30);
+            o.BufferFullMode = BufferFullMode.DropOldest;
+            o.RequestTimeout = TimeSpan.FromHours(1); // the stuck request stays stuck while time moves
+        });
+
+        await writer.WriteAsync([Point(1)]);
+        var firstFlush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience); // point 1 in flight, InfluxDB not answering
+        await writer.WriteAsync(Points(2, 4)); // the buffer is full now
+
+        // Back-pressure: the caller waits, nothing is dropped...
+        var blocked = writer.WriteAsync([Point(6)]).AsTask();
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(30)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        await Task.Delay(50);
+        Assert.False(blocked.IsCompleted);
+        Assert.Equal(0, _metrics.InfluxPointsDropped.Value);
+
+        // ...for at most MaxBlock; then the oldest waiting point goes, and later writes do not wait.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await blocked.WaitAsync(Patience);
+        Assert.Equal(1, _metrics.InfluxPointsDropped.Value);
+        Assert.True(writer.Status.Dropping);
+        Assert.True(writer.Status.Degraded);
+        await writer.WriteAsync([Point(7)]).AsTask().WaitAsync(Patience);
+        Assert.Equal(2, _metrics.InfluxPointsDropped.Value);
+        Assert.Equal(5, _metrics.InfluxPointsBuffered.Value); // 1 in flight + 4 waiting
+        Assert.Equal(30, _metrics.InfluxWriteBlocked.Value, precision: 3);
+
+        // InfluxDB is back: the buffer drains and back-pressure resumes.
+        outage.SetResult();
+        await firstFlush.WaitAsync(Patience);
+        await writer.FlushAsync().WaitAsync(Patience);
+        Assert.False(writer.Status.Dropping);
+        Assert.Equal(Lines(Points(1, 1).Concat(Points(4, 4))), string.Concat(_handler.Requests.Select(r => r.Text)));
+
+        var second = _handler.EnqueueBlocked();
+        await writer.WriteAsync([Point(8)]);
+        var secondFlush = writer.FlushAsync();
+        await _handler.WaitForRequestsAsync(3).WaitAsync(Patience);
+        await writer.WriteAsync(Points(9, 4));
+        var blockedAgain = writer.WriteAsync([Point(13)]).AsTask();
+        await Task.Delay(50);
+        Assert.False(blockedAgain.IsCompleted);
+        second.SetResult();
+        await blockedAgain.WaitAsync(Patience);
+        await secondFlush.WaitAsync(Patience);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(2, _metrics.InfluxPointsDropped.Value);
+        Assert.Equal(11, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(13, Accounted);
+        Assert.Single(_logger.Entries, e => e.Message.Contains("dropping the oldest points"));
+    }
+
+    [Fact]
+    public async Task EveryPointAccepted_IsWrittenFailedOrDroppedExactlyOnce()
+    {
+        // jitter 0: every backoff is zero, so the scripted outage plays out without moving time.
+        var random = new Random(6);
+        for (var i = 0; i < 300; i++)
+        {
+            switch (random.Next(5))
+            {
+                case 0: _handler.Enqueue(HttpStatusCode.ServiceUnavailable); break;
+                case 1: _handler.Enqueue(_ => throw new HttpRequestException("Connection refused")); break;
+                case 2: _handler.Enqueue(HttpStatusCode.BadRequest); break;
+                default: _handler.Enqueue(HttpStatusCode.NoContent); break;
+            }
+        }
+
+        var writer = CreateWriter(
+            o =>
+            {
+                o.BufferCapacity = 50;
+                o.BatchSize = 7;
+                o.MaxBlock = TimeSpan.Zero;
+            },
+            jitter: 0);
+
+        var accepted = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            var count = random.Next(1, 30);
+            await writer.WriteAsync(Points(accepted, count)).AsTask().WaitAsync(Patience);
+            accepted += count;
+            if (i % 20 == 0)
+            {
+                await writer.FlushAsync().WaitAsync(Patience);
+            }
+        }
+
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(accepted, Accounted);
+        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
+        Assert.True(_metrics.InfluxPointsFailed.Value > 0);
+        Assert.True(_metrics.InfluxPointsWritten.Value > 0);
+    }
+}
