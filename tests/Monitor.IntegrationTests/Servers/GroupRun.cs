@@ -262,7 +262,14 @@ public static class GroupRun
     public static int AssertSameOutput(IReadOnlyCollection<CapturedPoint> reference, IEnumerable<GroupInstance> instances, long cutoffMs)
     {
         var expected = Distinct(reference, cutoffMs, out _);
-        var actual = Distinct(instances.SelectMany(i => i.Sink.Points).ToList(), cutoffMs, out var repeats);
+        var writes = instances.SelectMany(i => i.Sink.Points.Select(p => (i.Name, Point: p))).Where(w => w.Point.TimestampMs <= cutoffMs).ToList();
+        var conflicts = writes.GroupBy(w => (w.Point.Shop, w.Point.Series, w.Point.TimestampMs)).Where(g => g.Select(w => w.Point.Line).Distinct().Count() > 1).ToList();
+        Assert.True(
+            conflicts.Count == 0,
+            $"{conflicts.Count} series and boundaries written with different values, first: expected {(conflicts.Count > 0 ? expected.GetValueOrDefault(conflicts[0].Key) : "")}; " +
+            string.Join(" | ", conflicts.Take(1).SelectMany(g => g.Select(w => $"{w.Name}: {w.Point.Line}"))) +
+            $"; instances late {string.Join("/", instances.Select(i => i.Late))}, duplicates {string.Join("/", instances.Select(i => i.Duplicates))}");
+        var actual = Distinct(writes.Select(w => w.Point).ToList(), cutoffMs, out var repeats);
         var missing = expected.Keys.Except(actual.Keys).ToList();
         var extra = actual.Keys.Except(expected.Keys).ToList();
         var different = expected.Keys.Intersect(actual.Keys).Where(k => expected[k] != actual[k]).ToList();
