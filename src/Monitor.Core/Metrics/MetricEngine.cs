@@ -41,6 +41,14 @@ public sealed class MetricEngine : IOpenItemSource
     private long _lastAppliedEventMs = long.MinValue;
     private long _stepsSinceSweep;
 
+    // Partitions assigned while the watermark is ahead of their events (taken over from another
+    // instance) are rebuilt together in an engine of their own (a shop's topics are partitions
+    // of one assignment), in their own event time, until it reaches this watermark and joins
+    // (see OpenSource). A catch-up engine never passes its ceiling.
+    private readonly HashSet<int> _catchUpSources = [];
+    private MetricEngine? _catchUp;
+    private long _ceiling = long.MaxValue;
+
     // Early results: shops with events applied since their last emission, and when that was.
     private readonly HashSet<ShopState> _changed = [];
     private long _lastEmittedMs = long.MinValue;
@@ -77,6 +85,21 @@ public sealed class MetricEngine : IOpenItemSource
     /// </summary>
     public bool Accept(MonitorEvent e, int source = 0)
     {
+        if (_catchUp is { } catchUp && _catchUpSources.Contains(source))
+        {
+            // The source still holds the watermark (and the clock) back while it catches up.
+            _anySource = true;
+            _sourceSeenClockMs[source] = _clockMs;
+            catchUp._ceiling = Watermark;
+            var onTime = catchUp.Accept(e, source);
+            if (catchUp.Watermark >= Watermark)
+            {
+                JoinCatchUp();
+            }
+
+            return onTime;
+        }
+
         if (!_shopSource.TryGetValue(e.ShopId, out var owner) || owner != source)
         {
             _shopSource[e.ShopId] = source;
@@ -113,7 +136,13 @@ public sealed class MetricEngine : IOpenItemSource
 
     /// <summary>
     /// A source that will deliver events (a partition just assigned): until its first event it
-    /// holds the event-driven watermark back, so its backlog is not late.
+    /// holds the event-driven watermark back, so its backlog is not late. When the watermark has
+    /// already moved (the partition comes from another instance, whose committed offset and
+    /// look-back lie behind it), the source's events first go through a catch-up engine of their
+    /// own: its shops are rebuilt and emit every boundary up to the watermark in their own event
+    /// time, exactly as a single owner would have, and join this engine there. Without it they
+    /// would be late here: boundaries the previous owner had not written yet would be missing and
+    /// windows would lose the late events.
     /// </summary>
     public void OpenSource(int source)
     {
@@ -121,8 +150,64 @@ public sealed class MetricEngine : IOpenItemSource
         if (_sourceMaxMs.TryAdd(source, long.MinValue))
         {
             _sourceSeenClockMs[source] = _clockMs;
+            if (Watermark != long.MinValue && _ceiling == long.MaxValue)
+            {
+                _catchUp ??= new MetricEngine(_options, _emit) { _ceiling = Watermark };
+                _catchUp.OpenSource(source);
+                _catchUpSources.Add(source);
+            }
+
             AdvanceToSlowestSource();
         }
+    }
+
+    /// <summary>Partitions still catching up with the watermark (see <see cref="OpenSource"/>).</summary>
+    public int CatchingUp => _catchUpSources.Count;
+
+    /// <summary>Brings the catch-up engine to this watermark and takes its shops, sources and buffered events over.</summary>
+    private void JoinCatchUp()
+    {
+        if (_catchUp is not { } catchUp)
+        {
+            return;
+        }
+
+        _catchUp = null;
+        _catchUpSources.Clear();
+        catchUp._ceiling = Watermark;
+        catchUp.AdvanceTo(Watermark);
+        foreach (var (id, shop) in catchUp._shops)
+        {
+            _shops[id] = shop;
+        }
+
+        foreach (var (shop, source) in catchUp._shopSource)
+        {
+            _shopSource[shop] = source;
+        }
+
+        foreach (var (e, order) in catchUp._pending.UnorderedItems)
+        {
+            _pending.Enqueue(e, order);
+        }
+
+        _emissionOrder = null;
+        _maxEventMs = Math.Max(_maxEventMs, catchUp._maxEventMs);
+        _lastAppliedEventMs = Math.Max(_lastAppliedEventMs, catchUp._lastAppliedEventMs);
+        if (_nextBoundary == long.MinValue)
+        {
+            _nextBoundary = catchUp._nextBoundary;
+        }
+
+        foreach (var (source, newest) in catchUp._sourceMaxMs)
+        {
+            if (_sourceMaxMs.TryGetValue(source, out var known))
+            {
+                _sourceMaxMs[source] = Math.Max(known, newest);
+            }
+        }
+
+        AdvanceToSlowestSource();
     }
 
     /// <summary>
@@ -176,6 +261,17 @@ public sealed class MetricEngine : IOpenItemSource
     public void DropSource(int source)
     {
         var dropped = new HashSet<string>(StringComparer.Ordinal);
+        if (_catchUp is { } catchUp && _catchUpSources.Remove(source))
+        {
+            var before = catchUp._shopSource.Where(p => p.Value == source).Select(p => p.Key).ToList();
+            catchUp.DropSource(source);
+            dropped.UnionWith(before);
+            if (_catchUpSources.Count == 0)
+            {
+                JoinCatchUp();
+            }
+        }
+
         foreach (var (shop, owner) in _shopSource)
         {
             if (owner == source)
@@ -211,6 +307,17 @@ public sealed class MetricEngine : IOpenItemSource
     /// </summary>
     public void CloseSource(int source)
     {
+        // Caught up with its partition's end: it no longer holds the catch-up back; once none
+        // does, what the catch-up buffers is not late here either.
+        if (_catchUp is { } catchUp && _catchUpSources.Contains(source))
+        {
+            catchUp.CloseSource(source);
+            if (catchUp._sourceMaxMs.Count == 0)
+            {
+                JoinCatchUp();
+            }
+        }
+
         _sourceSeenClockMs.Remove(source);
         if (_sourceMaxMs.Remove(source))
         {
@@ -248,6 +355,7 @@ public sealed class MetricEngine : IOpenItemSource
     /// </summary>
     public void AdvanceTo(long watermarkMs)
     {
+        watermarkMs = Math.Min(watermarkMs, _ceiling);
         if (watermarkMs <= Watermark)
         {
             return;
@@ -267,6 +375,8 @@ public sealed class MetricEngine : IOpenItemSource
     /// <summary>End of input (replay): applies everything buffered and emits up to the first boundary after the newest event.</summary>
     public void Flush()
     {
+        JoinCatchUp();
+
         if (_maxEventMs == long.MinValue)
         {
             return;

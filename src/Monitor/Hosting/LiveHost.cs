@@ -13,7 +13,11 @@ namespace Monitor.Hosting;
 /// <summary>Builds the live host: pipeline worker, sinks, /metrics, /healthz, /readyz. All registrations live here.</summary>
 public static class LiveHost
 {
-    public static WebApplication Build(LiveOptions options, TimeProvider clock, ShopBoard? board = null, Action<ILoggingBuilder>? logging = null)
+    /// <param name="sinks">
+    /// Point sinks besides InfluxDB (a file, a test's capture); the host owns them and disposes
+    /// them when it stops, after the InfluxDB writer's flush.
+    /// </param>
+    public static WebApplication Build(LiveOptions options, TimeProvider clock, ShopBoard? board = null, Action<ILoggingBuilder>? logging = null, IEnumerable<IPointSink>? sinks = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.MetricsUrl);
@@ -53,6 +57,11 @@ public static class LiveHost
                 TimeProvider.System,
                 sp.GetRequiredService<ILogger<InfluxWriter>>()));
             services.AddSingleton<IPointSink>(sp => sp.GetRequiredService<InfluxWriter>());
+        }
+
+        foreach (var sink in sinks ?? [])
+        {
+            services.AddSingleton(sink);
         }
 
         services.AddSingleton(sp => new AlertDispatcher(

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Confluent.Kafka;
 
 namespace Monitor.Kafka;
 
@@ -17,17 +18,41 @@ public sealed class EmbeddedKafkaCluster : IDisposable
     private IntPtr _client;
     private IntPtr _cluster;
 
-    private EmbeddedKafkaCluster(IntPtr client, IntPtr cluster, string bootstrapServers)
+    private EmbeddedKafkaCluster(IntPtr client, IntPtr cluster, string bootstrapServers, int brokers)
     {
         _client = client;
         _cluster = cluster;
         BootstrapServers = bootstrapServers;
+        Brokers = brokers;
+    }
+
+    /// <summary>Kafka protocol API keys for <see cref="PushRequestErrors"/>.</summary>
+    public static class ApiKeys
+    {
+        public const short Produce = 0;
+        public const short Fetch = 1;
+        public const short ListOffsets = 2;
+        public const short Metadata = 3;
+        public const short OffsetCommit = 8;
+        public const short OffsetFetch = 9;
+        public const short FindCoordinator = 10;
+        public const short JoinGroup = 11;
+        public const short Heartbeat = 12;
+        public const short SyncGroup = 14;
     }
 
     /// <summary>Comma-separated host:port list of the mock brokers (127.0.0.1, ephemeral ports).</summary>
     public string BootstrapServers { get; }
 
-    /// <summary>Starts <paramref name="brokers"/> mock brokers and creates <paramref name="topics"/> with <paramref name="partitions"/> partitions each.</summary>
+    /// <summary>Number of mock brokers; their ids run from 1 to this.</summary>
+    public int Brokers { get; }
+
+    /// <summary>
+    /// Starts <paramref name="brokers"/> mock brokers and creates <paramref name="topics"/> with
+    /// <paramref name="partitions"/> partitions each, replicated on every broker up to 3 (the mock
+    /// keeps one log per partition whatever the factor; the replicas only give a partition's
+    /// metadata followers, so a leader can be moved to another broker).
+    /// </summary>
     public static EmbeddedKafkaCluster Start(int brokers = 1, int partitions = 4, IEnumerable<string>? topics = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
@@ -61,7 +86,7 @@ public sealed class EmbeddedKafkaCluster : IDisposable
 
         var bootstrap = Marshal.PtrToStringUTF8(Native.rd_kafka_mock_cluster_bootstraps(cluster))
             ?? throw new InvalidOperationException("the mock cluster reported no bootstrap servers");
-        var embedded = new EmbeddedKafkaCluster(client, cluster, bootstrap);
+        var embedded = new EmbeddedKafkaCluster(client, cluster, bootstrap, brokers);
         foreach (var topic in topics ?? DefaultTopics)
         {
             embedded.CreateTopic(topic, partitions);
@@ -70,13 +95,66 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         return embedded;
     }
 
+    /// <summary>Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions, replicated on min(brokers, 3) brokers.</summary>
     public void CreateTopic(string topic, int partitions)
     {
         ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
-        var result = Native.rd_kafka_mock_topic_create(_cluster, topic, partitions, 1);
+        Check(Native.rd_kafka_mock_topic_create(_cluster, topic, partitions, Math.Min(Brokers, 3)), $"create topic {topic}");
+    }
+
+    /// <summary>
+    /// Takes broker <paramref name="brokerId"/> (1..<see cref="Brokers"/>) down: its connections are
+    /// closed and new ones refused until <see cref="SetBrokerUp"/>. Leadership does not move by
+    /// itself (use <see cref="SetPartitionLeader"/>); the partitions' data stays (one log per partition).
+    /// </summary>
+    public void SetBrokerDown(int brokerId)
+    {
+        ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+        Check(Native.rd_kafka_mock_broker_set_down(_cluster, brokerId), $"take broker {brokerId} down");
+    }
+
+    /// <summary>Lets broker <paramref name="brokerId"/> accept connections again after <see cref="SetBrokerDown"/>.</summary>
+    public void SetBrokerUp(int brokerId)
+    {
+        ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+        Check(Native.rd_kafka_mock_broker_set_up(_cluster, brokerId), $"bring broker {brokerId} up");
+    }
+
+    /// <summary>Makes broker <paramref name="brokerId"/> the leader of a partition (-1: no leader); clients learn it from metadata.</summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId)
+    {
+        ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+        Check(Native.rd_kafka_mock_partition_set_leader(_cluster, topic, partition, brokerId), $"move the leader of {topic}[{partition}] to {brokerId}");
+    }
+
+    /// <summary>
+    /// The next requests of <paramref name="apiKey"/> (see <see cref="ApiKeys"/>), on any broker,
+    /// are answered with <paramref name="errors"/>, one each, in order, and not executed.
+    /// <see cref="ErrorCode.Local_Transport"/> makes the broker drop the connection instead.
+    /// </summary>
+    public void PushRequestErrors(short apiKey, params ErrorCode[] errors)
+    {
+        ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+        if (errors.Length == 0)
+        {
+            return;
+        }
+
+        Native.rd_kafka_mock_push_request_errors_array(_cluster, apiKey, (UIntPtr)errors.Length, errors.Select(e => (int)e).ToArray());
+    }
+
+    /// <summary>Drops the errors still queued for <paramref name="apiKey"/> by <see cref="PushRequestErrors"/>.</summary>
+    public void ClearRequestErrors(short apiKey)
+    {
+        ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+        Native.rd_kafka_mock_clear_request_errors(_cluster, apiKey);
+    }
+
+    private static void Check(int result, string what)
+    {
         if (result != 0)
         {
-            throw new InvalidOperationException($"mock cluster could not create topic {topic}: librdkafka error {result}");
+            throw new InvalidOperationException($"mock cluster could not {what}: librdkafka error {(ErrorCode)result}");
         }
     }
 
@@ -140,6 +218,26 @@ public sealed class EmbeddedKafkaCluster : IDisposable
             [MarshalAs(UnmanagedType.LPUTF8Str)] string topic,
             int partitionCount,
             int replicationFactor);
+
+        [DllImport(Lib)]
+        public static extern int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
+
+        [DllImport(Lib)]
+        public static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+
+        [DllImport(Lib)]
+        public static extern int rd_kafka_mock_partition_set_leader(
+            IntPtr cluster,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string topic,
+            int partition,
+            int brokerId);
+
+        // The array form: the other one is variadic, which P/Invoke cannot call portably.
+        [DllImport(Lib)]
+        public static extern void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, UIntPtr count, int[] errors);
+
+        [DllImport(Lib)]
+        public static extern void rd_kafka_mock_clear_request_errors(IntPtr cluster, short apiKey);
     }
 
     /// <summary>

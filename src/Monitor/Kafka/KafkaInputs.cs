@@ -55,7 +55,7 @@ public sealed class ConsumerHealth
 /// through the pipeline synchronously, and its offset is stored once the engine has applied it (the
 /// watermark passed its event time), in partition order (at-least-once: an event still waiting in
 /// the reorder buffer when the instance stops or loses the partition is read again).
-/// Cooperative-sticky assignment. A consume error is counted and the loop goes on; a fatal error
+/// Range assignment, so a shop's partitions of all topics go to one instance. A consume error is counted and the loop goes on; a fatal error
 /// ends the observable with an error.
 /// </summary>
 public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, MonitorMetrics metrics, ConsumerHealth health, WatermarkView watermark, TimeProvider time, ILogger logger)
@@ -90,7 +90,12 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
             EnableAutoOffsetStore = false,
             EnableAutoCommit = true,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            // Range gives each instance the same partition numbers of every topic (the topics have
+            // equal partition counts and key = shopId), so all of a shop's topics stay on one
+            // instance, which cross-topic metrics (crisis: chats + calls + agents) need.
+            // Cooperative-sticky moves partitions one by one and splits a shop's topics across
+            // instances after a rebalance.
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
             EnablePartitionEof = true,
             ClientId = $"monitor-{Environment.MachineName}",
         };
@@ -110,6 +115,12 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         var rebuildUntil = new Dictionary<TopicPartition, long>();
         var storeFloor = new Dictionary<TopicPartition, long>();
         EventIdDeduplicator? rebuildIds = null;
+
+        // Per partition, the ids of the live events read since it was assigned. When it goes, its
+        // shops' state goes with it, and the next owner (maybe this instance again) reads from the
+        // committed offset, which may lie before events this instance applied: those must not be
+        // taken for duplicates then, or the rebuilt state would miss them.
+        var readIds = new Dictionary<TopicPartition, List<string>>();
 
         void Rebuilt(TopicPartition partition)
         {
@@ -138,11 +149,10 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         {
             foreach (var partition in partitions)
             {
-                // Read but not applied: the next owner (maybe this instance again) reads them again,
-                // and they must not count as duplicates then.
-                if (unapplied.Remove(partition, out var pending))
+                unapplied.Remove(partition);
+                if (readIds.Remove(partition, out var ids))
                 {
-                    intake.Forget(pending.Select(item => item.EventId).OfType<string>());
+                    intake.Forget(ids);
                 }
 
                 Rebuilt(partition);
@@ -270,6 +280,17 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                     : intake.Accept(result.Topic, topic, result.Message.Key, result.Message.Value ?? [], origin);
                 if (e is not null)
                 {
+                    if (!replayed)
+                    {
+                        if (!readIds.TryGetValue(result.TopicPartition, out var ids))
+                        {
+                            ids = [];
+                            readIds[result.TopicPartition] = ids;
+                        }
+
+                        ids.Add(e.EventId);
+                    }
+
                     observer.OnNext(PipelineInput.Of(e, SourceOf(result.TopicPartition)));
                 }
 

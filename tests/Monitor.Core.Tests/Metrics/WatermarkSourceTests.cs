@@ -52,6 +52,42 @@ public sealed class WatermarkSourceTests
     }
 
     [Fact]
+    public void PartitionTakenOverBehindTheWatermark_IsRebuiltOnTime_AndEmitsEveryBoundaryItsOwnerWould()
+    {
+        // What the previous owner would have emitted for shop s2: its events alone, up to 95 s.
+        var history = new ChatEvents();
+        List<Monitor.Core.Events.MonitorEvent> s2 = [history.Customer("x", At(2), shop: "s2"), history.Agent("x", At(12), shop: "s2"), history.Customer("y", At(30), shop: "s2")];
+        var expected = new List<MetricPoint>();
+        var alone = new MetricEngine(Options, expected.Add);
+        s2.ForEach(e => alone.Accept(e));
+        alone.AdvanceTo(At(95));
+
+        var points = new List<MetricPoint>();
+        var engine = new MetricEngine(Options, points.Add);
+        var events = new ChatEvents();
+        engine.OpenSource(1);
+        engine.Accept(events.Customer("a", At(1), shop: "s1"), source: 1);
+        engine.Accept(events.Customer("b", At(100), shop: "s1"), source: 1);
+        Assert.Equal(At(95), engine.Watermark);
+
+        // A rebalance hands this instance partition 2, whose look-back starts far behind 95 s.
+        engine.OpenSource(2);
+        Assert.All(s2, e => Assert.True(engine.Accept(e, source: 2), $"{e.EventId} taken for late"));
+        engine.CloseSource(2);
+
+        Assert.Equal(At(95), engine.Watermark);
+        Assert.Equal(Lines(expected), Lines(points.Where(p => p.Tag("shop") == "s2")));
+
+        // Joined: the shop goes on with the engine's boundaries.
+        engine.Accept(events.Agent("y", At(101), shop: "s2"), source: 2);
+        engine.AdvanceTo(At(105));
+        Assert.Contains(points, p => p.Tag("shop") == "s2" && p.TimestampMs == At(100));
+    }
+
+    private static List<string> Lines(IEnumerable<MetricPoint> points) =>
+        points.Select(p => $"{p.Measurement} {string.Join(",", p.Tags)} {string.Join(",", p.Fields)} {p.TimestampMs}").Order(StringComparer.Ordinal).ToList();
+
+    [Fact]
     public void MovingAFasterSource_LeavesTheWatermarkAtTheSlowest()
     {
         var events = new ChatEvents();
