@@ -116,11 +116,12 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         var storeFloor = new Dictionary<TopicPartition, long>();
         EventIdDeduplicator? rebuildIds = null;
 
-        // Per partition, the ids of the live events read since it was assigned. When it goes, its
-        // shops' state goes with it, and the next owner (maybe this instance again) reads from the
-        // committed offset, which may lie before events this instance applied: those must not be
-        // taken for duplicates then, or the rebuilt state would miss them.
-        var readIds = new Dictionary<TopicPartition, List<string>>();
+        // Per partition, the ids of the live events read at or after its committed offset. When it
+        // goes, its shops' state goes with it, and the next owner (maybe this instance again) reads
+        // from the committed offset, which may lie before events this instance applied: those must
+        // not be taken for duplicates then, or the rebuilt state would miss them. Ids below the
+        // committed offset are dropped as commits succeed, so this stays bounded.
+        var readIds = new Dictionary<TopicPartition, Queue<(long Offset, string EventId)>>();
 
         void Rebuilt(TopicPartition partition)
         {
@@ -152,7 +153,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 unapplied.Remove(partition);
                 if (readIds.Remove(partition, out var ids))
                 {
-                    intake.Forget(ids);
+                    intake.Forget(ids.Select(read => read.EventId));
                 }
 
                 Rebuilt(partition);
@@ -206,6 +207,23 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
 
                     logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
                     return starts;
+                })
+                .SetOffsetsCommittedHandler((_, committed) =>
+                {
+                    // Runs on this loop's thread, inside Consume: events below a committed offset are
+                    // never read again as live events, so their ids need not be forgotten later.
+                    foreach (var offset in committed.Offsets)
+                    {
+                        if (offset.Error.IsError || offset.Offset.IsSpecial || !readIds.TryGetValue(offset.TopicPartition, out var ids))
+                        {
+                            continue;
+                        }
+
+                        while (ids.TryPeek(out var read) && read.Offset < offset.Offset.Value)
+                        {
+                            ids.Dequeue();
+                        }
+                    }
                 })
                 .SetPartitionsRevokedHandler((_, partitions) =>
                 {
@@ -284,11 +302,11 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                     {
                         if (!readIds.TryGetValue(result.TopicPartition, out var ids))
                         {
-                            ids = [];
+                            ids = new Queue<(long, string)>();
                             readIds[result.TopicPartition] = ids;
                         }
 
-                        ids.Add(e.EventId);
+                        ids.Enqueue((result.Offset.Value, e.EventId));
                     }
 
                     observer.OnNext(PipelineInput.Of(e, SourceOf(result.TopicPartition)));
