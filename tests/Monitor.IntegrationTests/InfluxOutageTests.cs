@@ -228,7 +228,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
                 }
             }
 
-            Thread.Sleep(10);
+            producer.Poll(TimeSpan.FromMilliseconds(10)); // paces the load and serves delivery reports
         }
 
         producer.Flush(TimeSpan.FromSeconds(10));

@@ -11,43 +11,9 @@ namespace Monitor.Tests.Influx;
 /// back, a full buffer blocks the caller for at most MaxBlock and then drops the oldest points until
 /// it drained below half, and every point accepted is written, failed or dropped exactly once.
 /// </summary>
-public sealed class InfluxWriterOutageTests : IAsyncLifetime
+public sealed class InfluxWriterOutageTests : InfluxWriterTestBase
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
-    private readonly TimerWatchingTimeProvider _time = new();
-    private readonly ScriptedHandler _handler;
-    private readonly HttpClient _http;
-    private readonly MonitorMetrics _metrics = new(Prometheus.Metrics.NewCustomRegistry());
-    private readonly ListLogger<InfluxWriter> _logger = new();
-    private InfluxWriter? _writer;
-
-    public InfluxWriterOutageTests()
-    {
-        _handler = new ScriptedHandler(_time);
-        _http = new HttpClient(_handler);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _handler.ReleaseAll();
-        if (_writer is not null)
-        {
-            await _writer.DisposeAsync().AsTask().WaitAsync(Patience);
-        }
-
-        _http.Dispose();
-    }
-
-    private InfluxWriter CreateWriter(Action<InfluxOptions>? configure = null, double jitter = 1.0)
-    {
-        var options = new InfluxOptions { Url = new Uri("http://influx.test:8086") };
-        configure?.Invoke(options);
-        _writer = new InfluxWriter(options, _http, _metrics, _time, _logger, new FixedRandom(jitter));
-        return _writer;
-    }
+    protected override double DefaultJitter => 1.0;
 
     private static MetricPoint Point(int i) =>
         new("m", [KeyValuePair.Create("shop", "s1")], [MetricField.Int("v", i)], 1_000 + i);
@@ -56,7 +22,7 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
 
     private static string Lines(IEnumerable<MetricPoint> points) => string.Concat(points.Select(p => LineProtocol.Format(p) + "\n"));
 
-    private double Accounted => _metrics.InfluxPointsWritten.Value + _metrics.InfluxPointsFailed.Value + _metrics.InfluxPointsDropped.Value;
+    private double Accounted => Metrics.InfluxPointsWritten.Value + Metrics.InfluxPointsFailed.Value + Metrics.InfluxPointsDropped.Value;
 
     [Fact]
     public async Task Outage_BatchIsRetriedUntilInfluxAnswers_NothingFails()
@@ -64,7 +30,7 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
         const int downAttempts = 20; // far more than the old 8 retries
         for (var i = 0; i < downAttempts; i++)
         {
-            _handler.Enqueue(_ => throw new HttpRequestException("Connection refused"));
+            Handler.Enqueue(_ => throw new HttpRequestException("Connection refused"));
         }
 
         var writer = CreateWriter(o =>
@@ -78,20 +44,20 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
         for (var retry = 1; retry <= downAttempts; retry++)
         {
             var delay = TimeSpan.FromMilliseconds(Math.Min(800, 100 * Math.Pow(2, retry - 1)));
-            await _time.WaitForTimerAsync(delay).WaitAsync(Patience);
-            Assert.Equal(0, _metrics.InfluxUp.Value);
+            await Time.WaitForTimerAsync(delay).WaitAsync(Patience);
+            Assert.Equal(0, Metrics.InfluxUp.Value);
             Assert.True(writer.Status.Degraded);
             Assert.Contains("InfluxDB unreachable", writer.Status.Describe());
-            _time.Advance(delay);
+            Time.Advance(delay);
         }
 
         await flush.WaitAsync(Patience);
 
-        Assert.Equal(downAttempts + 1, _handler.Requests.Count);
-        Assert.Equal(downAttempts, _metrics.InfluxRetries.Value);
-        Assert.Equal(5, _metrics.InfluxPointsWritten.Value);
-        Assert.Equal(0, _metrics.InfluxPointsFailed.Value);
-        Assert.Equal(1, _metrics.InfluxUp.Value);
+        Assert.Equal(downAttempts + 1, Handler.Requests.Count);
+        Assert.Equal(downAttempts, Metrics.InfluxRetries.Value);
+        Assert.Equal(5, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsFailed.Value);
+        Assert.Equal(1, Metrics.InfluxUp.Value);
         Assert.False(writer.Status.Degraded);
         Assert.Null(writer.Status.UnreachableFor);
     }
@@ -104,15 +70,15 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
     [InlineData(HttpStatusCode.RequestEntityTooLarge)]
     public async Task PermanentRejection_CountsTheBatchFailed_WithoutRetry(HttpStatusCode status)
     {
-        _handler.Enqueue(status);
+        Handler.Enqueue(status);
         var writer = CreateWriter();
 
         await writer.WriteAsync(Points(1, 3));
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Single(_handler.Requests);
-        Assert.Equal(0, _metrics.InfluxRetries.Value);
-        Assert.Equal(3, _metrics.InfluxPointsFailed.Value);
+        Assert.Single(Handler.Requests);
+        Assert.Equal(0, Metrics.InfluxRetries.Value);
+        Assert.Equal(3, Metrics.InfluxPointsFailed.Value);
         Assert.False(writer.Status.Degraded); // InfluxDB answered: not an outage
     }
 
@@ -122,21 +88,21 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
     [InlineData(HttpStatusCode.ServiceUnavailable)]
     public async Task TransientAnswer_IsRetried(HttpStatusCode status)
     {
-        _handler.Enqueue(status);
+        Handler.Enqueue(status);
         var writer = CreateWriter(jitter: 0);
 
         await writer.WriteAsync(Points(1, 3));
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal(2, _handler.Requests.Count);
-        Assert.Equal(3, _metrics.InfluxPointsWritten.Value);
-        Assert.Equal(0, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(2, Handler.Requests.Count);
+        Assert.Equal(3, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsFailed.Value);
     }
 
     [Fact]
     public async Task FullBuffer_BlocksForMaxBlock_ThenDropsOldest_ThenBlocksAgainOnceDrained()
     {
-        var outage = _handler.EnqueueBlocked();
+        var outage = Handler.EnqueueBlocked();
         var writer = CreateWriter(o =>
         {
             o.BufferCapacity = 4;
@@ -147,39 +113,39 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
 
         await writer.WriteAsync([Point(1)]);
         var firstFlush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience); // point 1 in flight, InfluxDB not answering
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience); // point 1 in flight, InfluxDB not answering
         await writer.WriteAsync(Points(2, 4)); // the buffer is full now
 
         // Back-pressure: the caller waits, nothing is dropped...
         var blocked = writer.WriteAsync([Point(6)]).AsTask();
-        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(30)).WaitAsync(Patience);
-        _time.Advance(TimeSpan.FromSeconds(29));
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(30)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromSeconds(29));
         await Task.Delay(50);
         Assert.False(blocked.IsCompleted);
-        Assert.Equal(0, _metrics.InfluxPointsDropped.Value);
+        Assert.Equal(0, Metrics.InfluxPointsDropped.Value);
 
         // ...for at most MaxBlock; then the oldest waiting point goes, and later writes do not wait.
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Time.Advance(TimeSpan.FromSeconds(1));
         await blocked.WaitAsync(Patience);
-        Assert.Equal(1, _metrics.InfluxPointsDropped.Value);
+        Assert.Equal(1, Metrics.InfluxPointsDropped.Value);
         Assert.True(writer.Status.Dropping);
         Assert.True(writer.Status.Degraded);
         await writer.WriteAsync([Point(7)]).AsTask().WaitAsync(Patience);
-        Assert.Equal(2, _metrics.InfluxPointsDropped.Value);
-        Assert.Equal(5, _metrics.InfluxPointsBuffered.Value); // 1 in flight + 4 waiting
-        Assert.Equal(30, _metrics.InfluxWriteBlocked.Value, precision: 3);
+        Assert.Equal(2, Metrics.InfluxPointsDropped.Value);
+        Assert.Equal(5, Metrics.InfluxPointsBuffered.Value); // 1 in flight + 4 waiting
+        Assert.Equal(30, Metrics.InfluxWriteBlocked.Value, precision: 3);
 
         // InfluxDB is back: the buffer drains and back-pressure resumes.
         outage.SetResult();
         await firstFlush.WaitAsync(Patience);
         await writer.FlushAsync().WaitAsync(Patience);
         Assert.False(writer.Status.Dropping);
-        Assert.Equal(Lines(Points(1, 1).Concat(Points(4, 4))), string.Concat(_handler.Requests.Select(r => r.Text)));
+        Assert.Equal(Lines(Points(1, 1).Concat(Points(4, 4))), string.Concat(Handler.Requests.Select(r => r.Text)));
 
-        var second = _handler.EnqueueBlocked();
+        var second = Handler.EnqueueBlocked();
         await writer.WriteAsync([Point(8)]);
         var secondFlush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(3).WaitAsync(Patience);
+        await Handler.WaitForRequestsAsync(3).WaitAsync(Patience);
         await writer.WriteAsync(Points(9, 4));
         var blockedAgain = writer.WriteAsync([Point(13)]).AsTask();
         await Task.Delay(50);
@@ -189,11 +155,11 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
         await secondFlush.WaitAsync(Patience);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal(2, _metrics.InfluxPointsDropped.Value);
-        Assert.Equal(11, _metrics.InfluxPointsWritten.Value);
-        Assert.Equal(0, _metrics.InfluxPointsFailed.Value);
+        Assert.Equal(2, Metrics.InfluxPointsDropped.Value);
+        Assert.Equal(11, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsFailed.Value);
         Assert.Equal(13, Accounted);
-        Assert.Single(_logger.Entries, e => e.Message.Contains("dropping the oldest points"));
+        Assert.Single(Logger.Entries, e => e.Message.Contains("dropping the oldest points"));
     }
 
     [Fact]
@@ -205,10 +171,10 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
         {
             switch (random.Next(5))
             {
-                case 0: _handler.Enqueue(HttpStatusCode.ServiceUnavailable); break;
-                case 1: _handler.Enqueue(_ => throw new HttpRequestException("Connection refused")); break;
-                case 2: _handler.Enqueue(HttpStatusCode.BadRequest); break;
-                default: _handler.Enqueue(HttpStatusCode.NoContent); break;
+                case 0: Handler.Enqueue(HttpStatusCode.ServiceUnavailable); break;
+                case 1: Handler.Enqueue(_ => throw new HttpRequestException("Connection refused")); break;
+                case 2: Handler.Enqueue(HttpStatusCode.BadRequest); break;
+                default: Handler.Enqueue(HttpStatusCode.NoContent); break;
             }
         }
 
@@ -236,8 +202,8 @@ public sealed class InfluxWriterOutageTests : IAsyncLifetime
         await writer.FlushAsync().WaitAsync(Patience);
 
         Assert.Equal(accepted, Accounted);
-        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
-        Assert.True(_metrics.InfluxPointsFailed.Value > 0);
-        Assert.True(_metrics.InfluxPointsWritten.Value > 0);
+        Assert.Equal(0, Metrics.InfluxPointsBuffered.Value);
+        Assert.True(Metrics.InfluxPointsFailed.Value > 0);
+        Assert.True(Metrics.InfluxPointsWritten.Value > 0);
     }
 }

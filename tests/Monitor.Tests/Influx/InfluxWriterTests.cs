@@ -10,45 +10,8 @@ using Monitor.Observability;
 
 namespace Monitor.Tests.Influx;
 
-public sealed class InfluxWriterTests : IAsyncLifetime
+public sealed class InfluxWriterTests : InfluxWriterTestBase
 {
-    // Safety net only: every wait below is for a signal, never for time to pass.
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
-    private readonly TimerWatchingTimeProvider _time = new();
-    private readonly ScriptedHandler _handler;
-    private readonly HttpClient _http;
-    private readonly MonitorMetrics _metrics = new(Prometheus.Metrics.NewCustomRegistry());
-    private readonly ListLogger<InfluxWriter> _logger = new();
-    private InfluxWriter? _writer;
-
-    public InfluxWriterTests()
-    {
-        _handler = new ScriptedHandler(_time);
-        _http = new HttpClient(_handler);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _handler.ReleaseAll();
-        if (_writer is not null)
-        {
-            await _writer.DisposeAsync().AsTask().WaitAsync(Patience);
-        }
-
-        _http.Dispose();
-    }
-
-    private InfluxWriter CreateWriter(Action<InfluxOptions>? configure = null, double jitter = 0.5)
-    {
-        var options = new InfluxOptions { Url = new Uri("http://influx.test:8086") };
-        configure?.Invoke(options);
-        _writer = new InfluxWriter(options, _http, _metrics, _time, _logger, new FixedRandom(jitter));
-        return _writer;
-    }
-
     private static MetricPoint Point(int i, string shop = "s1") =>
         new("m", [KeyValuePair.Create("shop", shop)], [MetricField.Int("v", i)], 1_000 + i);
 
@@ -64,16 +27,16 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         var writer = CreateWriter(o => o.BatchSize = 3);
 
         await writer.WriteAsync(Points(1, 7));
-        await _handler.WaitForRequestsAsync(2).WaitAsync(Patience);
+        await Handler.WaitForRequestsAsync(2).WaitAsync(Patience);
 
-        var requests = _handler.Requests;
+        var requests = Handler.Requests;
         Assert.Equal(Lines(Points(1, 3)), requests[0].Text);
         Assert.Equal(Lines(Points(4, 3)), requests[1].Text);
-        Assert.Equal(_time.Start, requests[1].At); // no time passed: size alone triggered both
+        Assert.Equal(Time.Start, requests[1].At); // no time passed: size alone triggered both
 
-        _time.Advance(TimeSpan.FromSeconds(1));
-        await _handler.WaitForRequestsAsync(3).WaitAsync(Patience);
-        Assert.Equal(Lines(Point(7)), _handler.Requests[2].Text);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await Handler.WaitForRequestsAsync(3).WaitAsync(Patience);
+        Assert.Equal(Lines(Point(7)), Handler.Requests[2].Text);
     }
 
     [Fact]
@@ -82,17 +45,17 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         var writer = CreateWriter(o => { o.BatchSize = 100; o.FlushInterval = TimeSpan.FromSeconds(1); });
 
         await writer.WriteAsync(Points(1, 2));
-        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(1)).WaitAsync(Patience);
-        _time.Advance(TimeSpan.FromMilliseconds(999));
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(1)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromMilliseconds(999));
         await writer.WriteAsync([Point(3)]);
-        Assert.Empty(_handler.Requests);
+        Assert.Empty(Handler.Requests);
 
-        _time.Advance(TimeSpan.FromMilliseconds(1));
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromMilliseconds(1));
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
 
-        var request = Assert.Single(_handler.Requests);
+        var request = Assert.Single(Handler.Requests);
         Assert.Equal(Lines(Points(1, 3)), request.Text);
-        Assert.Equal(_time.Start + TimeSpan.FromSeconds(1), request.At);
+        Assert.Equal(Time.Start + TimeSpan.FromSeconds(1), request.At);
     }
 
     [Fact]
@@ -104,7 +67,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         await writer.WriteAsync(points);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        var request = Assert.Single(_handler.Requests);
+        var request = Assert.Single(Handler.Requests);
         Assert.Equal(new[] { "gzip" }, request.ContentEncoding);
         Assert.Equal(new byte[] { 0x1f, 0x8b }, request.Body[..2]);
         Assert.Equal("text/plain; charset=utf-8", request.ContentType);
@@ -120,7 +83,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         await writer.WriteAsync([Point(1, "旗舰店")]);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        var request = Assert.Single(_handler.Requests);
+        var request = Assert.Single(Handler.Requests);
         Assert.Empty(request.ContentEncoding);
         Assert.Equal("m,shop=旗舰店 v=1i 1001\n", Encoding.UTF8.GetString(request.Body));
     }
@@ -128,82 +91,82 @@ public sealed class InfluxWriterTests : IAsyncLifetime
     [Fact]
     public async Task Retry_On503ThenSucceeds_AfterJitteredBackoff()
     {
-        _handler.Enqueue(HttpStatusCode.ServiceUnavailable);
+        Handler.Enqueue(HttpStatusCode.ServiceUnavailable);
         var writer = CreateWriter(o => o.InitialBackoff = TimeSpan.FromMilliseconds(200), jitter: 0.5);
 
         await writer.WriteAsync(Points(1, 2));
         var flush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
-        await _time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(Patience); // 0.5 × 200 ms
-        _time.Advance(TimeSpan.FromMilliseconds(99));
-        Assert.Single(_handler.Requests);
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(Patience); // 0.5 × 200 ms
+        Time.Advance(TimeSpan.FromMilliseconds(99));
+        Assert.Single(Handler.Requests);
 
-        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Time.Advance(TimeSpan.FromMilliseconds(1));
         await flush.WaitAsync(Patience);
 
-        Assert.Equal(2, _handler.Requests.Count);
-        Assert.Equal(_handler.Requests[0].Body, _handler.Requests[1].Body);
-        Assert.Equal(1, _metrics.InfluxRetries.Value);
-        Assert.Equal(2, _metrics.InfluxPointsWritten.Value);
-        Assert.Equal(0, _metrics.InfluxPointsFailed.Value);
-        Assert.Equal(1, _metrics.InfluxWriteDuration.Count);
-        Assert.Equal(0.1, _metrics.InfluxWriteDuration.Sum, 6); // virtual time, retries included
+        Assert.Equal(2, Handler.Requests.Count);
+        Assert.Equal(Handler.Requests[0].Body, Handler.Requests[1].Body);
+        Assert.Equal(1, Metrics.InfluxRetries.Value);
+        Assert.Equal(2, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsFailed.Value);
+        Assert.Equal(1, Metrics.InfluxWriteDuration.Count);
+        Assert.Equal(0.1, Metrics.InfluxWriteDuration.Sum, 6); // virtual time, retries included
     }
 
     [Fact]
     public async Task Retry_HonoursRetryAfterSeconds()
     {
-        _handler.Enqueue(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(5)));
+        Handler.Enqueue(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(5)));
         var writer = CreateWriter();
 
         await writer.WriteAsync([Point(1)]);
         var flush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
-        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(5)).WaitAsync(Patience);
-        _time.Advance(TimeSpan.FromMilliseconds(4999));
-        Assert.Single(_handler.Requests);
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(5)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromMilliseconds(4999));
+        Assert.Single(Handler.Requests);
 
-        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Time.Advance(TimeSpan.FromMilliseconds(1));
         await flush.WaitAsync(Patience);
 
-        Assert.Equal(TimeSpan.FromSeconds(5), _handler.Requests[1].At - _handler.Requests[0].At);
-        Assert.Equal(1, _metrics.InfluxRetries.Value);
-        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(TimeSpan.FromSeconds(5), Handler.Requests[1].At - Handler.Requests[0].At);
+        Assert.Equal(1, Metrics.InfluxRetries.Value);
+        Assert.Equal(1, Metrics.InfluxPointsWritten.Value);
     }
 
     [Fact]
     public async Task Retry_HonoursRetryAfterHttpDate()
     {
-        var retryAt = _time.GetUtcNow() + TimeSpan.FromSeconds(7);
-        _handler.Enqueue(HttpStatusCode.ServiceUnavailable, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(retryAt));
+        var retryAt = Time.GetUtcNow() + TimeSpan.FromSeconds(7);
+        Handler.Enqueue(HttpStatusCode.ServiceUnavailable, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(retryAt));
         var writer = CreateWriter();
 
         await writer.WriteAsync([Point(1)]);
         var flush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
-        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(7)).WaitAsync(Patience);
-        _time.Advance(TimeSpan.FromMilliseconds(6999));
-        Assert.Single(_handler.Requests);
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(7)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromMilliseconds(6999));
+        Assert.Single(Handler.Requests);
 
-        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Time.Advance(TimeSpan.FromMilliseconds(1));
         await flush.WaitAsync(Patience);
 
-        Assert.Equal(retryAt, _handler.Requests[1].At);
+        Assert.Equal(retryAt, Handler.Requests[1].At);
     }
 
     [Fact]
     public async Task Retry_RetryAfterLongerThanMaxBackoffIsCapped()
     {
-        _handler.Enqueue(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromHours(1)));
+        Handler.Enqueue(HttpStatusCode.TooManyRequests, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromHours(1)));
         var writer = CreateWriter(o => o.MaxBackoff = TimeSpan.FromSeconds(30));
 
         await writer.WriteAsync([Point(1)]);
         var flush = writer.FlushAsync();
-        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(30)).WaitAsync(Patience);
-        _time.Advance(TimeSpan.FromSeconds(30));
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(30)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromSeconds(30));
         await flush.WaitAsync(Patience);
 
-        Assert.Equal(TimeSpan.FromSeconds(30), _handler.Requests[1].At - _handler.Requests[0].At);
+        Assert.Equal(TimeSpan.FromSeconds(30), Handler.Requests[1].At - Handler.Requests[0].At);
     }
 
     [Fact]
@@ -211,7 +174,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
     {
         for (var i = 0; i < 4; i++)
         {
-            _handler.Enqueue(HttpStatusCode.InternalServerError);
+            Handler.Enqueue(HttpStatusCode.InternalServerError);
         }
 
         var writer = CreateWriter(
@@ -227,56 +190,56 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         var flush = writer.FlushAsync();
         foreach (var delay in new[] { 100, 200, 300 })
         {
-            await _time.WaitForTimerAsync(TimeSpan.FromMilliseconds(delay)).WaitAsync(Patience);
-            _time.Advance(TimeSpan.FromMilliseconds(delay));
+            await Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(delay)).WaitAsync(Patience);
+            Time.Advance(TimeSpan.FromMilliseconds(delay));
         }
 
         await flush.WaitAsync(Patience);
 
-        var times = _handler.Requests.Select(r => (r.At - _time.Start).TotalMilliseconds).ToArray();
+        var times = Handler.Requests.Select(r => (r.At - Time.Start).TotalMilliseconds).ToArray();
         Assert.Equal(new double[] { 0, 100, 300, 600 }, times);
-        Assert.Equal(3, _metrics.InfluxRetries.Value);
-        Assert.Equal(5, _metrics.InfluxPointsFailed.Value);
-        Assert.Equal(0, _metrics.InfluxPointsWritten.Value);
-        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
+        Assert.Equal(3, Metrics.InfluxRetries.Value);
+        Assert.Equal(5, Metrics.InfluxPointsFailed.Value);
+        Assert.Equal(0, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsBuffered.Value);
     }
 
     [Fact]
     public async Task Retry_OnNetworkError()
     {
-        _handler.Enqueue(_ => throw new HttpRequestException("connection refused"));
+        Handler.Enqueue(_ => throw new HttpRequestException("connection refused"));
         var writer = CreateWriter(jitter: 0);
 
         await writer.WriteAsync([Point(1)]);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal(2, _handler.Requests.Count);
-        Assert.Equal(1, _metrics.InfluxRetries.Value);
-        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(2, Handler.Requests.Count);
+        Assert.Equal(1, Metrics.InfluxRetries.Value);
+        Assert.Equal(1, Metrics.InfluxPointsWritten.Value);
     }
 
     [Fact]
     public async Task Retry_WhenRequestTimesOut()
     {
-        _handler.Enqueue(ScriptedHandler.NeverAnswer);
+        Handler.Enqueue(ScriptedHandler.NeverAnswer);
         var writer = CreateWriter(o => o.RequestTimeout = TimeSpan.FromSeconds(3), jitter: 0);
 
         await writer.WriteAsync([Point(1)]);
         var flush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
-        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(3)).WaitAsync(Patience);
-        _time.Advance(TimeSpan.FromSeconds(3));
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(3)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromSeconds(3));
         await flush.WaitAsync(Patience);
 
-        Assert.Equal(2, _handler.Requests.Count);
-        Assert.Equal(1, _metrics.InfluxRetries.Value);
-        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(2, Handler.Requests.Count);
+        Assert.Equal(1, Metrics.InfluxRetries.Value);
+        Assert.Equal(1, Metrics.InfluxPointsWritten.Value);
     }
 
     [Fact]
     public async Task Reject_400_CountsBatchFailedWithoutRetryAndLogsInfluxError()
     {
-        _handler.Enqueue(HttpStatusCode.BadRequest, r => r.Content = new StringContent("{\"error\":\"partial write: field type conflict\"}"));
+        Handler.Enqueue(HttpStatusCode.BadRequest, r => r.Content = new StringContent("{\"error\":\"partial write: field type conflict\"}"));
         var writer = CreateWriter();
 
         await writer.WriteAsync(Points(1, 3));
@@ -284,11 +247,11 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         await writer.WriteAsync([Point(4)]);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal(2, _handler.Requests.Count); // the loop went on with the next batch
-        Assert.Equal(0, _metrics.InfluxRetries.Value);
-        Assert.Equal(3, _metrics.InfluxPointsFailed.Value);
-        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
-        var error = Assert.Single(_logger.Entries, e => e.Level == LogLevel.Error);
+        Assert.Equal(2, Handler.Requests.Count); // the loop went on with the next batch
+        Assert.Equal(0, Metrics.InfluxRetries.Value);
+        Assert.Equal(3, Metrics.InfluxPointsFailed.Value);
+        Assert.Equal(1, Metrics.InfluxPointsWritten.Value);
+        var error = Assert.Single(Logger.Entries, e => e.Level == LogLevel.Error);
         Assert.Contains("400", error.Message);
         Assert.Contains("partial write: field type conflict", error.Message);
     }
@@ -296,62 +259,62 @@ public sealed class InfluxWriterTests : IAsyncLifetime
     [Fact]
     public async Task Reject_LongErrorBodyIsTruncatedInTheLog()
     {
-        _handler.Enqueue(HttpStatusCode.BadRequest, r => r.Content = new StringContent(new string('x', 10_000)));
+        Handler.Enqueue(HttpStatusCode.BadRequest, r => r.Content = new StringContent(new string('x', 10_000)));
         var writer = CreateWriter();
 
         await writer.WriteAsync([Point(1)]);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        var error = Assert.Single(_logger.Entries, e => e.Level == LogLevel.Error);
+        var error = Assert.Single(Logger.Entries, e => e.Level == LogLevel.Error);
         Assert.InRange(error.Message.Length, 100, 1_000);
     }
 
     [Fact]
     public async Task Overflow_DropOldest_DropsAndCountsTheOldestPoints()
     {
-        var gate = _handler.EnqueueBlocked();
+        var gate = Handler.EnqueueBlocked();
         var writer = CreateWriter(o => { o.BufferCapacity = 3; o.BufferFullMode = BufferFullMode.DropOldest; o.MaxBlock = TimeSpan.Zero; });
 
         await writer.WriteAsync([Point(1)]);
         var firstFlush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience); // the loop is now stuck sending point 1
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience); // the loop is now stuck sending point 1
         await writer.WriteAsync(Points(2, 5)); // room for 3: points 2 and 3 are dropped
 
-        Assert.Equal(2, _metrics.InfluxPointsDropped.Value);
-        Assert.Equal(4, _metrics.InfluxPointsBuffered.Value); // 1 in flight + 3 waiting
+        Assert.Equal(2, Metrics.InfluxPointsDropped.Value);
+        Assert.Equal(4, Metrics.InfluxPointsBuffered.Value); // 1 in flight + 3 waiting
 
         gate.SetResult();
         await firstFlush.WaitAsync(Patience);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal(Lines(Points(4, 3)), _handler.Requests[^1].Text);
-        Assert.Equal(4, _metrics.InfluxPointsWritten.Value);
-        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
-        Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("dropped"));
+        Assert.Equal(Lines(Points(4, 3)), Handler.Requests[^1].Text);
+        Assert.Equal(4, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsBuffered.Value);
+        Assert.Contains(Logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("dropped"));
     }
 
     [Fact]
     public async Task Overflow_WaitMode_AppliesBackPressureAndLosesNothing()
     {
-        var gate = _handler.EnqueueBlocked();
+        var gate = Handler.EnqueueBlocked();
         var writer = CreateWriter(o => { o.BufferCapacity = 2; o.BufferFullMode = BufferFullMode.Wait; });
 
         await writer.WriteAsync([Point(1)]);
         var firstFlush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
         var blockedWrite = writer.WriteAsync(Points(2, 3)).AsTask();
 
         Assert.False(blockedWrite.IsCompleted);
-        Assert.Equal(3, _metrics.InfluxPointsBuffered.Value); // 1 in flight + 2 waiting, the third not yet accepted
+        Assert.Equal(3, Metrics.InfluxPointsBuffered.Value); // 1 in flight + 2 waiting, the third not yet accepted
 
         gate.SetResult();
         await blockedWrite.WaitAsync(Patience);
         await firstFlush.WaitAsync(Patience);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal(Lines(Points(1, 4)), string.Concat(_handler.Requests.Select(r => r.Text)));
-        Assert.Equal(0, _metrics.InfluxPointsDropped.Value);
-        Assert.Equal(4, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(Lines(Points(1, 4)), string.Concat(Handler.Requests.Select(r => r.Text)));
+        Assert.Equal(0, Metrics.InfluxPointsDropped.Value);
+        Assert.Equal(4, Metrics.InfluxPointsWritten.Value);
     }
 
     [Fact]
@@ -369,7 +332,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         await writer.WriteAsync([Point(1)]);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        var request = Assert.Single(_handler.Requests);
+        var request = Assert.Single(Handler.Requests);
         Assert.Equal(HttpMethod.Post, request.Method);
         Assert.Equal(
             "http://influx.test:8086/write?db=mon%20itor&rp=short&precision=ms",
@@ -385,7 +348,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         await writer.WriteAsync([Point(1)]);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal("http://influx.test:8086/write?db=monitor&precision=ms", Assert.Single(_handler.Requests).Uri.AbsoluteUri);
+        Assert.Equal("http://influx.test:8086/write?db=monitor&precision=ms", Assert.Single(Handler.Requests).Uri.AbsoluteUri);
     }
 
     [Fact]
@@ -403,7 +366,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         await writer.WriteAsync([Point(1)]);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        var request = Assert.Single(_handler.Requests);
+        var request = Assert.Single(Handler.Requests);
         Assert.Equal("https://cloud.test/influx/api/v2/write?org=acme&bucket=war%20room&precision=ms", request.Uri.AbsoluteUri);
         Assert.Equal("Token s3cret-token", request.Authorization);
     }
@@ -426,7 +389,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
     {
         var options = new InfluxOptions { Api = InfluxApi.V2, Org = "acme" };
 
-        Assert.Throws<ArgumentException>(() => new InfluxWriter(options, _http, _metrics, _time, _logger));
+        Assert.Throws<ArgumentException>(() => new InfluxWriter(options, Http, Metrics, Time, Logger));
     }
 
     [Fact]
@@ -437,10 +400,10 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         await writer.WriteAsync(Points(1, 5));
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal(Lines(Points(1, 5)), string.Concat(_handler.Requests.Select(r => r.Text)));
-        Assert.Equal(5, _metrics.InfluxPointsWritten.Value);
-        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
-        Assert.Equal(_time.Start, _time.GetUtcNow());
+        Assert.Equal(Lines(Points(1, 5)), string.Concat(Handler.Requests.Select(r => r.Text)));
+        Assert.Equal(5, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsBuffered.Value);
+        Assert.Equal(Time.Start, Time.GetUtcNow());
     }
 
     [Fact]
@@ -450,13 +413,13 @@ public sealed class InfluxWriterTests : IAsyncLifetime
 
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Empty(_handler.Requests);
+        Assert.Empty(Handler.Requests);
     }
 
     [Fact]
     public async Task Flush_ThrowsWhenCancelled()
     {
-        _handler.EnqueueBlocked();
+        Handler.EnqueueBlocked();
         var writer = CreateWriter();
         await writer.WriteAsync([Point(1)]);
         using var cancel = new CancellationTokenSource();
@@ -476,9 +439,9 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         await writer.WriteAsync([nan, Point(2)]);
         await writer.FlushAsync().WaitAsync(Patience);
 
-        Assert.Equal(Lines(Point(2)), Assert.Single(_handler.Requests).Text);
-        Assert.Equal(1, _metrics.InfluxPointsFailed.Value);
-        Assert.Equal(1, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(Lines(Point(2)), Assert.Single(Handler.Requests).Text);
+        Assert.Equal(1, Metrics.InfluxPointsFailed.Value);
+        Assert.Equal(1, Metrics.InfluxPointsWritten.Value);
     }
 
     [Fact]
@@ -489,8 +452,8 @@ public sealed class InfluxWriterTests : IAsyncLifetime
 
         await writer.DisposeAsync().AsTask().WaitAsync(Patience);
 
-        Assert.Equal(Lines(Points(1, 3)), Assert.Single(_handler.Requests).Text);
-        Assert.Equal(3, _metrics.InfluxPointsWritten.Value);
+        Assert.Equal(Lines(Points(1, 3)), Assert.Single(Handler.Requests).Text);
+        Assert.Equal(3, Metrics.InfluxPointsWritten.Value);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => writer.WriteAsync([Point(4)]).AsTask());
         await writer.FlushAsync().WaitAsync(Patience);
     }
@@ -498,29 +461,23 @@ public sealed class InfluxWriterTests : IAsyncLifetime
     [Fact]
     public async Task Dispose_GivesUpAfterShutdownTimeoutAndCountsTheRestFailed()
     {
-        _handler.Enqueue(ScriptedHandler.NeverAnswer);
+        Handler.Enqueue(ScriptedHandler.NeverAnswer);
         var writer = CreateWriter(o => { o.ShutdownTimeout = TimeSpan.FromSeconds(4); o.RequestTimeout = TimeSpan.FromMinutes(1); });
         await writer.WriteAsync(Points(1, 2));
         var flush = writer.FlushAsync();
-        await _handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
 
         var dispose = writer.DisposeAsync().AsTask();
-        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(4)).WaitAsync(Patience);
-        _time.Advance(TimeSpan.FromSeconds(4));
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(4)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromSeconds(4));
         await dispose.WaitAsync(Patience);
         await flush.WaitAsync(Patience);
 
-        Assert.Equal(2, _metrics.InfluxPointsFailed.Value);
-        Assert.Equal(0, _metrics.InfluxPointsWritten.Value);
-        Assert.Equal(0, _metrics.InfluxPointsBuffered.Value);
+        Assert.Equal(2, Metrics.InfluxPointsFailed.Value);
+        Assert.Equal(0, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsBuffered.Value);
     }
 
-    private sealed class FixedRandom(double value) : Random
-    {
-        public override double NextDouble() => value;
-
-        protected override double Sample() => value;
-    }
 }
 
 /// <summary>A FakeTimeProvider that lets a test wait until the code under test has started a timer of a given length.</summary>
