@@ -193,24 +193,16 @@ public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper ou
     private async Task<HashSet<string>> ContentsAsync(string database, long cutoffMs, CancellationToken timeout)
     {
         var points = new HashSet<string>(StringComparer.Ordinal);
-        var measurements = await influx.Server.QueryAsync(database, "SHOW MEASUREMENTS", timeout);
-        foreach (var name in measurements.SelectMany(s => s.Values).Select(row => row[0].GetString()!))
+        foreach (var s in await influx.Server.AllSeriesAsync(database, $"time <= {cutoffMs}ms", timeout))
         {
-            var series = await influx.Server.QueryAsync(
-                database,
-                $"SELECT * FROM {InfluxServer.QuoteIdentifier(name)} WHERE time <= {cutoffMs}ms GROUP BY *",
-                timeout);
-            foreach (var s in series)
+            var tags = string.Join(",", s.Tags.Where(t => t.Value.Length > 0).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+            foreach (var row in s.Rows)
             {
-                var tags = string.Join(",", s.Tags.Where(t => t.Value.Length > 0).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
-                foreach (var row in s.Rows)
-                {
-                    var fields = string.Join(",", row
-                        .Where(c => c.Key != "time" && c.Value.ValueKind != JsonValueKind.Null)
-                        .OrderBy(c => c.Key, StringComparer.Ordinal)
-                        .Select(c => $"{c.Key}={c.Value.GetRawText()}"));
-                    points.Add($"{name},{tags} {row["time"].GetInt64()} {fields}");
-                }
+                var fields = string.Join(",", row
+                    .Where(c => c.Key != "time" && c.Value.ValueKind != JsonValueKind.Null)
+                    .OrderBy(c => c.Key, StringComparer.Ordinal)
+                    .Select(c => $"{c.Key}={c.Value.GetRawText()}"));
+                points.Add($"{s.Name},{tags} {row["time"].GetInt64()} {fields}");
             }
         }
 

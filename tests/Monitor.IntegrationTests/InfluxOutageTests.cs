@@ -245,18 +245,8 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
     private static async Task<int> ActiveAlertsAsync(HttpClient http, string baseUrl, CancellationToken cancellationToken) =>
         JsonDocument.Parse(await http.GetStringAsync($"{baseUrl}/api/alerts", cancellationToken)).RootElement.GetProperty("active").GetArrayLength();
 
-    private static async Task<long> CountRowsAsync(InfluxServer influx, string database, CancellationToken cancellationToken)
-    {
-        var measurements = await influx.QueryAsync(database, "SHOW MEASUREMENTS", cancellationToken);
-        var total = 0L;
-        foreach (var name in measurements.SelectMany(s => s.Values).Select(v => v[0].GetString()!))
-        {
-            var series = await influx.QueryAsync(database, $"SELECT * FROM {InfluxServer.QuoteIdentifier(name)} GROUP BY *", cancellationToken);
-            total += series.Sum(s => s.Values.Count);
-        }
-
-        return total;
-    }
+    private static async Task<long> CountRowsAsync(InfluxServer influx, string database, CancellationToken cancellationToken) =>
+        (await influx.AllSeriesAsync(database, cancellationToken: cancellationToken)).Sum(s => (long)s.Values.Count);
 
     private static Task Eventually(Func<bool> condition, string what, CancellationToken cancellationToken) =>
         Eventually(() => Task.FromResult(condition()), what, cancellationToken);

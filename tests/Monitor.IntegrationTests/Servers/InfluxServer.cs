@@ -133,6 +133,23 @@ public sealed class InfluxServer : IAsyncDisposable
         return series;
     }
 
+    /// <summary>
+    /// Every series of every measurement of <paramref name="database"/> (<c>SELECT * ... GROUP BY *</c>),
+    /// optionally limited by an InfluxQL <paramref name="where"/> condition such as <c>time &lt;= 1700000000000ms</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<InfluxSeries>> AllSeriesAsync(string database, string? where = null, CancellationToken cancellationToken = default)
+    {
+        var all = new List<InfluxSeries>();
+        var measurements = await QueryAsync(database, "SHOW MEASUREMENTS", cancellationToken);
+        foreach (var name in measurements.SelectMany(s => s.Values).Select(row => row[0].GetString()!))
+        {
+            var condition = where is null ? "" : $" WHERE {where}";
+            all.AddRange(await QueryAsync(database, $"SELECT * FROM {QuoteIdentifier(name)}{condition} GROUP BY *", cancellationToken));
+        }
+
+        return all;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
