@@ -39,6 +39,13 @@ public sealed class AlertEvaluator : IBoundaryObserver
         _timers = rules.Timers.Select(rule => new TimerSlot(rule)).ToArray();
     }
 
+    /// <summary>
+    /// Early results (DESIGN §5): told (shop, time) of the next moment a judgement of the shop could
+    /// change without new events: a <c>for</c> that will have held, an age that will cross a
+    /// threshold, a timer that will remind or escalate. Null for the final view.
+    /// </summary>
+    public Action<string, long>? WakeHint { get; init; }
+
     /// <summary>Alert instances firing now (their latest change), by instance key.</summary>
     public IReadOnlyCollection<AlertChange> Firing => _firing.Values;
 
@@ -89,6 +96,10 @@ public sealed class AlertEvaluator : IBoundaryObserver
             instance.PendingMs = point.TimestampMs;
             instance.PendingValue = field.Value;
             instance.PendingSamples = samples;
+            if (slot.Ages && WakeHint is not null)
+            {
+                instance.Aging = point.Field("waiting")?.Value > 0;
+            }
         }
     }
     /// <inheritdoc />
@@ -119,6 +130,24 @@ public sealed class AlertEvaluator : IBoundaryObserver
         }
 
         _pending.Clear();
+    }
+
+    /// <summary>Early results: the per-item timers of one shop on its items open now.</summary>
+    public void CheckTimers(string shop, Func<TimerQueue, IEnumerable<OpenItem>> items, long atMs)
+    {
+        foreach (var slot in _timers)
+        {
+            CheckTimer(slot, shop, items(slot.Rule.Queue), atMs);
+        }
+    }
+
+    /// <summary>Resolves and forgets instances without a judgement for their rule's noDataAfter (early results, which have no boundaries).</summary>
+    public void SweepNoData(long atMs)
+    {
+        foreach (var slot in _thresholds)
+        {
+            SweepNoData(slot, atMs);
+        }
     }
 
     /// <inheritdoc />
@@ -197,6 +226,11 @@ public sealed class AlertEvaluator : IBoundaryObserver
 
         instance.LastJudgedMs = atMs;
         instance.Value = value;
+        if (WakeHint is not null && instance.Shop is { } shop)
+        {
+            Hint(slot, instance, shop, target, atMs, value);
+        }
+
         if (target == instance.Level)
         {
             return;
@@ -215,6 +249,29 @@ public sealed class AlertEvaluator : IBoundaryObserver
             : AlertChangeKind.Deescalated;
         var shown = target >= 0 ? target : previous;
         Publish(slot.Change(instance, kind, shown, previous, atMs));
+    }
+
+    /// <summary>When this instance's level could change with no new event: a pending for, or an age crossing a threshold.</summary>
+    private void Hint(ThresholdSlot slot, ThresholdInstance instance, string shop, int target, long atMs, double value)
+    {
+        var levels = slot.Rule.Levels;
+        var wake = long.MaxValue;
+        for (var i = target + 1; i < levels.Count; i++)
+        {
+            if (instance.HeldSince[i] != long.MaxValue)
+            {
+                wake = Math.Min(wake, instance.HeldSince[i] + (long)levels[i].For.TotalMilliseconds);
+            }
+            else if (slot.Ages && instance.Aging && levels[i].Threshold > value)
+            {
+                wake = Math.Min(wake, atMs + (long)Math.Ceiling((levels[i].Threshold - value) * 1000));
+            }
+        }
+
+        if (wake != long.MaxValue && wake > atMs)
+        {
+            WakeHint!(shop, wake);
+        }
     }
 
     private void SweepNoData(ThresholdSlot slot, long boundaryMs)
@@ -251,12 +308,15 @@ public sealed class AlertEvaluator : IBoundaryObserver
         var remindCutoff = boundaryMs - (long)rule.RemindAfter.TotalMilliseconds;
         var escalateCutoff = rule.EscalateAfter is { } escalateAfter ? boundaryMs - (long)escalateAfter.TotalMilliseconds : long.MinValue;
         int due = 0, escalated = 0;
+        long nextDue = long.MaxValue, nextEscalation = long.MaxValue;
         _oldest.Clear();
         _oldestEscalated.Clear();
         foreach (var item in open)
         {
             if (item.SinceMs > remindCutoff)
             {
+                nextDue = item.SinceMs + (long)rule.RemindAfter.TotalMilliseconds;
+                nextEscalation = Math.Min(nextEscalation, item.SinceMs + (long)(rule.EscalateAfter ?? TimeSpan.Zero).TotalMilliseconds);
                 break;
             }
 
@@ -268,12 +328,17 @@ public sealed class AlertEvaluator : IBoundaryObserver
                 escalated++;
                 AddOldest(_oldestEscalated, item, rule.ShowItems);
             }
+            else if (nextEscalation == long.MaxValue)
+            {
+                nextEscalation = item.SinceMs + (long)(rule.EscalateAfter ?? TimeSpan.Zero).TotalMilliseconds;
+            }
         }
 
         if (!slot.Instances.TryGetValue(shop, out var timer))
         {
             if (due == 0 && escalated == 0)
             {
+                HintTimer(slot, null, shop, nextDue, nextEscalation, boundaryMs);
                 return;
             }
 
@@ -283,9 +348,32 @@ public sealed class AlertEvaluator : IBoundaryObserver
         timer.SeenMs = boundaryMs;
         UpdateStage(slot, timer, timer.Remind, due, _oldest, boundaryMs);
         UpdateStage(slot, timer, timer.Escalate, escalated, _oldestEscalated, boundaryMs);
+        HintTimer(slot, timer, shop, nextDue, nextEscalation, boundaryMs);
         if (!timer.Remind.Firing && !timer.Escalate.Firing)
         {
             slot.Instances.Remove(shop);
+        }
+    }
+
+    /// <summary>Early results: when this shop's timer next reminds, repeats or escalates with no new event.</summary>
+    private void HintTimer(TimerSlot slot, TimerInstance? timer, string shop, long nextDue, long nextEscalation, long atMs)
+    {
+        if (WakeHint is null)
+        {
+            return;
+        }
+
+        var rule = slot.Rule;
+        var repeatMs = (long)rule.RepeatEvery.TotalMilliseconds;
+        var wake = timer is { Remind.Firing: true } ? timer.Remind.NotifiedMs + repeatMs : nextDue;
+        if (rule.EscalateAfter is not null)
+        {
+            wake = Math.Min(wake, timer is { Escalate.Firing: true } ? timer.Escalate.NotifiedMs + repeatMs : nextEscalation);
+        }
+
+        if (wake != long.MaxValue && wake > atMs)
+        {
+            WakeHint(shop, wake);
         }
     }
 
@@ -481,10 +569,14 @@ public sealed class AlertEvaluator : IBoundaryObserver
         public ThresholdSlot(ThresholdRule rule)
         {
             Rule = rule;
+            Ages = rule.Measurement == Measurements.Backlog && rule.Field == "oldest_wait_seconds" && rule.Direction == Direction.Above;
             _filters = rule.Filters.ToArray();
         }
 
         public ThresholdRule Rule { get; }
+
+        /// <summary>The field is an age that grows by a second per second while items wait (backlog oldest_wait_seconds).</summary>
+        public bool Ages { get; }
 
         public Dictionary<string, ThresholdInstance> Instances { get; } = new(StringComparer.Ordinal);
 
@@ -567,6 +659,9 @@ public sealed class AlertEvaluator : IBoundaryObserver
         public double PendingValue { get; set; }
 
         public double PendingSamples { get; set; }
+
+        /// <summary>Early results: items waited when the pending point was taken, so its age keeps growing.</summary>
+        public bool Aging { get; set; }
 
         public long StartsAtMs { get; set; }
 

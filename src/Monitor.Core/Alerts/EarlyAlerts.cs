@@ -1,16 +1,19 @@
 using Monitor.Core.Events;
 using Monitor.Core.Metrics;
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Alerts;
 
 /// <summary>
-/// Live mode's fast alert path (DESIGN §5): a second engine with no lateness and a 1 s step
-/// applies events as they arrive; on each clock tick it emits the shops that changed (their open
-/// windows up to now) and, every step, all shops (ages keep growing), and a second evaluator
-/// judges them at once. Its changes and the final evaluator's are merged by an
-/// <see cref="AlertReconciler"/>. It only notifies: history and InfluxDB come from final values.
-/// Costs a second copy of the engine state.
+/// Live mode's fast alert path (DESIGN §5) as a read of the one engine's state: events are
+/// applied on arrival, so on each clock tick the shops whose inputs changed since the last tick
+/// are read as they are now (open windows, backlogs now) and a second evaluator judges them at
+/// once. A quiet shop costs nothing: what changes without events (an age crossing a threshold, a
+/// <c>for</c> that will have held, a timer due) is scheduled in a deadline queue from the
+/// evaluator's hints, and only those shops are read when their time comes. Its changes and the
+/// final evaluator's are merged by an <see cref="AlertReconciler"/>; it only notifies, history
+/// and InfluxDB come from final values.
 /// </summary>
 public sealed class EarlyAlerts
 {
@@ -21,124 +24,154 @@ public sealed class EarlyAlerts
     private readonly MetricEngine _engine;
     private readonly AlertEvaluator _evaluator;
     private readonly AlertReconciler _reconciler;
-    private readonly Dictionary<string, int> _shopSource = new(StringComparer.Ordinal);
+    private readonly long _stepMs;
     private readonly Dictionary<int, long> _sourceNewestMs = [];
     private readonly HashSet<int> _idleSources = [];
+    private readonly PriorityQueue<string, long> _wakes = new();
+    private readonly Dictionary<string, long> _wakeAt = new(StringComparer.Ordinal);
+    private readonly List<ShopState> _changed = [];
+    private readonly HashSet<string> _woken = new(StringComparer.Ordinal);
+    private readonly List<(ShopState Shop, bool All)> _reads = [];
     private long _nowMs = long.MinValue;
+    private long _lastSweepMs = long.MinValue;
 
-    public EarlyAlerts(AlertRuleSet rules, EngineOptions final, Action<AlertChange> deliver)
+    public EarlyAlerts(AlertRuleSet rules, MetricEngine engine, Action<AlertChange> deliver)
     {
-        _reconciler = new AlertReconciler((long)final.Step.TotalMilliseconds, deliver);
-        _evaluator = new AlertEvaluator(rules, _reconciler.OnEarly);
-        var step = final.Step < TimeSpan.FromSeconds(1) ? final.Step : TimeSpan.FromSeconds(1);
-        _engine = new MetricEngine(final with { Step = step, AllowedLateness = TimeSpan.Zero, EarlyResults = true }, Observe, new Observer(this));
+        _engine = engine;
+        _stepMs = engine.StepMs;
+        _reconciler = new AlertReconciler(_stepMs, deliver);
+        _evaluator = new AlertEvaluator(rules, _reconciler.OnEarly) { WakeHint = Schedule };
+        engine.TrackChanges = true;
     }
+
+    /// <summary>Shops scheduled for a read without events (ages, <c>for</c>, timers).</summary>
+    public int Scheduled => _wakeAt.Count;
 
     public void Accept(MonitorEvent e, int source)
     {
-        _shopSource[e.ShopId] = source;
-        _sourceNewestMs[source] = Math.Max(_sourceNewestMs.GetValueOrDefault(source, long.MinValue), e.TimestampMs);
-        _idleSources.Remove(source);
-        _engine.Accept(e, source);
+        if (!_sourceNewestMs.TryGetValue(source, out var newest) || e.TimestampMs > newest)
+        {
+            _sourceNewestMs[source] = e.TimestampMs;
+        }
+
+        if (_idleSources.Count > 0)
+        {
+            _idleSources.Remove(source);
+        }
     }
 
     /// <summary>A partition reached its end: it is caught up, however old its newest event.</summary>
     public void SourceIdle(int source) => _idleSources.Add(source);
 
     /// <summary>A partition went to another instance: its shops leave the early view too.</summary>
-    public void Drop(int source)
+    public void Drop(int source, IReadOnlyCollection<string> shops)
     {
-        _engine.DropSource(source);
         _sourceNewestMs.Remove(source);
         _idleSources.Remove(source);
-        foreach (var shop in _shopSource.Where(pair => pair.Value == source).Select(pair => pair.Key).ToList())
+        if (shops.Count > 0)
         {
-            _shopSource.Remove(shop);
+            _evaluator.OnShopsDropped(shops);
+            _reconciler.HandOver(shops, _engine.Watermark);
         }
     }
 
     /// <summary>
-    /// A clock reading: apply what arrived, emit what changed, judge it. Only a stream near real
-    /// time (<paramref name="caughtUp"/>) moves to the clock; a consumer catching up on a backlog
-    /// moves with its newest event instead, or the jump to now would make the rest of the backlog
-    /// late and judge hours of history at once.
+    /// A clock reading: read what changed (and what is due), judge it. Only a stream near real
+    /// time (<paramref name="caughtUp"/>) is read at the clock; a consumer catching up on a
+    /// backlog is read at its newest event instead, and history (older than 10 s) is never judged
+    /// early, so a restart's rebuild never pages for an hour-old blip.
     /// </summary>
     public void Tick(long nowMs, bool caughtUp)
     {
         _nowMs = Math.Max(_nowMs, nowMs);
+        _changed.Clear();
+        _engine.TakeChanged(_changed);
         if (!caughtUp && _engine.MaxEventTimeMs == long.MinValue)
         {
             return;
         }
 
-        // Just past the newest event, so it is applied too.
-        var to = caughtUp ? nowMs : _engine.MaxEventTimeMs + 1;
-        _engine.AdvanceTo(to);
-        _engine.EmitChanged(to);
+        // Just past the newest event, so it is in the read.
+        var atMs = caughtUp ? nowMs : _engine.MaxEventTimeMs + 1;
+        if (IsHistory(atMs))
+        {
+            return;
+        }
+
+        _woken.Clear();
+        while (_wakes.TryPeek(out var shop, out var wakeMs) && wakeMs <= atMs)
+        {
+            _wakes.Dequeue();
+            if (_wakeAt.TryGetValue(shop, out var scheduled) && scheduled == wakeMs)
+            {
+                _wakeAt.Remove(shop);
+                _woken.Add(shop);
+            }
+        }
+
+        _reads.Clear();
+        foreach (var shop in _changed)
+        {
+            _reads.Add((shop, _woken.Remove(shop.ShopId)));
+        }
+
+        foreach (var id in _woken)
+        {
+            if (_engine.Shop(id) is { } shop)
+            {
+                _reads.Add((shop, true));
+            }
+        }
+
+        // Judged in shop order: the same inputs give the same notifications in the same order.
+        _reads.Sort((a, b) => string.CompareOrdinal(a.Shop.ShopId, b.Shop.ShopId));
+        var view = View.Now(atMs, _stepMs);
+        foreach (var (shop, all) in _reads)
+        {
+            if (IsLagging(shop))
+            {
+                continue;
+            }
+
+            shop.EmitNow(atMs, _stepMs, all, Observe);
+            _evaluator.CheckTimers(shop.ShopId, queue => shop.OpenItems(queue, view), atMs);
+        }
+
         _evaluator.JudgePending();
+        if (atMs - _lastSweepMs >= _stepMs)
+        {
+            _lastSweepMs = atMs;
+            _evaluator.SweepNoData(atMs);
+        }
     }
 
     public void OnFinal(AlertChange change) => _reconciler.OnFinal(change);
 
     public void OnFinalWatermark(long watermarkMs) => _reconciler.OnFinalWatermark(watermarkMs);
 
+    private void Observe(MetricPoint point) => _evaluator.Observe(point);
+
+    private void Schedule(string shop, long wakeMs)
+    {
+        if (_wakeAt.TryGetValue(shop, out var scheduled) && scheduled <= wakeMs)
+        {
+            return;
+        }
+
+        _wakeAt[shop] = wakeMs;
+        _wakes.Enqueue(shop, wakeMs);
+    }
+
+    /// <summary>Times well before now (a backlog read at its own pace) are the final view's to judge.</summary>
+    private bool IsHistory(long atMs) => _nowMs != long.MinValue && atMs < _nowMs - LagLimitMs;
+
     /// <summary>
     /// Points of a lagging partition's shops are left to the final view: judged at the leading
     /// partitions' time, their ages would be inflated by the lag and replies still unread would
     /// look missing.
     /// </summary>
-    private void Observe(MetricPoint point)
-    {
-        if (IsHistory(point.TimestampMs) || (point.Tag("shop") is { } shop && IsLagging(shop)))
-        {
-            return;
-        }
-
-        _evaluator.Observe(point);
-    }
-
-    /// <summary>Boundaries well before now (a backlog the engine walks through at once) are the final view's to judge.</summary>
-    private bool IsHistory(long atMs) => _nowMs != long.MinValue && atMs < _nowMs - LagLimitMs;
-
-    private bool IsLagging(string shop) =>
-        _shopSource.TryGetValue(shop, out var source)
-        && !_idleSources.Contains(source)
-        && _sourceNewestMs.TryGetValue(source, out var newest)
+    private bool IsLagging(ShopState shop) =>
+        !_idleSources.Contains(shop.Source)
+        && _sourceNewestMs.TryGetValue(shop.Source, out var newest)
         && newest < _nowMs - LagLimitMs;
-
-    /// <summary>
-    /// The early evaluator sees the boundaries, with a lagging partition's open items left out
-    /// like its points; a hand-over also clears what the reconciler still holds.
-    /// </summary>
-    private sealed class Observer(EarlyAlerts owner) : IBoundaryObserver, IOpenItemSource
-    {
-        private IOpenItemSource? _items;
-
-        public void OnBoundary(long boundaryMs, IOpenItemSource items)
-        {
-            if (owner.IsHistory(boundaryMs))
-            {
-                return;
-            }
-
-            _items = items;
-            owner._evaluator.OnBoundary(boundaryMs, this);
-            _items = null;
-        }
-
-        public void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit) =>
-            _items?.VisitOpenItems(queue, (shop, open) =>
-            {
-                if (!owner.IsLagging(shop))
-                {
-                    visit(shop, open);
-                }
-            });
-
-        public void OnShopsDropped(IReadOnlyCollection<string> shops)
-        {
-            owner._evaluator.OnShopsDropped(shops);
-            owner._reconciler.HandOver(shops, owner._engine.Watermark);
-        }
-    }
 }

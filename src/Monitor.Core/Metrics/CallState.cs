@@ -1,4 +1,6 @@
 using Monitor.Core.Events;
+using Monitor.Core.Metrics.Items;
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
@@ -7,60 +9,145 @@ namespace Monitor.Core.Metrics;
 /// Calls of one shop (DESIGN §4): answer time, offered/answered/abandoned and service level
 /// (call_answer), handle time (call_handle), both over the window [b − W, b), and the call queue
 /// backlog at b (backlog queue=call). A call waits from call_queued until it is answered, abandoned
-/// or ended; it leaves state when ended or abandoned, so an answered call stays (one small object)
-/// until its end gives the handle time. call_transcript is not this family's (keywords read it).
-/// Events must be applied in event-time order; the engine guarantees it.
+/// or ended; it leaves state when ended or abandoned, so an answered call stays until its end
+/// gives the handle time. call_transcript is not this family's (keywords read it). Events are
+/// applied on arrival and read as of each boundary (see <see cref="ItemFamily{TState,TEvent,TOp}"/>).
 /// </summary>
-internal sealed class CallState(string shopId, EngineOptions options) : IShopFamily
+internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent, CallState.CallOp>, IShopFamily
 {
     private const long None = long.MinValue;
+    private const int UnknownAnswersLane = 0;
+    private const int AbandonsLane = 1;
 
-    private readonly Dictionary<string, Call> _calls = new(StringComparer.Ordinal);
-    private readonly SortedSet<TimedKey<Call>> _waiting = [];
+    private readonly string _shopId;
+    private readonly long _ttlMs;
+    private readonly long _staleMs;
+    private readonly AsOfIntervals _waiting;
 
-    // Answer times (s) of answers whose queue time is known, stamped at the answer.
-    private readonly SampleWindow _answerTimes = new();
+    // Answer times (ms) of answers whose queue time is known, stamped at the answer; at most the service level threshold counts as within.
+    private readonly WindowSamples _answerTimes;
 
-    // Answers of calls queued before state began (a restart): offered and answered, no answer time.
-    private readonly SampleWindow _unknownAnswers = new();
-    private readonly SampleWindow _abandons = new();
-    private readonly SampleWindow _handleTimes = new();
+    // Answers of calls queued before state began (a restart) and abandons, stamped at the event.
+    private readonly WindowCounter _counts;
+    private readonly WindowSamples _handleTimes;
 
-    private readonly long _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
-    private readonly long _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
-    private readonly long _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
-    private readonly double _serviceLevelSeconds = options.ServiceLevelThreshold.TotalMilliseconds / 1000.0;
+    // Series activity (see docs/metrics.md).
+    private readonly Activity _backlogActivity;
+    private readonly Activity _answerActivity;
+    private readonly Activity _handleActivity;
+    private SampleView? _answerScratch;
+    private SampleView? _handleScratch;
 
-    // Newest event time per series activity rule (see docs/metrics.md).
-    private long _lastBacklogEventMs = None;
-    private long _lastAnswerEventMs = None;
-    private long _lastHandleEventMs = None;
-    private long _nextSequence;
+    public CallState(string shopId, EngineOptions options)
+    {
+        _shopId = shopId;
+        var spec = new WindowSpec(options.Step, options.ConversationWindow);
+        var stepMs = (long)options.Step.TotalMilliseconds;
+        _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
+        _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
+        _waiting = new AsOfIntervals(stepMs);
+        _answerTimes = new WindowSamples(spec, (long)Math.Floor(options.ServiceLevelThreshold.TotalMilliseconds));
+        _counts = new WindowCounter(spec);
+        _handleTimes = new WindowSamples(spec);
+        _backlogActivity = new Activity(stepMs);
+        _answerActivity = new Activity(stepMs);
+        _handleActivity = new Activity(stepMs);
+    }
 
-    /// <summary>Calls held in state: waiting, or answered and not yet ended.</summary>
-    public int OpenCalls => _calls.Count;
+    /// <summary>Calls held in state: waiting, answered and not yet ended, or with events still to settle.</summary>
+    public int OpenCalls => ItemCount;
 
-    /// <summary>Calls queued and neither answered nor abandoned, longest-waiting first.</summary>
-    public IEnumerable<OpenItem> Waiting() => OpenItem.Of(_waiting, c => c.Id);
+    /// <summary>Calls waiting at <paramref name="boundaryMs"/>, longest-waiting first.</summary>
+    public IEnumerable<OpenItem> Waiting(long boundaryMs) => _waiting.ItemsAt(boundaryMs);
+
+    /// <summary>Calls waiting now (the early view), longest-waiting first.</summary>
+    public IEnumerable<OpenItem> WaitingNow() => _waiting.OpenItems();
+
+    public AsOfIntervals Backlog => _waiting;
 
     /// <summary>Applies one calls event. Returns false when it was ignored (a transcript, or a late event older than its call's last applied one).</summary>
-    public bool Apply(MonitorEvent e, bool late)
+    public bool Apply(MonitorEvent e, bool late, long watermarkMs) =>
+        e.Type is EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned or EventType.CallEnded
+        && Apply(e.CallId!, new CallEvent(e), late, watermarkMs);
+
+    /// <summary>Emits backlog(queue=call), call_answer and call_handle for <paramref name="view"/>, each when active.</summary>
+    public void Emit(in View view, Action<MetricPoint> emit)
     {
-        if (e.Type is not (EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned or EventType.CallEnded))
+        if (view.Final)
         {
-            return false;
+            Purge(view.AtMs);
         }
 
-        var id = e.CallId!;
+        var backlogActive = _backlogActivity.Active(view, _ttlMs);
+        var waiting = _waiting.Count(view);
+        if (waiting > 0 || backlogActive)
+        {
+            emit(PointBuilder.Backlog(_shopId, "call", waiting, waiting > 0 ? _waiting.Oldest(view) : view.AtMs, view.AtMs));
+        }
+
+        var answerActive = _answerActivity.Active(view, _ttlMs);
+        var answers = _answerTimes.Read(view, _answerScratch ??= new SampleView());
+        var unknown = _counts.Read(view, UnknownAnswersLane);
+        var abandoned = _counts.Read(view, AbandonsLane);
+        var offered = answers.Count + unknown + abandoned;
+        if (offered > 0 || answerActive)
+        {
+            emit(new MetricPoint(Measurements.CallAnswer, [PointBuilder.Tag("shop", _shopId)], AnswerFields(answers, offered, unknown, abandoned), view.AtMs));
+        }
+
+        var handleActive = _handleActivity.Active(view, _ttlMs);
+        var handles = _handleTimes.Read(view, _handleScratch ??= new SampleView());
+        if (handles.Count > 0 || handleActive)
+        {
+            emit(new MetricPoint(Measurements.CallHandle, [PointBuilder.Tag("shop", _shopId)], HandleFields(handles), view.AtMs));
+        }
+    }
+
+    /// <summary>True when no call is held, no window holds a sample and no series is active or has events ahead.</summary>
+    public bool IsIdle(long boundaryMs) =>
+        ItemCount == 0 && _waiting.IsEmpty && _answerTimes.IsEmpty && _counts.IsEmpty && _handleTimes.IsEmpty
+        && !_backlogActivity.ActiveAt(boundaryMs, _ttlMs) && !_backlogActivity.HasAhead
+        && !_answerActivity.ActiveAt(boundaryMs, _ttlMs) && !_answerActivity.HasAhead
+        && !_handleActivity.ActiveAt(boundaryMs, _ttlMs) && !_handleActivity.HasAhead;
+
+    /// <summary>Drops calls with no event for <see cref="EngineOptions.StaleItemAge"/> (a lost end or answer), waiting or not.</summary>
+    public void EvictStale(long boundaryMs)
+    {
+        var cutoff = boundaryMs - _staleMs;
+        List<Item>? stale = null;
+        foreach (var item in Items.Values)
+        {
+            Fold(item, boundaryMs);
+            if (item.Settled.Exists && item.Settled.LastEventMs < cutoff)
+            {
+                (stale ??= []).Add(item);
+            }
+        }
+
+        foreach (var item in stale ?? [])
+        {
+            ChangeAsOf(item, boundaryMs, (ref Call call) =>
+            {
+                if (call.QueuedMs != None && call.AnsweredMs == None)
+                {
+                    Contribute(item, new CallOp(CallOpKind.CloseWait, boundaryMs - 1, call.QueuedMs));
+                }
+
+                call = default;
+            });
+        }
+    }
+
+    protected override bool Exists(in Call state) => state.Exists;
+
+    /// <summary>A late event of a call in state that is older than the call's last applied event is dropped.</summary>
+    protected override bool DropLate(in Call settled, in CallEvent e) => e.TimestampMs < settled.LastEventMs;
+
+    protected override void Step(Item item, ref Call call, in CallEvent e)
+    {
         var ts = e.TimestampMs;
-        _calls.TryGetValue(id, out var call);
-        if (late && call is not null && ts < call.LastEventMs)
-        {
-            return false;
-        }
-
-        Touch(e.Type, ts);
-        if (call is not null)
+        Contribute(item, new CallOp(CallOpKind.Touch, ts, (long)e.Type));
+        if (call.Exists)
         {
             call.LastEventMs = Math.Max(call.LastEventMs, ts);
         }
@@ -69,27 +156,26 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
         {
             case EventType.CallQueued:
                 // A second call_queued for a call in state keeps the first queue time.
-                if (call is null)
+                if (!call.Exists)
                 {
-                    call = new Call(id, ts, _nextSequence++) { LastEventMs = ts };
-                    _calls.Add(id, call);
-                    _waiting.Add(call.WaitKey);
+                    call = new Call { Exists = true, QueuedMs = ts, AnsweredMs = None, LastEventMs = ts };
+                    Contribute(item, new CallOp(CallOpKind.OpenWait, ts, ts));
                 }
 
                 break;
 
             case EventType.CallAnswered:
-                if (call is null)
+                if (!call.Exists)
                 {
                     // Queued before state began: answered (and offered) without an answer time;
                     // kept so its end still gives a handle time.
-                    _unknownAnswers.Add(ts, 0);
-                    _calls.Add(id, new Call(id, None, _nextSequence++) { AnsweredMs = ts, LastEventMs = ts });
+                    Contribute(item, new CallOp(CallOpKind.UnknownAnswer, ts, 0));
+                    call = new Call { Exists = true, QueuedMs = None, AnsweredMs = ts, LastEventMs = ts };
                 }
                 else if (call.AnsweredMs == None)
                 {
-                    _answerTimes.Add(ts, (ts - call.QueuedMs) / 1000.0);
-                    _waiting.Remove(call.WaitKey);
+                    Contribute(item, new CallOp(CallOpKind.AnswerTime, ts, ts - call.QueuedMs));
+                    Contribute(item, new CallOp(CallOpKind.CloseWait, ts, call.QueuedMs));
                     call.AnsweredMs = ts;
                 }
 
@@ -97,100 +183,108 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
 
             case EventType.CallAbandoned:
                 // An abandon after the answer is ignored: the call was answered and waits for its end.
-                if (call is null)
+                if (!call.Exists)
                 {
-                    _abandons.Add(ts, 0);
+                    Contribute(item, new CallOp(CallOpKind.Abandon, ts, 0));
                 }
                 else if (call.AnsweredMs == None)
                 {
-                    _abandons.Add(ts, 0);
-                    _waiting.Remove(call.WaitKey);
-                    _calls.Remove(id);
+                    Contribute(item, new CallOp(CallOpKind.Abandon, ts, 0));
+                    Contribute(item, new CallOp(CallOpKind.CloseWait, ts, call.QueuedMs));
+                    call = default;
                 }
 
                 break;
 
             case EventType.CallEnded:
-                if (call is not null)
+                if (call.Exists)
                 {
                     if (call.AnsweredMs != None)
                     {
-                        _handleTimes.Add(ts, (ts - call.AnsweredMs) / 1000.0);
+                        Contribute(item, new CallOp(CallOpKind.HandleTime, ts, ts - call.AnsweredMs));
                     }
                     else
                     {
                         // Ended while still queued: the wait ends, neither answered nor abandoned.
-                        _waiting.Remove(call.WaitKey);
+                        Contribute(item, new CallOp(CallOpKind.CloseWait, ts, call.QueuedMs));
                     }
 
-                    _calls.Remove(id);
+                    call = default;
                 }
 
                 break;
         }
-
-        return true;
     }
 
-    /// <summary>Emits backlog(queue=call), call_answer and call_handle for boundary <paramref name="boundaryMs"/>, each when active.</summary>
-    public void Emit(long boundaryMs, Action<MetricPoint> emit)
+    protected override void ApplyOp(Item item, in CallOp op, int sign)
     {
-        var activeSince = boundaryMs - _ttlMs;
-        EvictWindows(boundaryMs - _windowMs);
-
-        if (_waiting.Count > 0 || _lastBacklogEventMs >= activeSince)
+        switch (op.Kind)
         {
-            emit(PointBuilder.Backlog(shopId, "call", _waiting.Count, _waiting.Count > 0 ? _waiting.Min.TimeMs : boundaryMs, boundaryMs));
-        }
+            case CallOpKind.Touch:
+                var type = (EventType)op.Value;
+                Touch(_backlogActivity, op.TimeMs, sign);
+                if (type is EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned)
+                {
+                    Touch(_answerActivity, op.TimeMs, sign);
+                }
 
-        var offered = _answerTimes.Count + _unknownAnswers.Count + _abandons.Count;
-        if (offered > 0 || _lastAnswerEventMs >= activeSince)
-        {
-            emit(new MetricPoint(Measurements.CallAnswer, [PointBuilder.Tag("shop", shopId)], AnswerFields(offered), boundaryMs));
-        }
+                if (type is EventType.CallAnswered or EventType.CallEnded)
+                {
+                    Touch(_handleActivity, op.TimeMs, sign);
+                }
 
-        if (_handleTimes.Count > 0 || _lastHandleEventMs >= activeSince)
-        {
-            emit(new MetricPoint(Measurements.CallHandle, [PointBuilder.Tag("shop", shopId)], HandleFields(), boundaryMs));
+                break;
+            case CallOpKind.OpenWait when sign > 0:
+                _waiting.Open(op.Value, item.Id);
+                break;
+            case CallOpKind.OpenWait:
+                _waiting.UndoOpen(op.Value, item.Id);
+                break;
+            case CallOpKind.CloseWait when sign > 0:
+                _waiting.Close(op.Value, item.Id, op.TimeMs);
+                break;
+            case CallOpKind.CloseWait:
+                _waiting.UndoClose(op.Value, item.Id, op.TimeMs);
+                break;
+            case CallOpKind.AnswerTime when sign > 0:
+                _answerTimes.Add(op.TimeMs, op.Value);
+                break;
+            case CallOpKind.AnswerTime:
+                _answerTimes.Remove(op.TimeMs, op.Value);
+                break;
+            case CallOpKind.HandleTime when sign > 0:
+                _handleTimes.Add(op.TimeMs, op.Value);
+                break;
+            case CallOpKind.HandleTime:
+                _handleTimes.Remove(op.TimeMs, op.Value);
+                break;
+            case CallOpKind.UnknownAnswer:
+                _counts.Add(op.TimeMs, UnknownAnswersLane, sign);
+                break;
+            case CallOpKind.Abandon:
+                _counts.Add(op.TimeMs, AbandonsLane, sign);
+                break;
         }
     }
 
-    /// <summary>True when no call is open, no window holds a sample and no series is active any more.</summary>
-    public bool IsIdle(long boundaryMs)
+    private static void Touch(Activity activity, long timestampMs, int sign)
     {
-        if (_calls.Count > 0)
+        if (sign > 0)
         {
-            return false;
+            activity.Touch(timestampMs);
         }
-
-        EvictWindows(boundaryMs - _windowMs);
-        var activeSince = boundaryMs - _ttlMs;
-        return _answerTimes.Count + _unknownAnswers.Count + _abandons.Count + _handleTimes.Count == 0
-            && _lastBacklogEventMs < activeSince
-            && _lastAnswerEventMs < activeSince
-            && _lastHandleEventMs < activeSince;
+        else
+        {
+            activity.Untouch(timestampMs);
+        }
     }
 
-    /// <summary>Drops calls with no event for <see cref="EngineOptions.StaleItemAge"/> (a lost end or answer), waiting or not.</summary>
-    public void EvictStale(long boundaryMs) =>
-        StaleItems.Evict(_calls, c => c.LastEventMs, boundaryMs - _staleMs, (id, call) =>
-        {
-            if (call.QueuedMs != None && call.AnsweredMs == None)
-            {
-                _waiting.Remove(call.WaitKey);
-            }
-
-            _calls.Remove(id);
-        });
-
-    private List<MetricField> AnswerFields(int offered)
+    private static List<MetricField> AnswerFields(ISampleRead answers, long offered, long unknown, long abandoned)
     {
-        var answered = _answerTimes.Count + _unknownAnswers.Count;
-        var abandoned = _abandons.Count;
         var fields = new List<MetricField>(8)
         {
             MetricField.Int("offered", offered),
-            MetricField.Int("answered", answered),
+            MetricField.Int("answered", answers.Count + unknown),
             MetricField.Int("abandoned", abandoned),
         };
 
@@ -199,82 +293,64 @@ internal sealed class CallState(string shopId, EngineOptions options) : IShopFam
             return fields;
         }
 
-        var sorted = _answerTimes.Sorted();
-        var withinServiceLevel = 0;
-        foreach (var seconds in sorted)
-        {
-            if (seconds > _serviceLevelSeconds)
-            {
-                break;
-            }
-
-            withinServiceLevel++;
-        }
-
         fields.Add(MetricField.Float("abandon_ratio", (double)abandoned / offered));
-        fields.Add(MetricField.Float("service_level_ratio", (double)withinServiceLevel / offered));
-        if (!sorted.IsEmpty)
+        fields.Add(MetricField.Float("service_level_ratio", (double)answers.Within / offered));
+        if (answers.Count > 0)
         {
-            fields.Add(MetricField.Float("p50", Percentiles.NearestRank(sorted, 50)));
-            fields.Add(MetricField.Float("p90", Percentiles.NearestRank(sorted, 90)));
-            fields.Add(MetricField.Float("p99", Percentiles.NearestRank(sorted, 99)));
+            fields.Add(MetricField.Float("p50", answers.Percentile(50) / 1000.0));
+            fields.Add(MetricField.Float("p90", answers.Percentile(90) / 1000.0));
+            fields.Add(MetricField.Float("p99", answers.Percentile(99) / 1000.0));
         }
 
         return fields;
     }
 
-    private List<MetricField> HandleFields()
+    private static List<MetricField> HandleFields(ISampleRead handles)
     {
-        var sorted = _handleTimes.Sorted();
-        var fields = new List<MetricField>(4) { MetricField.Int("count", sorted.Length) };
-        if (sorted.IsEmpty)
+        var count = handles.Count;
+        var fields = new List<MetricField>(4) { MetricField.Int("count", count) };
+        if (count == 0)
         {
             return fields;
         }
 
-        fields.Add(MetricField.Float("p50", Percentiles.NearestRank(sorted, 50)));
-        fields.Add(MetricField.Float("p90", Percentiles.NearestRank(sorted, 90)));
-        fields.Add(MetricField.Float("mean", PointBuilder.Mean(sorted)));
+        fields.Add(MetricField.Float("p50", handles.Percentile(50) / 1000.0));
+        fields.Add(MetricField.Float("p90", handles.Percentile(90) / 1000.0));
+        fields.Add(MetricField.Float("mean", PointBuilder.MeanSeconds(handles.Sum, count)));
         return fields;
     }
 
-    private void EvictWindows(long windowStartMs)
+    /// <summary>A call's state: queue time (<see cref="None"/> when queued before state began), answer time, last event.</summary>
+    internal struct Call
     {
-        _answerTimes.EvictBefore(windowStartMs);
-        _unknownAnswers.EvictBefore(windowStartMs);
-        _abandons.EvictBefore(windowStartMs);
-        _handleTimes.EvictBefore(windowStartMs);
+        public bool Exists;
+        public long QueuedMs;
+        public long AnsweredMs;
+        public long LastEventMs;
     }
 
-    /// <summary>Series activity: backlog on every call event; call_answer on queued, answered, abandoned; call_handle on answered, ended.</summary>
-    private void Touch(EventType type, long ts)
+    internal readonly struct CallEvent(MonitorEvent e) : ILoggedEvent
     {
-        _lastBacklogEventMs = Math.Max(_lastBacklogEventMs, ts);
-        if (type is EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned)
-        {
-            _lastAnswerEventMs = Math.Max(_lastAnswerEventMs, ts);
-        }
+        public long TimestampMs { get; } = e.TimestampMs;
 
-        if (type is EventType.CallAnswered or EventType.CallEnded)
-        {
-            _lastHandleEventMs = Math.Max(_lastHandleEventMs, ts);
-        }
+        public string EventId { get; } = e.EventId;
+
+        public EventType Type { get; } = e.Type;
+
+        public int Rank => EventRank.Of(Type, Sender.Customer);
     }
 
-    /// <summary>Per-call state: four longs and the id reference (about 56 bytes with the header); the id string is shared with the dictionary key.</summary>
-    private sealed class Call(string id, long queuedMs, long sequence)
+    internal enum CallOpKind : byte
     {
-        public string Id { get; } = id;
-
-        /// <summary>call_queued time; <see cref="None"/> for a call queued before state began.</summary>
-        public long QueuedMs { get; } = queuedMs;
-
-        public long Sequence { get; } = sequence;
-
-        public long AnsweredMs { get; set; } = None;
-
-        public long LastEventMs { get; set; } = None;
-
-        public TimedKey<Call> WaitKey => new(QueuedMs, Sequence, this);
+        Touch,
+        OpenWait,
+        CloseWait,
+        AnswerTime,
+        UnknownAnswer,
+        Abandon,
+        HandleTime,
     }
+
+    /// <summary>One contribution at <see cref="TimeMs"/>; <see cref="Value"/> is the queue time of a wait, a duration, or the event type of a touch.</summary>
+    internal readonly record struct CallOp(CallOpKind Kind, long TimeMs, long Value);
 }

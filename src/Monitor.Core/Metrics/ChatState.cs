@@ -1,139 +1,100 @@
 using Monitor.Core.Events;
+using Monitor.Core.Metrics.Items;
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
 
 /// <summary>
-/// The chat waiting state machine of one shop (DESIGN §4) and its two outputs: response times per
-/// (channel, kind, responder) over the window, and the backlog of waiting conversations per
-/// channel. Events must be applied in event-time order; the engine guarantees it.
+/// The chat waiting state machine of one shop (DESIGN §4) and its outputs: response times per
+/// (channel, kind, responder) over the window, the backlog of waiting conversations per channel,
+/// and the bot figures. Events are applied on arrival (see <see cref="ItemFamily{TState,TEvent,TOp}"/>);
+/// every output is read as of a boundary, so the points are those of events applied in time order.
 /// </summary>
-internal sealed class ChatState(string shopId, EngineOptions options) : IShopFamily
+internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.ChatEvent, ChatState.ChatOp>, IShopFamily
 {
     private const int Channels = 3;
+    private const int Slots = 4;
 
-    private readonly Dictionary<string, Conversation> _conversations = new(StringComparer.Ordinal);
-    private readonly SortedSet<TimedKey<Conversation>>[] _waiting = [new(), new(), new()];
-    private readonly long[] _lastEventMs = [long.MinValue, long.MinValue, long.MinValue];
+    private readonly string _shopId;
+    private readonly EngineOptions _options;
+    private readonly WindowSpec _spec;
+    private readonly long _stepMs;
+    private readonly long _ttlMs;
+    private readonly long _staleMs;
+    private readonly AsOfIntervals[] _waiting;
+    private readonly Activity[] _channelActivity;
 
     // Index: channel * 4 + kind (0 first, 1 reply) * 2 + responder (0 agent, 1 bot).
-    private readonly ResponseSeries?[] _responses = new ResponseSeries?[Channels * 4];
+    private readonly ResponseSeries?[] _responses = new ResponseSeries?[Channels * Slots];
 
-    // Bot figures per channel: closes (value 1 when resolved by the bot) and transfers, in the window.
+    // All responses of a channel, for the by-channel p90 gauge.
+    private readonly WindowSamples?[] _byChannel = new WindowSamples?[Channels];
     private readonly BotSeries?[] _bot = new BotSeries?[Channels];
-    private long _nextSequence;
+    private SampleView? _scratch;
 
-    private readonly long _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
-    private readonly long _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
-    private readonly long _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
-
-    public int OpenConversations => _conversations.Count;
-
-    /// <summary>Conversations of <paramref name="channel"/> waiting for a reply, longest-waiting first.</summary>
-    public IEnumerable<OpenItem> Waiting(TextChannel channel) => OpenItem.Of(_waiting[(int)channel], c => c.Id);
-
-    /// <summary>Applies one chats event. Returns false when a late event was too old to apply meaningfully.</summary>
-    public bool Apply(MonitorEvent e, bool late)
+    public ChatState(string shopId, EngineOptions options)
     {
-        var id = e.ConversationId!;
-        _conversations.TryGetValue(id, out var conversation);
-        if (late && conversation is not null && e.TimestampMs < conversation.LastEventMs)
-        {
-            return false;
-        }
-
-        if (e.Type == EventType.ConversationClosed)
-        {
-            // A close for a conversation not in state (opened before a restart) touches no
-            // backlog series; the bot figures count it under the close event's own channel.
-            var channel = conversation?.Channel ?? e.Channel;
-            Bot(channel, e.TimestampMs).Closes.Add(e.TimestampMs, e.ResolvedBy == Sender.Bot ? 1 : 0);
-            if (conversation is not null)
-            {
-                StopWaiting(conversation);
-                _conversations.Remove(id);
-                Touch(conversation.Channel, e.TimestampMs);
-            }
-
-            return true;
-        }
-
-        if (e.Type == EventType.ConversationTransferred)
-        {
-            Bot(conversation?.Channel ?? e.Channel, e.TimestampMs).Transfers.Add(e.TimestampMs, 1);
-        }
-
-        if (conversation is null)
-        {
-            conversation = new Conversation(id, e.Channel, _nextSequence++);
-            _conversations.Add(id, conversation);
-        }
-
-        conversation.LastEventMs = Math.Max(conversation.LastEventMs, e.TimestampMs);
-        Touch(conversation.Channel, e.TimestampMs);
-
-        if (e.Type != EventType.Message)
-        {
-            return true;
-        }
-
-        if (e.Sender == Sender.Customer)
-        {
-            if (conversation.WaitingSinceMs == long.MinValue)
-            {
-                conversation.WaitingSinceMs = e.TimestampMs;
-                _waiting[(int)conversation.Channel].Add(new TimedKey<Conversation>(e.TimestampMs, conversation.Sequence, conversation));
-            }
-
-            return true;
-        }
-
-        if (conversation.WaitingSinceMs != long.MinValue)
-        {
-            var kind = conversation.Responded ? 1 : 0;
-            var responder = e.Sender == Sender.Bot ? 1 : 0;
-            var index = ((int)conversation.Channel * 4) + (kind * 2) + responder;
-            var series = _responses[index] ??= new ResponseSeries();
-            series.Samples.Add(e.TimestampMs, (e.TimestampMs - conversation.WaitingSinceMs) / 1000.0);
-            series.LastEventMs = Math.Max(series.LastEventMs, e.TimestampMs);
-            conversation.Responded = true;
-            StopWaiting(conversation);
-        }
-
-        return true;
+        _shopId = shopId;
+        _options = options;
+        _spec = new WindowSpec(options.Step, options.ConversationWindow);
+        _stepMs = (long)options.Step.TotalMilliseconds;
+        _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
+        _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
+        _waiting = [new(_stepMs), new(_stepMs), new(_stepMs)];
+        _channelActivity = [new(_stepMs), new(_stepMs), new(_stepMs)];
     }
 
-    /// <summary>Emits this shop's chat points for boundary <paramref name="boundaryMs"/>.</summary>
-    public void Emit(long boundaryMs, Action<MetricPoint> emit)
+    /// <summary>Conversations in state (open, or closed with events still to settle).</summary>
+    public int OpenConversations => ItemCount;
+
+    /// <summary>Conversations of <paramref name="channel"/> waiting at <paramref name="boundaryMs"/>, longest-waiting first.</summary>
+    public IEnumerable<OpenItem> Waiting(TextChannel channel, long boundaryMs) => _waiting[(int)channel].ItemsAt(boundaryMs);
+
+    /// <summary>Conversations of <paramref name="channel"/> waiting now (the early view), longest-waiting first.</summary>
+    public IEnumerable<OpenItem> WaitingNow(TextChannel channel) => _waiting[(int)channel].OpenItems();
+
+    public AsOfIntervals Backlog(TextChannel channel) => _waiting[(int)channel];
+
+    public bool Apply(MonitorEvent e, bool late, long watermarkMs) =>
+        Apply(e.ConversationId!, new ChatEvent(e), late, watermarkMs);
+
+    /// <summary>Emits this shop's chat points for <paramref name="view"/> (boundary b, or now).</summary>
+    public void Emit(in View view, Action<MetricPoint> emit)
     {
-        var activeSince = boundaryMs - _ttlMs;
-        var windowStart = boundaryMs - _windowMs;
+        if (view.Final)
+        {
+            Purge(view.AtMs);
+        }
+
         for (var channel = 0; channel < Channels; channel++)
         {
             var channelName = Names.Of((TextChannel)channel);
-            var waiting = _waiting[channel];
-            if (waiting.Count > 0 || (_lastEventMs[channel] != long.MinValue && _lastEventMs[channel] >= activeSince))
+            var backlog = _waiting[channel];
+            var active = _channelActivity[channel].Active(view, _ttlMs);
+            var waiting = backlog.Count(view);
+            if (waiting > 0 || active)
             {
-                emit(PointBuilder.Backlog(shopId, channelName, waiting.Count, waiting.Count > 0 ? waiting.Min.TimeMs : boundaryMs, boundaryMs));
+                emit(PointBuilder.Backlog(_shopId, channelName, waiting, waiting > 0 ? backlog.Oldest(view) : view.AtMs, view.AtMs));
             }
 
-            EmitResponses(channel, channelName, boundaryMs, windowStart, activeSince, emit);
-            EmitBot(channel, channelName, boundaryMs, windowStart, activeSince, emit);
+            EmitResponses(channel, channelName, view, emit);
+            EmitBot(channel, channelName, view, emit);
         }
     }
 
-    /// <summary>True when nothing is open and no series is active any more: the shop can leave state.</summary>
+    /// <summary>True when nothing is held and no series is active or has events ahead.</summary>
     public bool IsIdle(long boundaryMs)
     {
-        if (_conversations.Count > 0)
+        if (ItemCount > 0)
         {
             return false;
         }
 
-        var activeSince = boundaryMs - _ttlMs;
-        foreach (var last in _lastEventMs)
+        for (var channel = 0; channel < Channels; channel++)
         {
-            if (last != long.MinValue && last >= activeSince)
+            var activity = _channelActivity[channel];
+            if (activity.ActiveAt(boundaryMs, _ttlMs) || activity.HasAhead || !_waiting[channel].IsEmpty || _bot[channel] is not null)
             {
                 return false;
             }
@@ -141,15 +102,7 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
 
         foreach (var series in _responses)
         {
-            if (series is not null && (series.LastEventMs >= activeSince || series.Samples.Count > 0))
-            {
-                return false;
-            }
-        }
-
-        foreach (var series in _bot)
-        {
-            if (series is not null && (series.LastEventMs >= activeSince || series.Closes.Count > 0 || series.Transfers.Count > 0))
+            if (series is not null)
             {
                 return false;
             }
@@ -158,51 +111,190 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
         return true;
     }
 
-    /// <summary>Drops conversations with no event for <see cref="EngineOptions.StaleItemAge"/>.</summary>
-    public void EvictStale(long boundaryMs) =>
-        StaleItems.Evict(_conversations, c => c.LastEventMs, boundaryMs - _staleMs, (id, conversation) =>
-        {
-            StopWaiting(conversation);
-            _conversations.Remove(id);
-        });
-
-    private void EmitResponses(int channel, string channelName, long boundaryMs, long windowStart, long activeSince, Action<MetricPoint> emit)
+    /// <summary>Drops conversations with no event for <see cref="EngineOptions.StaleItemAge"/> before <paramref name="boundaryMs"/>.</summary>
+    public void EvictStale(long boundaryMs)
     {
-        var slaSeconds = options.ReplySla((TextChannel)channel).TotalSeconds;
-        List<double>? all = null;
-        var anyActive = false;
-        for (var slot = 0; slot < 4; slot++)
+        var cutoff = boundaryMs - _staleMs;
+        List<Item>? stale = null;
+        foreach (var item in Items.Values)
         {
-            var index = (channel * 4) + slot;
-            var series = _responses[index];
-            if (series is null)
+            Fold(item, boundaryMs);
+            if (item.Settled.Exists && item.Settled.LastEventMs < cutoff)
+            {
+                (stale ??= []).Add(item);
+            }
+        }
+
+        foreach (var item in stale ?? [])
+        {
+            ChangeAsOf(item, boundaryMs, (ref Conversation c) =>
+            {
+                if (c.WaitingSinceMs != long.MinValue)
+                {
+                    Contribute(item, ChatOp.CloseWait(c.Channel, c.WaitingSinceMs, boundaryMs - 1));
+                }
+
+                c = default;
+            });
+        }
+    }
+
+    protected override bool Exists(in Conversation state) => state.Exists;
+
+    /// <summary>A late chat event older than the last event applied to its conversation is not applied (it would reopen a wait that was answered).</summary>
+    protected override bool DropLate(in Conversation settled, in ChatEvent e) => e.TimestampMs < settled.LastEventMs;
+
+    protected override void Step(Item item, ref Conversation c, in ChatEvent e)
+    {
+        var ts = e.TimestampMs;
+        if (e.Type == EventType.ConversationClosed)
+        {
+            // A close for a conversation not in state (opened before a restart) touches no
+            // backlog series; the bot figures count it under the close event's own channel.
+            var closeChannel = c.Exists ? c.Channel : e.Channel;
+            Contribute(item, ChatOp.Close(closeChannel, ts, e.ResolvedBy == Sender.Bot));
+            if (c.Exists)
+            {
+                if (c.WaitingSinceMs != long.MinValue)
+                {
+                    Contribute(item, ChatOp.CloseWait(c.Channel, c.WaitingSinceMs, ts));
+                }
+
+                Contribute(item, ChatOp.Touch(c.Channel, ts));
+                c = default;
+            }
+
+            return;
+        }
+
+        if (e.Type == EventType.ConversationTransferred)
+        {
+            Contribute(item, ChatOp.Transfer(c.Exists ? c.Channel : e.Channel, ts));
+        }
+
+        if (!c.Exists)
+        {
+            c = new Conversation { Exists = true, Channel = e.Channel, WaitingSinceMs = long.MinValue, LastEventMs = long.MinValue };
+        }
+
+        c.LastEventMs = Math.Max(c.LastEventMs, ts);
+        Contribute(item, ChatOp.Touch(c.Channel, ts));
+        if (e.Type != EventType.Message)
+        {
+            return;
+        }
+
+        if (e.Sender == Sender.Customer)
+        {
+            if (c.WaitingSinceMs == long.MinValue)
+            {
+                c.WaitingSinceMs = ts;
+                Contribute(item, ChatOp.OpenWait(c.Channel, ts));
+            }
+
+            return;
+        }
+
+        if (c.WaitingSinceMs != long.MinValue)
+        {
+            var slot = ((int)c.Channel * Slots) + ((c.Responded ? 1 : 0) * 2) + (e.Sender == Sender.Bot ? 1 : 0);
+            Contribute(item, ChatOp.Response(slot, ts, ts - c.WaitingSinceMs));
+            c.Responded = true;
+            Contribute(item, ChatOp.CloseWait(c.Channel, c.WaitingSinceMs, ts));
+            c.WaitingSinceMs = long.MinValue;
+        }
+    }
+
+    protected override void ApplyOp(Item item, in ChatOp op, int sign)
+    {
+        var channel = op.Channel;
+        switch (op.Kind)
+        {
+            case ChatOpKind.OpenWait when sign > 0:
+                _waiting[channel].Open(op.TimeMs, item.Id);
+                break;
+            case ChatOpKind.OpenWait:
+                _waiting[channel].UndoOpen(op.TimeMs, item.Id);
+                break;
+            case ChatOpKind.CloseWait when sign > 0:
+                _waiting[channel].Close(op.StartMs, item.Id, op.TimeMs);
+                break;
+            case ChatOpKind.CloseWait:
+                _waiting[channel].UndoClose(op.StartMs, item.Id, op.TimeMs);
+                break;
+            case ChatOpKind.Touch:
+                Touch(_channelActivity[channel], op.TimeMs, sign);
+                break;
+            case ChatOpKind.Response:
+                var series = _responses[op.Slot] ??= new ResponseSeries(_spec, _stepMs, (long)_options.ReplySla((TextChannel)(op.Slot / Slots)).TotalMilliseconds);
+                var combined = _byChannel[op.Slot / Slots] ??= new WindowSamples(_spec);
+                if (sign > 0)
+                {
+                    series.Samples.Add(op.TimeMs, op.ValueMs);
+                    combined.Add(op.TimeMs, op.ValueMs);
+                }
+                else
+                {
+                    series.Samples.Remove(op.TimeMs, op.ValueMs);
+                    combined.Remove(op.TimeMs, op.ValueMs);
+                }
+
+                Touch(series.Activity, op.TimeMs, sign);
+                break;
+            case ChatOpKind.Close:
+                var bot = _bot[channel] ??= new BotSeries(_spec, _stepMs);
+                bot.Counts.Add(op.TimeMs, 0, sign);
+                bot.Counts.Add(op.TimeMs, 1, op.Bot ? sign : 0);
+                Touch(bot.Activity, op.TimeMs, sign);
+                break;
+            case ChatOpKind.Transfer:
+                var transfers = _bot[channel] ??= new BotSeries(_spec, _stepMs);
+                transfers.Counts.Add(op.TimeMs, 2, sign);
+                Touch(transfers.Activity, op.TimeMs, sign);
+                break;
+        }
+    }
+
+    private static void Touch(Activity activity, long timestampMs, int sign)
+    {
+        if (sign > 0)
+        {
+            activity.Touch(timestampMs);
+        }
+        else
+        {
+            activity.Untouch(timestampMs);
+        }
+    }
+
+    private void EmitResponses(int channel, string channelName, in View view, Action<MetricPoint> emit)
+    {
+        var anyActive = false;
+        for (var slot = 0; slot < Slots; slot++)
+        {
+            var index = (channel * Slots) + slot;
+            if (_responses[index] is not { } series)
             {
                 continue;
             }
 
-            series.Samples.EvictBefore(windowStart);
-            if (series.LastEventMs < activeSince && series.Samples.Count == 0)
+            var active = series.Activity.Active(view, _ttlMs);
+            var samples = series.Samples.Read(view, _scratch ??= new SampleView());
+            if (!active && samples.Count == 0)
             {
-                _responses[index] = null;
+                if (view.Final && series.Samples.IsEmpty && !series.Activity.HasAhead)
+                {
+                    _responses[index] = null;
+                }
+
                 continue;
             }
 
             anyActive = true;
-            var sorted = series.Samples.Sorted();
-            var fields = PointBuilder.Distribution(sorted, extraCapacity: 1);
-            if (!sorted.IsEmpty)
+            var fields = PointBuilder.Distribution(samples, extraCapacity: 1);
+            if (samples.Count > 0)
             {
-                var within = 0;
-                foreach (var value in sorted)
-                {
-                    if (value <= slaSeconds)
-                    {
-                        within++;
-                    }
-                }
-
-                fields.Add(MetricField.Float("within_sla_ratio", (double)within / sorted.Length));
-                (all ??= []).AddRange(sorted);
+                fields.Add(MetricField.Float("within_sla_ratio", (double)samples.Within / samples.Count));
             }
 
             emit(new MetricPoint(
@@ -211,28 +303,50 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
                     PointBuilder.Tag("channel", channelName),
                     PointBuilder.Tag("kind", slot < 2 ? "first" : "reply"),
                     PointBuilder.Tag("responder", slot % 2 == 0 ? "agent" : "bot"),
-                    PointBuilder.Tag("shop", shopId),
+                    PointBuilder.Tag("shop", _shopId),
                 ],
                 fields,
-                boundaryMs));
+                view.AtMs));
+        }
+
+        // The by-channel figure feeds a Prometheus gauge only: no rule reads it early.
+        if (!view.Final || _byChannel[channel] is not { } combined)
+        {
+            return;
         }
 
         if (anyActive)
         {
-            var combined = all?.ToArray() ?? [];
-            Array.Sort(combined);
-            var fields = new List<MetricField>(2) { MetricField.Int("count", combined.Length) };
-            if (combined.Length > 0)
+            combined.Prepare(view.AtMs);
+            var fields = new List<MetricField>(2) { MetricField.Int("count", combined.Count) };
+            if (combined.Count > 0)
             {
-                fields.Add(MetricField.Float("p90", Percentiles.NearestRank(combined, 90)));
+                fields.Add(MetricField.Float("p90", combined.Percentile(90) / 1000.0));
             }
 
             emit(new MetricPoint(
                 Measurements.ResponseTimeByChannel,
-                [PointBuilder.Tag("channel", channelName), PointBuilder.Tag("shop", shopId)],
+                [PointBuilder.Tag("channel", channelName), PointBuilder.Tag("shop", _shopId)],
                 fields,
-                boundaryMs));
+                view.AtMs));
         }
+        else if (!HasResponseSeries(channel))
+        {
+            _byChannel[channel] = null;
+        }
+    }
+
+    private bool HasResponseSeries(int channel)
+    {
+        for (var slot = 0; slot < Slots; slot++)
+        {
+            if (_responses[(channel * Slots) + slot] is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -240,33 +354,32 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
     /// bot_resolved / closed (absent when nothing closed). Emitted while a close or transfer of
     /// the channel happened within the TTL or the window still holds one.
     /// </summary>
-    private void EmitBot(int channel, string channelName, long boundaryMs, long windowStart, long activeSince, Action<MetricPoint> emit)
+    private void EmitBot(int channel, string channelName, in View view, Action<MetricPoint> emit)
     {
         if (_bot[channel] is not { } series)
         {
             return;
         }
 
-        series.Closes.EvictBefore(windowStart);
-        series.Transfers.EvictBefore(windowStart);
-        if (series.LastEventMs < activeSince && series.Closes.Count == 0 && series.Transfers.Count == 0)
+        var active = series.Activity.Active(view, _ttlMs);
+        var closed = series.Counts.Read(view, 0);
+        var botResolved = series.Counts.Read(view, 1);
+        var transferred = series.Counts.Read(view, 2);
+        if (!active && closed == 0 && transferred == 0)
         {
-            _bot[channel] = null;
-            return;
-        }
+            if (view.Final && series.Counts.IsEmpty && !series.Activity.HasAhead)
+            {
+                _bot[channel] = null;
+            }
 
-        var closed = series.Closes.Count;
-        var botResolved = 0;
-        foreach (var value in series.Closes.Values)
-        {
-            botResolved += (int)value;
+            return;
         }
 
         var fields = new List<MetricField>(4)
         {
             MetricField.Int("closed", closed),
             MetricField.Int("bot_resolved", botResolved),
-            MetricField.Int("transferred", series.Transfers.Count),
+            MetricField.Int("transferred", transferred),
         };
         if (closed > 0)
         {
@@ -275,51 +388,75 @@ internal sealed class ChatState(string shopId, EngineOptions options) : IShopFam
 
         emit(new MetricPoint(
             Measurements.Bot,
-            [PointBuilder.Tag("channel", channelName), PointBuilder.Tag("shop", shopId)],
+            [PointBuilder.Tag("channel", channelName), PointBuilder.Tag("shop", _shopId)],
             fields,
-            boundaryMs));
+            view.AtMs));
     }
 
-    private BotSeries Bot(TextChannel channel, long timestampMs)
+    /// <summary>A conversation's state: about 24 bytes, twice (settled and current).</summary>
+    internal struct Conversation
     {
-        var series = _bot[(int)channel] ??= new BotSeries();
-        series.LastEventMs = Math.Max(series.LastEventMs, timestampMs);
-        return series;
+        public bool Exists;
+        public TextChannel Channel;
+        public bool Responded;
+        public long WaitingSinceMs;
+        public long LastEventMs;
     }
 
-    private void Touch(TextChannel channel, long timestampMs) =>
-        _lastEventMs[(int)channel] = Math.Max(_lastEventMs[(int)channel], timestampMs);
-
-    private void StopWaiting(Conversation conversation)
+    internal readonly struct ChatEvent(MonitorEvent e) : ILoggedEvent
     {
-        if (conversation.WaitingSinceMs != long.MinValue)
-        {
-            _waiting[(int)conversation.Channel].Remove(new TimedKey<Conversation>(conversation.WaitingSinceMs, conversation.Sequence, conversation));
-            conversation.WaitingSinceMs = long.MinValue;
-        }
+        public long TimestampMs { get; } = e.TimestampMs;
+
+        public string EventId { get; } = e.EventId;
+
+        public EventType Type { get; } = e.Type;
+
+        public Sender Sender { get; } = e.Sender;
+
+        public TextChannel Channel { get; } = e.Channel;
+
+        public Sender ResolvedBy { get; } = e.ResolvedBy;
+
+        public int Rank => EventRank.Of(Type, Sender);
     }
 
-    /// <summary>Per-conversation state: about 64 bytes; the id string is shared with the dictionary key.</summary>
-    private sealed class Conversation(string id, TextChannel channel, long sequence)
+    internal enum ChatOpKind : byte
     {
-        public string Id { get; } = id;
-        public TextChannel Channel { get; } = channel;
-        public long Sequence { get; } = sequence;
-        public long WaitingSinceMs { get; set; } = long.MinValue;
-        public long LastEventMs { get; set; } = long.MinValue;
-        public bool Responded { get; set; }
+        OpenWait,
+        CloseWait,
+        Touch,
+        Response,
+        Close,
+        Transfer,
     }
 
-    private sealed class BotSeries
+    internal readonly record struct ChatOp(ChatOpKind Kind, int Channel, int Slot, long TimeMs, long StartMs, long ValueMs, bool Bot)
     {
-        public SampleWindow Closes { get; } = new();
-        public SampleWindow Transfers { get; } = new();
-        public long LastEventMs { get; set; } = long.MinValue;
+        public static ChatOp OpenWait(TextChannel channel, long startMs) => new(ChatOpKind.OpenWait, (int)channel, 0, startMs, startMs, 0, false);
+
+        public static ChatOp CloseWait(TextChannel channel, long startMs, long endMs) => new(ChatOpKind.CloseWait, (int)channel, 0, endMs, startMs, 0, false);
+
+        public static ChatOp Touch(TextChannel channel, long timeMs) => new(ChatOpKind.Touch, (int)channel, 0, timeMs, 0, 0, false);
+
+        public static ChatOp Response(int slot, long timeMs, long valueMs) => new(ChatOpKind.Response, slot / Slots, slot, timeMs, 0, valueMs, false);
+
+        public static ChatOp Close(TextChannel channel, long timeMs, bool bot) => new(ChatOpKind.Close, (int)channel, 0, timeMs, 0, 0, bot);
+
+        public static ChatOp Transfer(TextChannel channel, long timeMs) => new(ChatOpKind.Transfer, (int)channel, 0, timeMs, 0, 0, false);
     }
 
-    private sealed class ResponseSeries
+    private sealed class ResponseSeries(WindowSpec spec, long stepMs, long slaMs)
     {
-        public SampleWindow Samples { get; } = new();
-        public long LastEventMs { get; set; } = long.MinValue;
+        public WindowSamples Samples { get; } = new(spec, slaMs);
+
+        public Activity Activity { get; } = new(stepMs);
+    }
+
+    /// <summary>Lanes: 0 closed, 1 closed by the bot, 2 transferred.</summary>
+    private sealed class BotSeries(WindowSpec spec, long stepMs)
+    {
+        public WindowCounter Counts { get; } = new(spec);
+
+        public Activity Activity { get; } = new(stepMs);
     }
 }

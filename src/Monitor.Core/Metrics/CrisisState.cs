@@ -1,4 +1,6 @@
 using Monitor.Core.Events;
+using Monitor.Core.Metrics.Items;
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
@@ -10,75 +12,68 @@ namespace Monitor.Core.Metrics;
 /// level = how many thresholds cq reaches (0..4). With no agent data the configured static
 /// capacity stands in; with neither there is no crisis point. With agents known but none online
 /// or busy, capacity is 0: the point then has no cq field and level is the highest when anything
-/// arrived, 0 otherwise.
+/// arrived, 0 otherwise. Computed exactly: arrivals are a count, capacity a sum of configured
+/// decimals kept as a scaled integer, and the level compares cq with each threshold in integers,
+/// so cq exactly 0.8 is level 1 (docs/metrics.md); the fields are the correctly rounded quotients.
 /// </summary>
-internal sealed class CrisisState(string shopId, EngineOptions options) : IShopFamily
+internal sealed class CrisisState : IShopFamily
 {
-    private readonly SampleWindow _arrivals = new();
-    private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
-    private readonly Dictionary<double, int> _working = [];
-    private readonly long _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
-    private readonly long _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
-    private readonly long _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
-    private long _lastEventMs = long.MinValue;
+    private readonly string _shopId;
+    private readonly EngineOptions _options;
+    private readonly CrisisScale _scale;
+    private readonly long _ttlMs;
+    private readonly long _staleMs;
+    private readonly long _windowMs;
+    private readonly WindowCounter _arrivals;
+    private readonly Activity _activity;
+    private readonly Agents _agents;
 
-    public bool Apply(MonitorEvent e, bool late)
+    public CrisisState(string shopId, EngineOptions options)
     {
-        _lastEventMs = Math.Max(_lastEventMs, e.TimestampMs);
+        _shopId = shopId;
+        _options = options;
+        _scale = CrisisScale.For(options.Crisis);
+        var stepMs = (long)options.Step.TotalMilliseconds;
+        _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
+        _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
+        _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
+        _arrivals = new WindowCounter(new WindowSpec(options.Step, options.ConversationWindow));
+        _activity = new Activity(stepMs);
+        _agents = new Agents(_scale, stepMs);
+    }
+
+    public bool Apply(MonitorEvent e, bool late, long watermarkMs)
+    {
+        _activity.Touch(e.TimestampMs);
         if (e.Type != EventType.AgentStatus)
         {
-            _arrivals.Add(e.TimestampMs, 1);
+            _arrivals.Add(e.TimestampMs, 0, 1);
             return true;
         }
 
-        if (_agents.TryGetValue(e.AgentId!, out var agent))
-        {
-            if (e.TimestampMs < agent.LastEventMs)
-            {
-                return false;
-            }
-        }
-        else
-        {
-            agent = new Agent();
-            _agents.Add(e.AgentId!, agent);
-        }
-
-        agent.LastEventMs = e.TimestampMs;
-        agent.Working = e.AgentState is AgentState.Online or AgentState.Busy;
-        agent.ThroughputPerMinute = Throughput(e.AgentChannel);
-        return true;
+        return _agents.Apply(e.AgentId!, new AgentEvent(e, _scale.ClassOf(e.AgentChannel)), late, watermarkMs);
     }
 
-    public void Emit(long boundaryMs, Action<MetricPoint> emit)
+    public void Emit(in View view, Action<MetricPoint> emit)
     {
-        _arrivals.EvictBefore(boundaryMs - _windowMs);
-        if (_lastEventMs < boundaryMs - _ttlMs && _arrivals.Count == 0)
+        if (view.Final)
+        {
+            _agents.Purge(view.AtMs);
+        }
+
+        var active = _activity.Active(view, _ttlMs);
+        var arrivals = _arrivals.Read(view, 0);
+        if (!active && arrivals == 0)
         {
             return;
         }
 
-        double capacity;
-        if (_agents.Count > 0)
+        long capacity;
+        if (_agents.Known(view) > 0)
         {
-            // Count working agents per throughput, then multiply once: summing 0.2 four hundred
-            // times would show 79.99999999999972 on the wall.
-            _working.Clear();
-            foreach (var agent in _agents.Values)
-            {
-                if (agent.Working)
-                {
-                    _working[agent.ThroughputPerMinute] = _working.GetValueOrDefault(agent.ThroughputPerMinute) + 1;
-                }
-            }
-
-            capacity = 0;
-            foreach (var (throughput, count) in _working.OrderBy(pair => pair.Key))
-            {
-                capacity += throughput * count;
-            }
+            capacity = _agents.Capacity(view);
         }
-        else if (options.Crisis.StaticCapacityPerMinute is { } staticCapacity)
+        else if (_scale.StaticCapacity(_options.Crisis.StaticCapacityPerMinute) is { } staticCapacity)
         {
             capacity = staticCapacity;
         }
@@ -87,55 +82,145 @@ internal sealed class CrisisState(string shopId, EngineOptions options) : IShopF
             return;
         }
 
-        var volume = _arrivals.Count / options.ConversationWindow.TotalMinutes;
+        emit(new MetricPoint(Measurements.Crisis, [PointBuilder.Tag("shop", _shopId)], Fields(arrivals, capacity), view.AtMs));
+    }
+
+    /// <summary>The crisis fields for <paramref name="arrivals"/> in the window and a capacity in scaled units.</summary>
+    private List<MetricField> Fields(long arrivals, long capacity)
+    {
+        // volume = arrivals / (W in minutes) = arrivals · 60000 / W_ms.
+        var volumeNumerator = (Int128)arrivals * 60_000;
         var fields = new List<MetricField>(4)
         {
-            MetricField.Float("volume_per_min", volume),
-            MetricField.Float("capacity_per_min", capacity),
+            MetricField.Float("volume_per_min", ExactRatio.ToDouble(volumeNumerator, _windowMs)),
+            MetricField.Float("capacity_per_min", ExactRatio.ToDouble(capacity, _scale.Unit)),
         };
         int level;
         if (capacity > 0)
         {
-            var cq = volume / capacity;
-            fields.Add(MetricField.Float("cq", cq));
-            level = Level(cq);
+            // cq = volume / capacity = arrivals · 60000 · unit / (W_ms · capacity).
+            var numerator = volumeNumerator * _scale.Unit;
+            var denominator = (Int128)_windowMs * capacity;
+            fields.Add(MetricField.Float("cq", ExactRatio.ToDouble(numerator, denominator)));
+            level = _scale.Level(numerator, denominator);
         }
         else
         {
-            level = volume > 0 ? options.Crisis.LevelThresholds.Count : 0;
+            level = arrivals > 0 ? _options.Crisis.LevelThresholds.Count : 0;
         }
 
         fields.Add(MetricField.Int("level", level));
-        emit(new MetricPoint(Measurements.Crisis, [PointBuilder.Tag("shop", shopId)], fields, boundaryMs));
+        return fields;
     }
 
     public bool IsIdle(long boundaryMs) =>
-        _agents.Count == 0 && _arrivals.Count == 0 && (_lastEventMs == long.MinValue || _lastEventMs < boundaryMs - _ttlMs);
+        _agents.ItemCount == 0 && _arrivals.IsEmpty && !_activity.ActiveAt(boundaryMs, _ttlMs) && !_activity.HasAhead;
 
-    public void EvictStale(long boundaryMs) =>
-        StaleItems.Evict(_agents, a => a.LastEventMs, boundaryMs - _staleMs, (id, _) => _agents.Remove(id));
+    public void EvictStale(long boundaryMs) => _agents.EvictStale(boundaryMs, boundaryMs - _staleMs);
 
-    private int Level(double cq)
+    /// <summary>Agents by id: whether they work (online or busy), at which throughput class, as of each boundary.</summary>
+    private sealed class Agents(CrisisScale scale, long stepMs) : ItemFamily<Agent, AgentEvent, AgentOp>
     {
-        var level = 0;
-        foreach (var threshold in options.Crisis.LevelThresholds)
+        private readonly AsOfCounter<long> _known = new(stepMs);
+        private readonly AsOfCounter<long>[] _working = Enumerable.Range(0, scale.Classes).Select(_ => new AsOfCounter<long>(stepMs)).ToArray();
+
+        public long Known(in View view) => _known.Read(view);
+
+        /// <summary>Capacity in the view, in the scale's units: Σ working agents × throughput, exact.</summary>
+        public long Capacity(in View view)
         {
-            if (cq >= threshold)
+            long capacity = 0;
+            for (var c = 0; c < _working.Length; c++)
             {
-                level++;
+                capacity += _working[c].Read(view) * scale.Throughput(c);
+            }
+
+            return capacity;
+        }
+
+        public void EvictStale(long boundaryMs, long cutoffMs)
+        {
+            List<Item>? stale = null;
+            foreach (var item in Items.Values)
+            {
+                Fold(item, boundaryMs);
+                if (item.Settled.Exists && item.Settled.LastEventMs < cutoffMs)
+                {
+                    (stale ??= []).Add(item);
+                }
+            }
+
+            foreach (var item in stale ?? [])
+            {
+                ChangeAsOf(item, boundaryMs, (ref Agent agent) =>
+                {
+                    Contribute(item, new AgentOp(boundaryMs - 1, agent.Working ? agent.Class : -1, -1, Known: -1));
+                    agent = default;
+                });
             }
         }
 
-        return level;
+        protected override bool Exists(in Agent state) => state.Exists;
+
+        protected override bool DropLate(in Agent settled, in AgentEvent e) => e.TimestampMs < settled.LastEventMs;
+
+        protected override void Step(Item item, ref Agent agent, in AgentEvent e)
+        {
+            if (agent.Exists && e.TimestampMs < agent.LastEventMs)
+            {
+                return;
+            }
+
+            var was = agent.Exists && agent.Working ? agent.Class : -1;
+            var known = agent.Exists ? 0 : 1;
+            agent = new Agent { Exists = true, LastEventMs = e.TimestampMs, Working = e.Working, Class = e.Class };
+            var now = agent.Working ? agent.Class : -1;
+            if (was != now || known != 0)
+            {
+                Contribute(item, new AgentOp(e.TimestampMs, was, now, known));
+            }
+        }
+
+        protected override void ApplyOp(Item item, in AgentOp op, int sign)
+        {
+            if (op.Known != 0)
+            {
+                _known.Add(op.TimeMs, sign * op.Known);
+            }
+
+            if (op.From >= 0)
+            {
+                _working[op.From].Add(op.TimeMs, -sign);
+            }
+
+            if (op.To >= 0)
+            {
+                _working[op.To].Add(op.TimeMs, sign);
+            }
+        }
     }
 
-    private double Throughput(string? channel) =>
-        options.Crisis.ThroughputPerAgentPerMinute.TryGetValue(channel ?? "chat", out var value) ? value : 0;
-
-    private sealed class Agent
+    private struct Agent
     {
-        public long LastEventMs { get; set; } = long.MinValue;
-        public bool Working { get; set; }
-        public double ThroughputPerMinute { get; set; }
+        public bool Exists;
+        public bool Working;
+        public int Class;
+        public long LastEventMs;
     }
+
+    private readonly struct AgentEvent(MonitorEvent e, int throughputClass) : ILoggedEvent
+    {
+        public long TimestampMs { get; } = e.TimestampMs;
+
+        public string EventId { get; } = e.EventId;
+
+        public bool Working { get; } = e.AgentState is AgentState.Online or AgentState.Busy;
+
+        public int Class { get; } = throughputClass;
+
+        public int Rank => 0;
+    }
+
+    /// <summary>An agent leaves throughput class <see cref="From"/> for <see cref="To"/> (−1: not working) at a time; <see cref="Known"/> ±1 when it enters or leaves state.</summary>
+    private readonly record struct AgentOp(long TimeMs, int From, int To, int Known);
 }

@@ -25,13 +25,6 @@ public sealed record EngineOptions
     public TimeSpan SourceIdleAfter { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Early results for live alerts (DESIGN §5), not for output: the watermark follows the newest
-    /// event over all sources (not the slowest), and <see cref="MetricEngine.EmitChanged"/> can
-    /// report shops changed since the last emission between boundaries. Default false.
-    /// </summary>
-    public bool EarlyResults { get; init; }
-
-    /// <summary>
     /// An open item with no event for this long leaves state, so a conversation that is never
     /// closed cannot keep a series alive forever (default 7 days).
     /// </summary>

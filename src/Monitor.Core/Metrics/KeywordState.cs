@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using Monitor.Core.Events;
 using Monitor.Core.Keywords;
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
@@ -25,17 +25,17 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
     private const int ReviewChannel = 4;
     private static readonly string[] ChannelNames = ["chat", "email", "social", "call", "review"];
 
-    private readonly long _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
     private readonly long _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
+    private readonly WindowSpec _spec = new(options.Step, options.ConversationWindow);
 
-    // Buckets of gcd(step, window) tile every window [b − W, b) exactly.
-    private readonly long _bucketMs = Gcd((long)options.Step.TotalMilliseconds, (long)options.ConversationWindow.TotalMilliseconds);
-    private readonly Dictionary<long, Bucket> _buckets = [];
+    // Lanes: 0 customer texts, 1 texts with a hit, 2 hits.
+    private readonly WindowCounter _texts = new(new WindowSpec(options.Step, options.ConversationWindow));
+    private readonly SortedDictionary<SeriesKey, WindowCounter> _series = [];
     private readonly List<Keyword> _hits = [];
-    private readonly Dictionary<SeriesKey, int> _sums = [];
-    private long _lastTextMs = long.MinValue;
+    private readonly Activity _activity = new((long)options.Step.TotalMilliseconds);
+    private List<SeriesKey>? _emptied;
 
-    public bool Apply(MonitorEvent e, bool late)
+    public bool Apply(MonitorEvent e, bool late, long watermarkMs)
     {
         var dictionary = options.Keywords?.Current;
         var channel = CustomerChannel(e);
@@ -44,74 +44,39 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
             return true;
         }
 
-        var start = e.TimestampMs - (((e.TimestampMs % _bucketMs) + _bucketMs) % _bucketMs);
-        if (!_buckets.TryGetValue(start, out var bucket))
-        {
-            bucket = new Bucket();
-            _buckets.Add(start, bucket);
-        }
-
+        var ts = e.TimestampMs;
         _hits.Clear();
         dictionary.Match(e.Text, _hits);
-        bucket.Texts++;
+        _texts.Add(ts, 0, 1);
         if (_hits.Count > 0)
         {
-            bucket.TextsWithHits++;
+            _texts.Add(ts, 1, 1);
+            _texts.Add(ts, 2, _hits.Count);
             foreach (var hit in _hits)
             {
-                CollectionsMarshal.GetValueRefOrAddDefault(bucket.Hits, new SeriesKey(channel, hit.Category, hit.Text), out _)++;
+                var key = new SeriesKey(channel, hit.Category, hit.Text);
+                if (!_series.TryGetValue(key, out var counter))
+                {
+                    counter = new WindowCounter(_spec);
+                    _series.Add(key, counter);
+                }
+
+                counter.Add(ts, 0, 1);
             }
 
             _hits.Clear();
         }
 
-        _lastTextMs = Math.Max(_lastTextMs, e.TimestampMs);
+        _activity.Touch(ts);
         return true;
     }
 
-    public void Emit(long boundaryMs, Action<MetricPoint> emit)
+    public void Emit(in View view, Action<MetricPoint> emit)
     {
-        var windowStart = boundaryMs - _windowMs;
-        long texts = 0;
-        long matched = 0;
-        long hits = 0;
-        List<long>? expired = null;
-        _sums.Clear();
-        foreach (var (start, bucket) in _buckets)
+        foreach (var (key, counter) in _series)
         {
-            if (start < windowStart)
-            {
-                (expired ??= []).Add(start);
-                continue;
-            }
-
-            if (start >= boundaryMs)
-            {
-                continue;
-            }
-
-            texts += bucket.Texts;
-            matched += bucket.TextsWithHits;
-            foreach (var (key, count) in bucket.Hits)
-            {
-                CollectionsMarshal.GetValueRefOrAddDefault(_sums, key, out _) += count;
-                hits += count;
-            }
-        }
-
-        if (expired is not null)
-        {
-            foreach (var start in expired)
-            {
-                _buckets.Remove(start);
-            }
-        }
-
-        if (_sums.Count > 0)
-        {
-            var series = _sums.Keys.ToArray();
-            Array.Sort(series);
-            foreach (var key in series)
+            var hits = counter.Read(view, 0);
+            if (hits > 0)
             {
                 emit(new MetricPoint(
                     Measurements.ComplaintKeywords,
@@ -121,19 +86,34 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
                         PointBuilder.Tag("keyword", key.Keyword),
                         PointBuilder.Tag("shop", shopId),
                     ],
-                    [MetricField.Int("hits", _sums[key])],
-                    boundaryMs));
+                    [MetricField.Int("hits", hits)],
+                    view.AtMs));
             }
-
-            _sums.Clear();
+            else if (view.Final && counter.IsEmpty)
+            {
+                (_emptied ??= []).Add(key);
+            }
         }
 
-        if (texts > 0 || IsActive(boundaryMs))
+        if (_emptied is { Count: > 0 })
         {
+            foreach (var key in _emptied)
+            {
+                _series.Remove(key);
+            }
+
+            _emptied.Clear();
+        }
+
+        var active = _activity.Active(view, _ttlMs);
+        var texts = _texts.Read(view, 0);
+        if (texts > 0 || active)
+        {
+            var hits = _texts.Read(view, 2);
             var fields = new List<MetricField>(4)
             {
                 MetricField.Int("messages", texts),
-                MetricField.Int("matched_messages", matched),
+                MetricField.Int("matched_messages", _texts.Read(view, 1)),
                 MetricField.Int("hits", hits),
             };
             if (texts > 0)
@@ -141,18 +121,20 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
                 fields.Add(MetricField.Float("per_1000_messages", hits * 1000.0 / texts));
             }
 
-            emit(new MetricPoint(RateMeasurement, [PointBuilder.Tag("shop", shopId)], fields, boundaryMs));
+            emit(new MetricPoint(RateMeasurement, [PointBuilder.Tag("shop", shopId)], fields, view.AtMs));
         }
     }
 
-    public bool IsIdle(long boundaryMs) => _buckets.Count == 0 && !IsActive(boundaryMs);
+    public bool IsIdle(long boundaryMs)
+    {
+        _texts.Prepare(boundaryMs);
+        return _texts.IsEmpty && _series.Count == 0 && !_activity.ActiveAt(boundaryMs, _ttlMs) && !_activity.HasAhead;
+    }
 
     /// <summary>Counts leave with the window in <see cref="Emit"/>; no per-item state to sweep.</summary>
     public void EvictStale(long boundaryMs)
     {
     }
-
-    private bool IsActive(long boundaryMs) => _lastTextMs != long.MinValue && _lastTextMs >= boundaryMs - _ttlMs;
 
     /// <summary>The channel index of a customer text; −1 for agent and bot texts, which are never counted.</summary>
     private static int CustomerChannel(MonitorEvent e) => e.Type switch
@@ -162,25 +144,6 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
         EventType.Review => ReviewChannel,
         _ => -1,
     };
-
-    private static long Gcd(long a, long b)
-    {
-        while (b != 0)
-        {
-            (a, b) = (b, a % b);
-        }
-
-        return Math.Max(a, 1);
-    }
-
-    private sealed class Bucket
-    {
-        public int Texts { get; set; }
-        public int TextsWithHits { get; set; }
-
-        /// <summary>The strings are the dictionary's own; no customer text is kept.</summary>
-        public Dictionary<SeriesKey, int> Hits { get; } = [];
-    }
 
     /// <summary>A complaint_keywords series of the shop; orders like the emitted tags.</summary>
     private readonly record struct SeriesKey(int Channel, string Category, string Keyword) : IComparable<SeriesKey>

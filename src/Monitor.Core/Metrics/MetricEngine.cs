@@ -5,11 +5,15 @@ using Monitor.Core.Points;
 namespace Monitor.Core.Metrics;
 
 /// <summary>
-/// Turns events into metric points in event time (DESIGN §2, §4). Events wait in a reorder buffer
-/// until the watermark (newest event time minus the allowed lateness, or a later clock reading in
-/// live mode) passes them, then are applied in (time, causal rank, eventId) order, so any arrival
-/// order within the lateness gives the same output. Boundary b is emitted once every event before
-/// b is applied and none at or after it: the state "at b" is exact. An event older than the
+/// Turns events into metric points in event time (DESIGN §2, §4). Events are applied to state as
+/// they arrive: every window keeps step-sized buckets and every backlog its items' start and end
+/// times, and items whose events arrive out of order re-derive their own few recent events (see
+/// <see cref="Items.ItemFamily{TState,TEvent,TOp}"/>), so the state is current at every moment
+/// (early results read it) and boundary b, emitted once the watermark (newest event time minus the
+/// allowed lateness, or a later clock reading in live mode) passes it, is exactly the state after
+/// every event before b and none at or after it, in any arrival order within the lateness. Only
+/// the ship-on-time events, whose deadlines and stall timers move with the boundaries, wait in a
+/// reorder buffer and are applied in (time, causal rank, eventId) order. An event older than the
 /// watermark is late: counted and applied to state where still meaningful, never to emitted points.
 /// Single-threaded; time comes only from events and <see cref="AdvanceTo"/>.
 /// </summary>
@@ -40,6 +44,7 @@ public sealed class MetricEngine : IOpenItemSource
     private long _maxEventMs = long.MinValue;
     private long _lastAppliedEventMs = long.MinValue;
     private long _stepsSinceSweep;
+    private long _visitBoundaryMs = long.MinValue;
 
     // Partitions assigned while the watermark is ahead of their events (taken over from another
     // instance) are rebuilt together in an engine of their own (a shop's topics are partitions
@@ -49,9 +54,8 @@ public sealed class MetricEngine : IOpenItemSource
     private MetricEngine? _catchUp;
     private long _ceiling = long.MaxValue;
 
-    // Early results: shops with events applied since their last emission, and when that was.
-    private readonly HashSet<ShopState> _changed = [];
-    private long _lastEmittedMs = long.MinValue;
+    // Early results: shops with events applied since the last early read.
+    private readonly List<ShopState> _changed = [];
 
     public MetricEngine(EngineOptions options, Action<MetricPoint> emit, IBoundaryObserver? observer = null)
     {
@@ -70,7 +74,7 @@ public sealed class MetricEngine : IOpenItemSource
     /// <summary>Newest event time seen.</summary>
     public long MaxEventTimeMs => _maxEventMs;
 
-    /// <summary>Events waiting in the reorder buffer.</summary>
+    /// <summary>Ship-on-time events waiting in the reorder buffer.</summary>
     public int Pending => _pending.Count;
 
     /// <summary>Shops currently held in state.</summary>
@@ -107,15 +111,13 @@ public sealed class MetricEngine : IOpenItemSource
 
         if (Watermark != long.MinValue && e.TimestampMs < Watermark)
         {
-            Apply(e, late: true);
+            Apply(e, source, late: true);
             return false;
         }
 
-        _pending.Enqueue(e, EventOrder.Of(e));
+        Apply(e, source, late: false);
         _maxEventMs = Math.Max(_maxEventMs, e.TimestampMs);
 
-        // Early results: one watermark for all sources, following the newest event.
-        source = _options.EarlyResults ? 0 : source;
         _sourceSeenClockMs[source] = _clockMs;
         _anySource = true;
 
@@ -178,6 +180,7 @@ public sealed class MetricEngine : IOpenItemSource
         catchUp.AdvanceTo(Watermark);
         foreach (var (id, shop) in catchUp._shops)
         {
+            shop.Dirty = false;
             _shops[id] = shop;
         }
 
@@ -257,8 +260,9 @@ public sealed class MetricEngine : IOpenItemSource
     /// <summary>
     /// A source that went to another instance (partition revoked or lost): its shops' state and
     /// buffered events are dropped, so this instance stops emitting them; the new owner rebuilds them.
+    /// Returns the shops dropped.
     /// </summary>
-    public void DropSource(int source)
+    public IReadOnlyCollection<string> DropSource(int source)
     {
         var dropped = new HashSet<string>(StringComparer.Ordinal);
         if (_catchUp is { } catchUp && _catchUpSources.Remove(source))
@@ -285,7 +289,7 @@ public sealed class MetricEngine : IOpenItemSource
             _shopSource.Remove(shop);
             if (_shops.Remove(shop, out var state))
             {
-                _changed.Remove(state);
+                state.Dirty = false;
             }
         }
 
@@ -299,6 +303,7 @@ public sealed class MetricEngine : IOpenItemSource
         }
 
         CloseSource(source);
+        return dropped;
     }
 
     /// <summary>
@@ -366,7 +371,10 @@ public sealed class MetricEngine : IOpenItemSource
         {
             EmitBoundariesThrough(next.TimestampMs);
             _pending.Dequeue();
-            Apply(next, late: false);
+            if (_shops.TryGetValue(next.ShopId, out var shop))
+            {
+                shop.ApplyOrdered(next);
+            }
         }
 
         EmitBoundariesThrough(watermarkMs);
@@ -385,14 +393,20 @@ public sealed class MetricEngine : IOpenItemSource
         AdvanceTo(FloorToStep(_maxEventMs) + _stepMs);
     }
 
-    private void Apply(MonitorEvent e, bool late)
+    private void Apply(MonitorEvent e, int source, bool late)
     {
+        var firstBoundary = FloorToStep(late ? Math.Max(e.TimestampMs, Watermark) : e.TimestampMs) + _stepMs;
         if (_nextBoundary == long.MinValue)
         {
             // A late first event (the clock moved the watermark before any event) must not start
             // below the watermark: those boundaries passed with no state to report.
-            var start = late ? Math.Max(e.TimestampMs, Watermark) : e.TimestampMs;
-            _nextBoundary = FloorToStep(start) + _stepMs;
+            _nextBoundary = firstBoundary;
+        }
+        else if (!late && firstBoundary < _nextBoundary)
+        {
+            // An on-time event before the first one applied, before any boundary was emitted: the
+            // output starts at its boundary, as if events had been applied in time order.
+            _nextBoundary = firstBoundary;
         }
 
         if (!_shops.TryGetValue(e.ShopId, out var shop))
@@ -402,34 +416,44 @@ public sealed class MetricEngine : IOpenItemSource
             _emissionOrder = null;
         }
 
-        shop.Apply(e, late);
-        _lastAppliedEventMs = Math.Max(_lastAppliedEventMs, e.TimestampMs);
-        if (_options.EarlyResults)
+        shop.Source = source;
+
+        if (shop.Apply(e, late, Watermark))
         {
+            _pending.Enqueue(e, EventOrder.Of(e));
+        }
+
+        _lastAppliedEventMs = Math.Max(_lastAppliedEventMs, e.TimestampMs);
+        if (TrackChanges && !shop.Dirty)
+        {
+            shop.Dirty = true;
             _changed.Add(shop);
         }
     }
 
-    /// <summary>
-    /// Early results (<see cref="EngineOptions.EarlyResults"/>): emits the shops that had events
-    /// applied since their last emission, as their state at <paramref name="atMs"/> (the open
-    /// window up to now), between step boundaries. Not for output: the points are provisional.
-    /// </summary>
-    public void EmitChanged(long atMs)
-    {
-        if (_changed.Count == 0 || atMs <= _lastEmittedMs)
-        {
-            return;
-        }
+    /// <summary>Early results (DESIGN §5): keep the shops with events applied since the last <see cref="TakeChanged"/>.</summary>
+    internal bool TrackChanges { get; set; }
 
-        foreach (var shop in _changed.OrderBy(s => s.ShopId, StringComparer.Ordinal))
+    /// <summary>Moves the shops changed since the last call into <paramref name="into"/> (each once; dropped shops left out).</summary>
+    internal void TakeChanged(List<ShopState> into)
+    {
+        foreach (var shop in _changed)
         {
-            shop.EmitChanged(atMs, _emit);
+            if (shop.Dirty)
+            {
+                shop.Dirty = false;
+                into.Add(shop);
+            }
         }
 
         _changed.Clear();
-        _lastEmittedMs = atMs;
     }
+
+    /// <summary>The shop's state, for an early read; null when it is not held (or still catching up).</summary>
+    internal ShopState? Shop(string shopId) => _shops.GetValueOrDefault(shopId);
+
+    /// <summary>The step in milliseconds.</summary>
+    internal long StepMs => _stepMs;
 
     /// <summary>Emits every boundary b ≤ <paramref name="limitMs"/> that is still due.</summary>
     private void EmitBoundariesThrough(long limitMs)
@@ -455,8 +479,6 @@ public sealed class MetricEngine : IOpenItemSource
 
     private void EmitBoundary(long boundaryMs)
     {
-        _changed.Clear();
-        _lastEmittedMs = boundaryMs;
         var sweep = ++_stepsSinceSweep >= StaleSweepEverySteps;
         if (sweep)
         {
@@ -485,6 +507,7 @@ public sealed class MetricEngine : IOpenItemSource
             _emissionOrder = null;
         }
 
+        _visitBoundaryMs = boundaryMs;
         _observer?.OnBoundary(boundaryMs, this);
     }
 
@@ -494,7 +517,7 @@ public sealed class MetricEngine : IOpenItemSource
         _emissionOrder ??= _shops.Values.OrderBy(s => s.ShopId, StringComparer.Ordinal).ToArray();
         foreach (var shop in _emissionOrder)
         {
-            visit(shop.ShopId, shop.OpenItems(queue));
+            visit(shop.ShopId, shop.OpenItems(queue, _visitBoundaryMs));
         }
     }
 
@@ -503,7 +526,7 @@ public sealed class MetricEngine : IOpenItemSource
     /// <summary>Orders events by time, then by causal rank (a customer message before the reply at the same millisecond), then by eventId.</summary>
     private readonly record struct EventOrder(long TimestampMs, int Rank, string EventId) : IComparable<EventOrder>
     {
-        public static EventOrder Of(MonitorEvent e) => new(e.TimestampMs, RankOf(e), e.EventId);
+        public static EventOrder Of(MonitorEvent e) => new(e.TimestampMs, EventRank.Of(e), e.EventId);
 
         public int CompareTo(EventOrder other)
         {
@@ -516,14 +539,5 @@ public sealed class MetricEngine : IOpenItemSource
             var byRank = Rank.CompareTo(other.Rank);
             return byRank != 0 ? byRank : string.CompareOrdinal(EventId, other.EventId);
         }
-
-        private static int RankOf(MonitorEvent e) => e.Type switch
-        {
-            EventType.ConversationStarted or EventType.CallQueued or EventType.OrderPaid or EventType.AgentStatus => 0,
-            EventType.Message when e.Sender == Sender.Customer => 1,
-            EventType.ConversationTransferred => 3,
-            EventType.ConversationClosed or EventType.CallEnded or EventType.RefundCompleted or EventType.RefundRejected => 4,
-            _ => 2,
-        };
     }
 }

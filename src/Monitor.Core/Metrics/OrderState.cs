@@ -1,4 +1,6 @@
 using Monitor.Core.Events;
+using Monitor.Core.Metrics.Items;
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
@@ -6,18 +8,26 @@ namespace Monitor.Core.Metrics;
 /// <summary>
 /// Orders of one shop (DESIGN §4 "Ship on time", "Backlog"): ship on time, overdue and stalled
 /// shipments (measurement shipping), paid/cancelled, refunds and damage (orders), and the refund
-/// and shipment backlogs. Events must be applied in event-time order; the engine guarantees it.
+/// and shipment backlogs.
+/// Two parts, one state. Ship-on-time is driven by deadlines, windows and stall timers that each
+/// boundary moves, so its events (paid, shipped, tracking, delivered, cancelled) are applied in
+/// event-time order at the watermark (<see cref="ApplyOrdered"/>); the engine holds them until
+/// then. Everything else (the window counts, refunds, series activity) is applied on arrival
+/// (<see cref="Apply(MonitorEvent, bool, long)"/>) and read as of each boundary.
 /// A boundary costs O(items that changed or crossed a threshold since the last one · log n), never
 /// a scan of the open orders: deadlines wait in a priority queue, overdue orders, shipments in
 /// transit and open refunds sit in sorted sets, and the window's figures are kept as counters.
 /// </summary>
-internal sealed class OrderState(string shopId, EngineOptions options) : IShopFamily
+internal sealed class OrderState : IShopFamily
 {
-    /// <summary>Refund amounts above this are clamped, so the exact decimal sum can never overflow.</summary>
-    private const double MaxRefundAmount = 1e15;
+    // Lanes of the window counts.
+    private const int PaidLane = 0;
+    private const int CancelledLane = 1;
+    private const int DeliveredLane = 2;
+    private const int DamagedLane = 3;
 
+    private readonly string _shopId;
     private readonly Dictionary<string, OrderItem> _orders = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, RefundItem> _refunds = new(StringComparer.Ordinal);
 
     // Orders whose deadline no boundary has passed yet; entries of forgotten orders are skipped when they surface.
     private readonly PriorityQueue<OrderItem, long> _deadlines = new();
@@ -28,51 +38,119 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
 
     // Shipped, not delivered, not cancelled and not yet stalled, by last tracking time.
     private readonly SortedSet<TimedKey<OrderItem>> _moving = [];
-    private readonly SortedSet<TimedKey<RefundItem>> _openRefunds = [];
 
-    private readonly SampleWindow _paid = new();
-    private readonly SampleWindow _cancelled = new();
-    private readonly SampleWindow _delivered = new();
-    private readonly SampleWindow _damaged = new();
+    private readonly WindowCounter _counts;
+    private readonly RefundState _refunds;
+    private readonly Activity _activity;
 
-    private readonly long _windowMs = (long)options.OrdersWindow.TotalMilliseconds;
-    private readonly long _slaMs = (long)options.ShipSla.TotalMilliseconds;
-    private readonly long _stallMs = (long)options.StallLimit.TotalMilliseconds;
-    private readonly long _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
-    private readonly long _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
+    private readonly long _windowMs;
+    private readonly long _slaMs;
+    private readonly long _stallMs;
+    private readonly long _ttlMs;
+    private readonly long _staleMs;
 
-    private decimal _refundOpenAmount;
     private int _dueOnTime;
     private int _dueLate;
     private int _stalled;
     private long _nextSequence;
-    private long _lastEventMs = long.MinValue;
 
-    public string ShopId => shopId;
+    public OrderState(string shopId, EngineOptions options)
+    {
+        _shopId = shopId;
+        var stepMs = (long)options.Step.TotalMilliseconds;
+        _windowMs = (long)options.OrdersWindow.TotalMilliseconds;
+        _slaMs = (long)options.ShipSla.TotalMilliseconds;
+        _stallMs = (long)options.StallLimit.TotalMilliseconds;
+        _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
+        _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
+        _counts = new WindowCounter(new WindowSpec(options.Step, options.OrdersWindow));
+        _activity = new Activity(stepMs);
+        _refunds = new RefundState(_activity, stepMs);
+    }
+
+    public string ShopId => _shopId;
 
     /// <summary>Orders held in state.</summary>
     public int OpenOrders => _orders.Count;
 
-    /// <summary>Refunds requested and not yet completed or rejected.</summary>
-    public int OpenRefunds => _refunds.Count;
+    /// <summary>Refunds requested and not yet completed or rejected (or with events still to settle).</summary>
+    public int OpenRefunds => _refunds.ItemCount;
 
-    /// <summary>Refunds requested and not completed or rejected, oldest request first.</summary>
-    public IEnumerable<OpenItem> RefundsOpen() => OpenItem.Of(_openRefunds, r => r.Id);
+    /// <summary>Refunds open at <paramref name="boundaryMs"/>, oldest request first.</summary>
+    public IEnumerable<OpenItem> RefundsOpen(long boundaryMs) => _refunds.Backlog.ItemsAt(boundaryMs);
+
+    /// <summary>Refunds open now (the early view), oldest request first.</summary>
+    public IEnumerable<OpenItem> RefundsOpenNow() => _refunds.Backlog.OpenItems();
+
+    public AsOfIntervals RefundBacklog => _refunds.Backlog;
 
     /// <summary>Orders past their deadline neither shipped nor cancelled, earliest deadline first (since = deadline).</summary>
     public IEnumerable<OpenItem> OverdueUnshipped() => OpenItem.Of(_overdue, o => o.Id);
 
-    /// <summary>Applies one orders event. Returns false when a late event was older than its order's (or refund's) last applied event.</summary>
+    /// <summary>True for the events that go through <see cref="ApplyOrdered"/> (in event-time order, at the watermark).</summary>
+    public static bool IsOrdered(EventType type) =>
+        type is EventType.OrderPaid or EventType.OrderShipped or EventType.TrackingUpdate or EventType.OrderDelivered or EventType.OrderCancelled
+        or EventType.Review; // a review touches its order's last event (stale eviction, late checks)
+
+    /// <summary>Applies one orders event at once: both parts (family tests; a replay in order).</summary>
     public bool Apply(MonitorEvent e, bool late)
+    {
+        var applied = Apply(e, late, long.MinValue);
+        if (IsOrdered(e.Type) && !late)
+        {
+            applied = ApplyOrdered(e, late: false);
+        }
+
+        return applied;
+    }
+
+    /// <summary>
+    /// The on-arrival part of one orders event. A late ship-on-time event is applied to that part
+    /// too, at once (and not counted when it is dropped there); an on-time one is the engine's to
+    /// hand to <see cref="ApplyOrdered"/> when the watermark passes it.
+    /// </summary>
+    public bool Apply(MonitorEvent e, bool late, long watermarkMs)
     {
         switch (e.Type)
         {
-            case EventType.RefundRequested:
-                return RequestRefund(e, late);
-            case EventType.RefundCompleted or EventType.RefundRejected:
-                return CloseRefund(e, late);
+            case EventType.RefundRequested or EventType.RefundCompleted or EventType.RefundRejected:
+                return _refunds.Apply(e.RefundId!, new RefundState.RefundEvent(e), late, watermarkMs);
         }
 
+        if (late && !ApplyOrdered(e, late: true))
+        {
+            return false;
+        }
+
+        var ts = e.TimestampMs;
+        _activity.Touch(ts);
+        switch (e.Type)
+        {
+            case EventType.OrderPaid:
+                _counts.Add(ts, PaidLane, 1);
+                break;
+            case EventType.OrderDelivered:
+                _counts.Add(ts, DeliveredLane, 1);
+                if (e.Damaged == true)
+                {
+                    _counts.Add(ts, DamagedLane, 1);
+                }
+
+                break;
+            case EventType.OrderCancelled:
+                _counts.Add(ts, CancelledLane, 1);
+                break;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The ship-on-time part of one event, in event-time order. Returns false when a late event was
+    /// older than its order's last applied event.
+    /// </summary>
+    public bool ApplyOrdered(MonitorEvent e, bool late)
+    {
         OrderItem? order = null;
         if (e.OrderId is { } orderId && _orders.TryGetValue(orderId, out order))
         {
@@ -84,11 +162,9 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
             order.LastEventMs = Math.Max(order.LastEventMs, e.TimestampMs);
         }
 
-        Touch(e.TimestampMs);
         switch (e.Type)
         {
             case EventType.OrderPaid:
-                _paid.Add(e.TimestampMs, 0);
                 if (order is null && e.OrderId is { } id)
                 {
                     Pay(id, e);
@@ -101,26 +177,11 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
             case EventType.TrackingUpdate when order is not null:
                 Track(order, e.TimestampMs);
                 break;
-            case EventType.OrderDelivered:
-                _delivered.Add(e.TimestampMs, 0);
-                if (e.Damaged == true)
-                {
-                    _damaged.Add(e.TimestampMs, 0);
-                }
-
-                if (order is not null)
-                {
-                    Deliver(order, e.TimestampMs);
-                }
-
+            case EventType.OrderDelivered when order is not null:
+                Deliver(order, e.TimestampMs);
                 break;
-            case EventType.OrderCancelled:
-                _cancelled.Add(e.TimestampMs, 0);
-                if (order is not null)
-                {
-                    Cancel(order, e.TimestampMs);
-                }
-
+            case EventType.OrderCancelled when order is not null:
+                Cancel(order, e.TimestampMs);
                 break;
         }
 
@@ -128,11 +189,63 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
     }
 
     /// <summary>Emits shipping, orders and backlog (queue=refund, queue=shipment) for boundary <paramref name="boundaryMs"/>.</summary>
-    public void Emit(long boundaryMs, Action<MetricPoint> emit)
-    {
-        Advance(boundaryMs);
-        var active = _lastEventMs != long.MinValue && _lastEventMs >= boundaryMs - _ttlMs;
+    public void Emit(long boundaryMs, Action<MetricPoint> emit) => Emit(View.At(boundaryMs), emit);
 
+    /// <summary>
+    /// Emits shipping, orders and backlog (queue=refund, queue=shipment) for <paramref name="view"/>.
+    /// Early (now), only the on-arrival part: ship-on-time and the shipment backlog move with the
+    /// boundaries and have no value between them.
+    /// </summary>
+    public void Emit(in View view, Action<MetricPoint> emit)
+    {
+        var active = _activity.Active(view, _ttlMs);
+        if (view.Final)
+        {
+            Advance(view.AtMs);
+            _refunds.Purge(view.AtMs);
+            EmitShipping(view.AtMs, active, emit);
+        }
+
+        var paid = _counts.Read(view, PaidLane);
+        var cancelled = _counts.Read(view, CancelledLane);
+        var delivered = _counts.Read(view, DeliveredLane);
+        var damaged = _counts.Read(view, DamagedLane);
+        var refundsOpen = _refunds.Backlog.Count(view);
+        if (active || paid > 0 || cancelled > 0 || delivered > 0 || refundsOpen > 0)
+        {
+            var fields = new List<MetricField>(8) { MetricField.Int("paid", paid), MetricField.Int("cancelled", cancelled) };
+            if (paid > 0)
+            {
+                fields.Add(MetricField.Float("cancel_ratio", (double)cancelled / paid));
+            }
+
+            fields.Add(MetricField.Int("refund_open", refundsOpen));
+            // Decimal subtraction can leave a negative zero; the sum of open amounts is never below 0.
+            var amount = _refunds.OpenAmount(view);
+            fields.Add(MetricField.Float("refund_open_amount", amount == 0 ? 0.0 : (double)amount));
+            fields.Add(MetricField.Int("delivered", delivered));
+            fields.Add(MetricField.Int("damaged", damaged));
+            if (delivered > 0)
+            {
+                fields.Add(MetricField.Float("damage_ratio", (double)damaged / delivered));
+            }
+
+            emit(new MetricPoint(Measurements.Orders, [PointBuilder.Tag("shop", _shopId)], fields, view.AtMs));
+        }
+
+        if (active || refundsOpen > 0)
+        {
+            emit(PointBuilder.Backlog(_shopId, "refund", refundsOpen, refundsOpen > 0 ? _refunds.Backlog.Oldest(view) : view.AtMs, view.AtMs));
+        }
+
+        if (view.Final && (active || _overdue.Count > 0))
+        {
+            emit(PointBuilder.Backlog(_shopId, "shipment", _overdue.Count, _overdue.Count > 0 ? _overdue.Min.TimeMs : view.AtMs, view.AtMs));
+        }
+    }
+
+    private void EmitShipping(long boundaryMs, bool active, Action<MetricPoint> emit)
+    {
         var due = _dueOnTime + _dueLate;
         if (active || due > 0 || _overdue.Count > 0 || _stalled > 0)
         {
@@ -149,54 +262,24 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
                 fields.Add(MetricField.Float("on_time_ratio", (double)_dueOnTime / due));
             }
 
-            emit(new MetricPoint(Measurements.Shipping, [PointBuilder.Tag("shop", shopId)], fields, boundaryMs));
-        }
-
-        var (paid, cancelled, delivered, damaged) = (_paid.Count, _cancelled.Count, _delivered.Count, _damaged.Count);
-        if (active || paid > 0 || cancelled > 0 || delivered > 0 || _refunds.Count > 0)
-        {
-            var fields = new List<MetricField>(8) { MetricField.Int("paid", paid), MetricField.Int("cancelled", cancelled) };
-            if (paid > 0)
-            {
-                fields.Add(MetricField.Float("cancel_ratio", (double)cancelled / paid));
-            }
-
-            fields.Add(MetricField.Int("refund_open", _refunds.Count));
-            // Decimal subtraction can leave a negative zero; the sum of open amounts is never below 0.
-            fields.Add(MetricField.Float("refund_open_amount", _refundOpenAmount == 0 ? 0.0 : (double)_refundOpenAmount));
-            fields.Add(MetricField.Int("delivered", delivered));
-            fields.Add(MetricField.Int("damaged", damaged));
-            if (delivered > 0)
-            {
-                fields.Add(MetricField.Float("damage_ratio", (double)damaged / delivered));
-            }
-
-            emit(new MetricPoint(Measurements.Orders, [PointBuilder.Tag("shop", shopId)], fields, boundaryMs));
-        }
-
-        if (active || _openRefunds.Count > 0)
-        {
-            emit(PointBuilder.Backlog(shopId, "refund", _openRefunds.Count, _openRefunds.Count > 0 ? _openRefunds.Min.TimeMs : boundaryMs, boundaryMs));
-        }
-
-        if (active || _overdue.Count > 0)
-        {
-            emit(PointBuilder.Backlog(shopId, "shipment", _overdue.Count, _overdue.Count > 0 ? _overdue.Min.TimeMs : boundaryMs, boundaryMs));
+            emit(new MetricPoint(Measurements.Shipping, [PointBuilder.Tag("shop", _shopId)], fields, boundaryMs));
         }
     }
 
-    /// <summary>True when no order or refund is held, nothing is counted in the window and no series is active.</summary>
-    public bool IsIdle(long boundaryMs) =>
-        _orders.Count == 0 && _refunds.Count == 0 && _dueOnTime + _dueLate == 0 && _stalled == 0
-        && _paid.Count == 0 && _cancelled.Count == 0 && _delivered.Count == 0
-        && (_lastEventMs == long.MinValue || _lastEventMs < boundaryMs - _ttlMs);
+    /// <summary>True when no order or refund is held, nothing is counted in the window and no series is active or has events ahead.</summary>
+    public bool IsIdle(long boundaryMs)
+    {
+        _counts.Prepare(boundaryMs);
+        return _orders.Count == 0 && _refunds.ItemCount == 0 && _refunds.Backlog.IsEmpty && _dueOnTime + _dueLate == 0 && _stalled == 0
+            && _counts.IsEmpty && !_activity.ActiveAt(boundaryMs, _ttlMs) && !_activity.HasAhead;
+    }
 
     /// <summary>Drops orders and refunds with no event for <see cref="EngineOptions.StaleItemAge"/>.</summary>
     public void EvictStale(long boundaryMs)
     {
         var staleBefore = boundaryMs - _staleMs;
         StaleItems.Evict(_orders, o => o.LastEventMs, staleBefore, (_, order) => Forget(order));
-        StaleItems.Evict(_refunds, r => r.RequestedMs, staleBefore, (_, refund) => RemoveRefund(refund));
+        _refunds.EvictStale(boundaryMs, staleBefore);
     }
 
     /// <summary>Moves deadlines, the window and stall timers up to boundary <paramref name="boundaryMs"/>.</summary>
@@ -247,10 +330,6 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
             _stalled++;
         }
 
-        _paid.EvictBefore(windowStart);
-        _cancelled.EvictBefore(windowStart);
-        _delivered.EvictBefore(windowStart);
-        _damaged.EvictBefore(windowStart);
     }
 
     private void Pay(string id, MonitorEvent e)
@@ -407,51 +486,4 @@ internal sealed class OrderState(string shopId, EngineOptions options) : IShopFa
             _dueLate += delta;
         }
     }
-
-    /// <summary>Opens a refund, also for an order not in state (paid before a restart); a repeated request is ignored.</summary>
-    private bool RequestRefund(MonitorEvent e, bool late)
-    {
-        var refundId = e.RefundId!;
-        if (_refunds.TryGetValue(refundId, out var known) && late && e.TimestampMs < known.RequestedMs)
-        {
-            return false;
-        }
-
-        Touch(e.TimestampMs);
-        if (known is null)
-        {
-            var amount = Math.Min(e.Amount ?? 0, MaxRefundAmount);
-            var refund = new RefundItem(refundId, _nextSequence++, e.TimestampMs, amount);
-            _refunds.Add(refundId, refund);
-            _openRefunds.Add(new TimedKey<RefundItem>(refund.RequestedMs, refund.Sequence, refund));
-            _refundOpenAmount += (decimal)amount;
-        }
-
-        return true;
-    }
-
-    private bool CloseRefund(MonitorEvent e, bool late)
-    {
-        if (e.RefundId is { } refundId && _refunds.TryGetValue(refundId, out var refund))
-        {
-            if (late && e.TimestampMs < refund.RequestedMs)
-            {
-                return false;
-            }
-
-            RemoveRefund(refund);
-        }
-
-        Touch(e.TimestampMs);
-        return true;
-    }
-
-    private void RemoveRefund(RefundItem refund)
-    {
-        _refunds.Remove(refund.Id);
-        _openRefunds.Remove(new TimedKey<RefundItem>(refund.RequestedMs, refund.Sequence, refund));
-        _refundOpenAmount -= (decimal)refund.Amount;
-    }
-
-    private void Touch(long timestampMs) => _lastEventMs = Math.Max(_lastEventMs, timestampMs);
 }

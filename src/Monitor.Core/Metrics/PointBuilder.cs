@@ -1,3 +1,4 @@
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
@@ -17,32 +18,27 @@ internal static class PointBuilder
         [MetricField.Int("waiting", waiting), MetricField.Float("oldest_wait_seconds", waiting > 0 ? (boundaryMs - oldestSinceMs) / 1000.0 : 0.0)],
         boundaryMs);
 
-    /// <summary>Arithmetic mean, summed in the order given (ascending, for the same result every time).</summary>
-    public static double Mean(ReadOnlySpan<double> values)
-    {
-        var sum = 0.0;
-        foreach (var value in values)
-        {
-            sum += value;
-        }
+    /// <summary>
+    /// The exact mean of whole-millisecond durations, in seconds: the integer sum divided once, so
+    /// it is the correctly rounded quotient whatever the order the values came in.
+    /// </summary>
+    public static double MeanSeconds(long sumMs, long count) => sumMs / (1000.0 * count);
 
-        return sum / values.Length;
-    }
-
-    /// <summary>count, p50, p90, p99, mean, max of an ascending sample; just count when empty.</summary>
-    public static List<MetricField> Distribution(ReadOnlySpan<double> sorted, int extraCapacity = 0)
+    /// <summary>count, p50, p90, p99, mean, max of the prepared window; just count when empty.</summary>
+    public static List<MetricField> Distribution(ISampleRead samples, int extraCapacity = 0)
     {
-        var fields = new List<MetricField>(6 + extraCapacity) { MetricField.Int("count", sorted.Length) };
-        if (sorted.IsEmpty)
+        var count = samples.Count;
+        var fields = new List<MetricField>(6 + extraCapacity) { MetricField.Int("count", count) };
+        if (count == 0)
         {
             return fields;
         }
 
-        fields.Add(MetricField.Float("p50", Percentiles.NearestRank(sorted, 50)));
-        fields.Add(MetricField.Float("p90", Percentiles.NearestRank(sorted, 90)));
-        fields.Add(MetricField.Float("p99", Percentiles.NearestRank(sorted, 99)));
-        fields.Add(MetricField.Float("mean", Mean(sorted)));
-        fields.Add(MetricField.Float("max", sorted[^1]));
+        fields.Add(MetricField.Float("p50", samples.Percentile(50) / 1000.0));
+        fields.Add(MetricField.Float("p90", samples.Percentile(90) / 1000.0));
+        fields.Add(MetricField.Float("p99", samples.Percentile(99) / 1000.0));
+        fields.Add(MetricField.Float("mean", MeanSeconds(samples.Sum, count)));
+        fields.Add(MetricField.Float("max", samples.Max / 1000.0));
         return fields;
     }
 }

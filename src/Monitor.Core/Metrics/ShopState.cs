@@ -1,5 +1,6 @@
 using Monitor.Core.Alerts;
 using Monitor.Core.Events;
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
@@ -33,60 +34,84 @@ internal sealed class ShopState
 
     public string ShopId { get; }
 
-    public void Apply(MonitorEvent e, bool late)
+    /// <summary>
+    /// Applies one event on arrival. Returns true when it also has a part that must be applied in
+    /// event-time order at the watermark (<see cref="ApplyOrdered"/>): an on-time ship-on-time event.
+    /// </summary>
+    public bool Apply(MonitorEvent e, bool late, long watermarkMs)
     {
+        var ordered = false;
         switch (e.Topic)
         {
             case Topic.Chats:
-                _chats.Apply(e, late);
+                _chats.Apply(e, late, watermarkMs);
                 _changed |= 1 << 0;
                 break;
             case Topic.Calls:
-                _calls.Apply(e, late);
+                _calls.Apply(e, late, watermarkMs);
                 _changed |= 1 << 1;
                 break;
             case Topic.Orders:
-                _orders.Apply(e, late);
+                _orders.Apply(e, late, watermarkMs);
+                ordered = !late && OrderState.IsOrdered(e.Type);
                 _changed |= 1 << 2;
                 break;
         }
 
         if (e.Text is not null)
         {
-            _keywords.Apply(e, late);
+            _keywords.Apply(e, late, watermarkMs);
             _changed |= 1 << 3;
         }
 
         if (e.Type is EventType.ConversationStarted or EventType.CallQueued or EventType.AgentStatus)
         {
-            _crisis.Apply(e, late);
+            _crisis.Apply(e, late, watermarkMs);
             _changed |= 1 << 4;
         }
+
+        return ordered;
+    }
+
+    /// <summary>The ship-on-time part of an on-time orders event, once the watermark has passed it.</summary>
+    public void ApplyOrdered(MonitorEvent e)
+    {
+        _orders.ApplyOrdered(e, late: false);
+        _changed |= 1 << 2;
     }
 
     public void Emit(long boundaryMs, Action<MetricPoint> emit)
     {
+        var view = View.At(boundaryMs);
         foreach (var family in _families)
         {
-            family.Emit(boundaryMs, emit);
+            family.Emit(view, emit);
         }
-
-        _changed = 0;
     }
 
-    /// <summary>Early results: emits only the families with events applied since the last emission.</summary>
-    public void EmitChanged(long atMs, Action<MetricPoint> emit)
+    /// <summary>
+    /// Early results: the state now of the families with events applied since the last early
+    /// read (all families with <paramref name="all"/>), stamped <paramref name="atMs"/>.
+    /// </summary>
+    public void EmitNow(long atMs, long stepMs, bool all, Action<MetricPoint> emit)
     {
+        var view = View.Now(atMs, stepMs);
         for (var i = 0; i < _families.Length; i++)
         {
-            if ((_changed & (1 << i)) != 0)
+            if (all || (_changed & (1 << i)) != 0)
             {
-                _families[i].Emit(atMs, emit);
+                _families[i].Emit(view, emit);
             }
         }
 
         _changed = 0;
     }
+
+    /// <summary>True while the shop is in its engine's list of shops changed since the last early read.</summary>
+    public bool Dirty { get; set; }
+
+    /// <summary>The source (partition) the shop's events come from.</summary>
+    public int Source { get; set; }
 
     public bool IsIdle(long boundaryMs)
     {
@@ -109,14 +134,17 @@ internal sealed class ShopState
         }
     }
 
-    /// <summary>This shop's open items of <paramref name="queue"/>, oldest first.</summary>
-    public IEnumerable<OpenItem> OpenItems(TimerQueue queue) => queue switch
+    /// <summary>This shop's items of <paramref name="queue"/> open at <paramref name="boundaryMs"/>, oldest first.</summary>
+    public IEnumerable<OpenItem> OpenItems(TimerQueue queue, long boundaryMs) => OpenItems(queue, View.At(boundaryMs));
+
+    /// <summary>This shop's items of <paramref name="queue"/> open in <paramref name="view"/>, oldest first (shipments: as of the last boundary).</summary>
+    public IEnumerable<OpenItem> OpenItems(TimerQueue queue, in View view) => queue switch
     {
-        TimerQueue.Chat => _chats.Waiting(TextChannel.Chat),
-        TimerQueue.Email => _chats.Waiting(TextChannel.Email),
-        TimerQueue.Social => _chats.Waiting(TextChannel.Social),
-        TimerQueue.Call => _calls.Waiting(),
-        TimerQueue.Refund => _orders.RefundsOpen(),
+        TimerQueue.Chat => _chats.Backlog(TextChannel.Chat).Items(view),
+        TimerQueue.Email => _chats.Backlog(TextChannel.Email).Items(view),
+        TimerQueue.Social => _chats.Backlog(TextChannel.Social).Items(view),
+        TimerQueue.Call => _calls.Backlog.Items(view),
+        TimerQueue.Refund => _orders.RefundBacklog.Items(view),
         TimerQueue.Shipment => _orders.OverdueUnshipped(),
         _ => throw new ArgumentOutOfRangeException(nameof(queue), queue, "not a queue"),
     };

@@ -35,13 +35,8 @@ public static class MetricPipeline
             var gate = new AlertRestoreGate(change => hooks?.AlertChanged?.Invoke(change));
             if (alertRules is { Count: > 0 })
             {
-                Action<AlertChange> notify = gate.Publish;
-                if (earlyAlerts)
-                {
-                    early = new EarlyAlerts(alertRules, options, notify);
-                    notify = early.OnFinal;
-                }
-
+                // With early alerts the final changes go through the reconciler, which reads the same engine.
+                Action<AlertChange> notify = earlyAlerts ? change => early!.OnFinal(change) : gate.Publish;
                 var evaluator = new AlertEvaluator(alertRules, notify, batch.Add);
                 engine = new MetricEngine(
                     options,
@@ -51,6 +46,10 @@ public static class MetricPipeline
                         evaluator.Observe(point);
                     },
                     evaluator);
+                if (earlyAlerts)
+                {
+                    early = new EarlyAlerts(alertRules, engine, gate.Publish);
+                }
             }
             else
             {
@@ -106,8 +105,8 @@ public static class MetricPipeline
                         }
                         else if (input.Change == SourceChange.Revoked)
                         {
-                            engine.DropSource(input.Source);
-                            early?.Drop(input.Source);
+                            var dropped = engine.DropSource(input.Source);
+                            early?.Drop(input.Source, dropped);
                             gate.Rebuilt(input.Source, engine.MaxEventTimeMs);
                         }
                         else if (input.Change == SourceChange.Rebuilding)

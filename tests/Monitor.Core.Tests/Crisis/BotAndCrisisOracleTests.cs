@@ -187,20 +187,21 @@ public sealed class BotAndCrisisOracleTests
                 var perChannel = latest.Where(e => e.AgentState is AgentState.Online or AgentState.Busy)
                     .GroupBy(e => Options.Crisis.ThroughputPerAgentPerMinute[e.AgentChannel ?? "chat"])
                     .OrderBy(g => g.Key);
-                var capacity = 0.0;
+                // Decimal arithmetic, as configured (docs/metrics.md): 0.2 is 2/10, not the double nearest it.
+                var capacity = 0m;
                 foreach (var group in perChannel)
                 {
-                    capacity += group.Key * group.Count();
+                    capacity += (decimal)group.Key * group.Count();
                 }
 
-                var volume = arrivals / Options.ConversationWindow.TotalMinutes;
-                var crisisFields = new List<MetricField> { MetricField.Float("volume_per_min", volume), MetricField.Float("capacity_per_min", capacity) };
+                var volume = arrivals / (decimal)Options.ConversationWindow.TotalMinutes;
+                var crisisFields = new List<MetricField> { MetricField.Float("volume_per_min", (double)volume), MetricField.Float("capacity_per_min", (double)capacity) };
                 int level;
                 if (capacity > 0)
                 {
-                    var cq = volume / capacity;
-                    crisisFields.Add(MetricField.Float("cq", cq));
-                    level = Options.Crisis.LevelThresholds.Count(t => cq >= t);
+                    // Both scaled to integers, exact as doubles: one IEEE division is the correctly rounded cq.
+                    crisisFields.Add(MetricField.Float("cq", (double)(volume * 1000) / (double)(capacity * 1000)));
+                    level = Options.Crisis.LevelThresholds.Count(t => volume >= (decimal)t * capacity);
                 }
                 else
                 {

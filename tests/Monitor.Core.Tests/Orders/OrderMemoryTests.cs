@@ -49,6 +49,9 @@ public sealed class OrderMemoryTests(ITestOutputHelper output)
             {
                 state.Apply(Event(EventType.RefundRequested, $"order-{i:D10}", ChatEvents.T0 + i), late: false);
             }
+
+            // Steady state: a boundary after the requests (the engine emits one every step).
+            state.Emit(ChatEvents.T0 + Items + 1, _ => { });
         });
 
         output.WriteLine($"shipped order in transit: {perShipped:F0} bytes; open refund: {perRefund:F0} bytes");
