@@ -22,12 +22,23 @@ public sealed record DecoderOptions
 /// <summary>
 /// Decodes one UTF-8 JSON message into a validated <see cref="MonitorEvent"/>, or says exactly why
 /// it cannot: never throws for bad input. Details name fields and positions, never field values,
-/// so customer text cannot leak into a dead-letter header or a log.
+/// so customer text cannot leak into a dead-letter header or a log. Reads the JSON with one pass of
+/// a <see cref="Utf8JsonReader"/> (no object per message for the wire shape), takes repeated
+/// values (ids, enum-like fields) from a <see cref="StringCache"/>, and on the hot path refills one
+/// event instead of allocating a new one (<see cref="DecodeInto"/>). The outcome for every input
+/// is that of System.Text.Json's serializer reading the same shape (a test compares the two).
+/// Not thread-safe: one decoder per consumer thread.
 /// </summary>
 public sealed class EventDecoder(DecoderOptions options)
 {
     private readonly long _minTs = options.MinTimestamp.ToUnixTimeMilliseconds();
     private readonly long _maxTs = options.MaxTimestamp.ToUnixTimeMilliseconds();
+    private readonly RawEvent _raw = new();
+    private readonly StringCache _strings = new();
+    private readonly MonitorEvent _shared = new(empty: true);
+    private char[] _textBuffer = new char[256];
+    private bool _spanText;
+    private MonitorEvent? _target;
 
     public EventDecoder()
         : this(new DecoderOptions())
@@ -40,8 +51,27 @@ public sealed class EventDecoder(DecoderOptions options)
     /// Decodes a message read from <paramref name="topic"/>. When <paramref name="topic"/> is null
     /// (a replay line), the event's own <c>topic</c> field, if any, must agree with its type.
     /// <paramref name="notAfterMs"/> bounds event time from above (live mode: clock + skew).
+    /// The event is a new instance, the caller's to keep.
     /// </summary>
-    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs = null)
+    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs = null) =>
+        DecodeInto(utf8Json, topic, notAfterMs, new MonitorEvent(empty: true));
+
+    /// <summary>
+    /// As <see cref="Decode"/>, refilling the decoder's own event: the hot path (the pipeline
+    /// applies an event before the next message is read and keeps none). Valid until the next call.
+    /// </summary>
+    public DecodeResult DecodeShared(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs = null)
+    {
+        _spanText = true;
+        return DecodeInto(utf8Json, topic, notAfterMs, _shared);
+    }
+
+    /// <summary>
+    /// As <see cref="Decode"/>, refilling <paramref name="target"/>: the hot path, which allocates
+    /// only the strings a message brings new (its eventId, texts). The event is valid until
+    /// <paramref name="target"/> is refilled; keep a <see cref="MonitorEvent.Clone"/> otherwise.
+    /// </summary>
+    public DecodeResult DecodeInto(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs, MonitorEvent target)
     {
         if (utf8Json.Length > options.MaxMessageBytes)
         {
@@ -66,23 +96,242 @@ public sealed class EventDecoder(DecoderOptions options)
                 : DecodeResult.Fail(InvalidReason.MalformedJson, "message is not well-formed JSON");
         }
 
-        RawEvent? raw;
+        var raw = _raw;
+        raw.Clear();
         try
         {
-            raw = JsonSerializer.Deserialize(utf8Json, EventJsonContext.Default.RawEvent);
+            if (Read(utf8Json, raw) is { } wrongType)
+            {
+                return DecodeResult.Fail(InvalidReason.WrongType, $"field {wrongType} has the wrong JSON type");
+            }
         }
         catch (JsonException ex)
         {
-            // A syntax error wraps the reader's JsonException; a value of the wrong JSON type has no
-            // inner exception or wraps the converter's InvalidOperationException/FormatException.
-            return ex.InnerException is not JsonException && ex.Path is { Length: > 2 }
-                ? DecodeResult.Fail(InvalidReason.WrongType, $"field {ex.Path[2..]} has the wrong JSON type")
-                : DecodeResult.Fail(InvalidReason.MalformedJson, $"malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
+            return DecodeResult.Fail(InvalidReason.MalformedJson, $"malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
         }
 
-        return raw is null
-            ? DecodeResult.Fail(InvalidReason.NotAnObject, "message is not a JSON object")
-            : Validate(raw, topic, notAfterMs);
+        _target = target;
+        try
+        {
+            return Validate(raw, topic, notAfterMs);
+        }
+        finally
+        {
+            _target = null;
+            _spanText = false;
+        }
+    }
+
+    /// <summary>
+    /// Reads the object's known fields into <paramref name="raw"/> (unknown ones skipped, the last
+    /// of a repeated one kept). Returns the name of the first field whose JSON type is wrong, or
+    /// null; throws <see cref="JsonException"/> for JSON that is not well-formed.
+    /// </summary>
+    private string? Read(ReadOnlySpan<byte> utf8Json, RawEvent raw)
+    {
+        var reader = new Utf8JsonReader(utf8Json);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = FieldOf(ref reader);
+            reader.Read();
+            var ok = field switch
+            {
+                WireField.Topic => ReadString(ref reader, out raw.Topic),
+                WireField.Type => ReadString(ref reader, out raw.Type),
+                WireField.EventId => ReadString(ref reader, out raw.EventId, cache: false),
+                WireField.ShopId => ReadString(ref reader, out raw.ShopId),
+                WireField.Ts => ReadTimestamp(ref reader, out raw.Ts),
+                WireField.ConversationId => ReadString(ref reader, out raw.ConversationId),
+                WireField.Channel => ReadString(ref reader, out raw.Channel),
+                WireField.Sender => ReadString(ref reader, out raw.Sender),
+                WireField.AgentId => ReadString(ref reader, out raw.AgentId),
+                WireField.Text => ReadText(ref reader, raw),
+                WireField.ResolvedBy => ReadString(ref reader, out raw.ResolvedBy),
+                WireField.Satisfaction => ReadInt(ref reader, out raw.Satisfaction),
+                WireField.CallId => ReadString(ref reader, out raw.CallId),
+                WireField.Queue => ReadString(ref reader, out raw.Queue),
+                WireField.OrderId => ReadString(ref reader, out raw.OrderId),
+                WireField.Amount => ReadDouble(ref reader, out raw.Amount),
+                WireField.Region => ReadString(ref reader, out raw.Region),
+                WireField.ShipBy => ReadTimestamp(ref reader, out raw.ShipBy),
+                WireField.Carrier => ReadString(ref reader, out raw.Carrier),
+                WireField.Status => ReadString(ref reader, out raw.Status),
+                WireField.Damaged => ReadBool(ref reader, out raw.Damaged),
+                WireField.RefundId => ReadString(ref reader, out raw.RefundId),
+                WireField.Rating => ReadInt(ref reader, out raw.Rating),
+                WireField.Speaker => ReadString(ref reader, out raw.Speaker),
+                _ => Skip(ref reader),
+            };
+            if (!ok)
+            {
+                return Names.OfWireField(field);
+            }
+        }
+
+        // Anything after the object (a second value, a stray brace) fails the way the serializer did.
+        while (reader.Read())
+        {
+        }
+
+        return null;
+    }
+
+    private bool ReadString(ref Utf8JsonReader reader, out string? value, bool cache = true)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                value = null;
+                return true;
+            case JsonTokenType.String when !reader.ValueIsEscaped && !reader.HasValueSequence:
+                value = cache ? _strings.Get(reader.ValueSpan) : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                return true;
+            case JsonTokenType.String:
+                value = reader.GetString();
+                return true;
+            default:
+                value = null;
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Customer text. Decoding into the decoder's shared event (the hot path), the characters go
+    /// into a buffer the decoder reuses: keyword matching reads them there, and no string is made.
+    /// </summary>
+    private bool ReadText(ref Utf8JsonReader reader, RawEvent raw)
+    {
+        if (!_spanText)
+        {
+            raw.TextLength = -1;
+            var ok = ReadString(ref reader, out raw.Text, cache: false);
+            return ok;
+        }
+
+        raw.Text = null;
+        raw.TextLength = -1;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return true;
+            case JsonTokenType.String:
+                var length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+                if (_textBuffer.Length < length)
+                {
+                    _textBuffer = new char[Math.Max(length, _textBuffer.Length * 2)];
+                }
+
+                raw.TextLength = reader.CopyString(_textBuffer);
+                raw.TextBuffer = _textBuffer;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void SetText(MonitorEvent e, RawEvent raw)
+    {
+        e._text = raw.Text;
+        e._textBuffer = raw.TextBuffer;
+        e._textLength = raw.Text is null ? raw.TextLength : -1;
+    }
+
+    private static bool ReadInt(ref Utf8JsonReader reader, out int? value)
+    {
+        value = null;
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number))
+        {
+            value = number;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>A number past double's range (1e400) reads as infinity, as the serializer read it: validation rejects it as an amount.</summary>
+    private static bool ReadDouble(ref Utf8JsonReader reader, out double? value)
+    {
+        value = null;
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var number))
+        {
+            value = number;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool ReadBool(ref Utf8JsonReader reader, out bool? value)
+    {
+        value = reader.TokenType switch
+        {
+            JsonTokenType.True => true,
+            JsonTokenType.False => false,
+            _ => null,
+        };
+        return value is not null || reader.TokenType == JsonTokenType.Null;
+    }
+
+    /// <summary>RFC 3339 with an offset, or integer epoch milliseconds; any other value is an invalid timestamp (not a JSON error), null is none.</summary>
+    private static bool ReadTimestamp(ref Utf8JsonReader reader, out WireTimestamp? value)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                value = null;
+                break;
+            case JsonTokenType.Number:
+                value = reader.TryGetInt64(out var ms) ? new WireTimestamp(ms, true) : default(WireTimestamp);
+                break;
+            case JsonTokenType.String when !reader.HasValueSequence && !reader.ValueIsEscaped:
+                value = Rfc3339.TryParse(reader.ValueSpan, out var fast) ? new WireTimestamp(fast, true) : default(WireTimestamp);
+                break;
+            case JsonTokenType.String:
+                value = Rfc3339.TryParse(System.Text.Encoding.UTF8.GetBytes(reader.GetString()!), out var parsed) ? new WireTimestamp(parsed, true) : default(WireTimestamp);
+                break;
+            default:
+                reader.Skip();
+                value = default(WireTimestamp);
+                break;
+        }
+
+        return true;
+    }
+
+    private static bool Skip(ref Utf8JsonReader reader)
+    {
+        reader.Skip();
+        return true;
+    }
+
+    /// <summary>Which wire field a property name is (exact, case-sensitive, escapes allowed); <see cref="WireField.Unknown"/> for any other.</summary>
+    private static WireField FieldOf(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return Names.WireFieldOf(reader.ValueSpan);
+        }
+
+        foreach (var field in Enum.GetValues<WireField>())
+        {
+            if (field != WireField.Unknown && reader.ValueTextEquals(Names.OfWireField(field)))
+            {
+                return field;
+            }
+        }
+
+        return WireField.Unknown;
     }
 
     private DecodeResult Validate(RawEvent raw, Topic? topic, long? notAfterMs)
@@ -161,11 +410,10 @@ public sealed class EventDecoder(DecoderOptions options)
             return Invalid("channel", "chat, email or social");
         }
 
-        return DecodeResult.Ok(new MonitorEvent
-        {
-            Type = type, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            ConversationId = raw.ConversationId, Channel = channel,
-        });
+        var e = Start(type, raw, ts);
+        e._conversationId = raw.ConversationId;
+        e._channel = channel;
+        return DecodeResult.Ok(e);
     }
 
     private DecodeResult Message(RawEvent raw, long ts)
@@ -195,11 +443,13 @@ public sealed class EventDecoder(DecoderOptions options)
             return badAgent;
         }
 
-        return DecodeResult.Ok(new MonitorEvent
-        {
-            Type = EventType.Message, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            ConversationId = raw.ConversationId, Channel = channel, Sender = sender, AgentId = raw.AgentId, Text = raw.Text,
-        });
+        var e = Start(EventType.Message, raw, ts);
+        e._conversationId = raw.ConversationId;
+        e._channel = channel;
+        e._sender = sender;
+        e._agentId = raw.AgentId;
+        SetText(e, raw);
+        return DecodeResult.Ok(e);
     }
 
     private DecodeResult Closed(RawEvent raw, long ts)
@@ -229,19 +479,27 @@ public sealed class EventDecoder(DecoderOptions options)
             return Invalid("satisfaction", "1..5");
         }
 
-        return DecodeResult.Ok(new MonitorEvent
-        {
-            Type = EventType.ConversationClosed, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            ConversationId = raw.ConversationId, Channel = channel, ResolvedBy = resolvedBy, Satisfaction = raw.Satisfaction,
-        });
+        var e = Start(EventType.ConversationClosed, raw, ts);
+        e._conversationId = raw.ConversationId;
+        e._channel = channel;
+        e._resolvedBy = resolvedBy;
+        e._satisfaction = raw.Satisfaction;
+        return DecodeResult.Ok(e);
     }
 
-    private DecodeResult Call(RawEvent raw, EventType type, long ts) =>
-        CheckId(raw.CallId, "callId") ?? DecodeResult.Ok(new MonitorEvent
+    private DecodeResult Call(RawEvent raw, EventType type, long ts)
+    {
+        if (CheckId(raw.CallId, "callId") is { } bad)
         {
-            Type = type, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            CallId = raw.CallId, Queue = raw.Queue, AgentId = raw.AgentId,
-        });
+            return bad;
+        }
+
+        var e = Start(type, raw, ts);
+        e._callId = raw.CallId;
+        e._queue = raw.Queue;
+        e._agentId = raw.AgentId;
+        return DecodeResult.Ok(e);
+    }
 
     private DecodeResult Transcript(RawEvent raw, long ts)
     {
@@ -260,16 +518,16 @@ public sealed class EventDecoder(DecoderOptions options)
             return Invalid("speaker", "customer or agent");
         }
 
-        if (raw.Text is null)
+        if (!raw.HasText)
         {
             return Missing("text");
         }
 
-        return DecodeResult.Ok(new MonitorEvent
-        {
-            Type = EventType.CallTranscript, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            CallId = raw.CallId, Speaker = speaker, Text = raw.Text,
-        });
+        var e = Start(EventType.CallTranscript, raw, ts);
+        e._callId = raw.CallId;
+        e._speaker = speaker;
+        SetText(e, raw);
+        return DecodeResult.Ok(e);
     }
 
     private DecodeResult Paid(RawEvent raw, long ts)
@@ -295,19 +553,29 @@ public sealed class EventDecoder(DecoderOptions options)
             shipBy = deadline.Milliseconds;
         }
 
-        return DecodeResult.Ok(new MonitorEvent
-        {
-            Type = EventType.OrderPaid, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            OrderId = raw.OrderId, Amount = raw.Amount, Region = raw.Region, ShipByMs = shipBy,
-        });
+        var e = Start(EventType.OrderPaid, raw, ts);
+        e._orderId = raw.OrderId;
+        e._amount = raw.Amount;
+        e._region = raw.Region;
+        e._shipByMs = shipBy;
+        return DecodeResult.Ok(e);
     }
 
-    private DecodeResult Order(RawEvent raw, EventType type, long ts) =>
-        CheckId(raw.OrderId, "orderId") ?? DecodeResult.Ok(new MonitorEvent
+    private DecodeResult Order(RawEvent raw, EventType type, long ts)
+    {
+        if (CheckId(raw.OrderId, "orderId") is { } bad)
         {
-            Type = type, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            OrderId = raw.OrderId, Carrier = raw.Carrier, Status = raw.Status, Region = raw.Region, Damaged = raw.Damaged,
-        });
+            return bad;
+        }
+
+        var e = Start(type, raw, ts);
+        e._orderId = raw.OrderId;
+        e._carrier = raw.Carrier;
+        e._status = raw.Status;
+        e._region = raw.Region;
+        e._damaged = raw.Damaged;
+        return DecodeResult.Ok(e);
+    }
 
     private DecodeResult RefundRequested(RawEvent raw, long ts)
     {
@@ -321,11 +589,11 @@ public sealed class EventDecoder(DecoderOptions options)
             return Invalid("amount", "a finite number >= 0");
         }
 
-        return DecodeResult.Ok(new MonitorEvent
-        {
-            Type = EventType.RefundRequested, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            OrderId = raw.OrderId, RefundId = raw.RefundId, Amount = raw.Amount,
-        });
+        var e = Start(EventType.RefundRequested, raw, ts);
+        e._orderId = raw.OrderId;
+        e._refundId = raw.RefundId;
+        e._amount = raw.Amount;
+        return DecodeResult.Ok(e);
     }
 
     private DecodeResult RefundDone(RawEvent raw, EventType type, long ts) =>
@@ -351,11 +619,11 @@ public sealed class EventDecoder(DecoderOptions options)
             return Invalid("rating", "1..5");
         }
 
-        return DecodeResult.Ok(new MonitorEvent
-        {
-            Type = EventType.Review, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            OrderId = raw.OrderId, Rating = raw.Rating, Text = raw.Text,
-        });
+        var e = Start(EventType.Review, raw, ts);
+        e._orderId = raw.OrderId;
+        e._rating = raw.Rating;
+        SetText(e, raw);
+        return DecodeResult.Ok(e);
     }
 
     private DecodeResult Agent(RawEvent raw, long ts)
@@ -384,11 +652,19 @@ public sealed class EventDecoder(DecoderOptions options)
             return Invalid("channel", "chat, email, social or call");
         }
 
-        return DecodeResult.Ok(new MonitorEvent
-        {
-            Type = EventType.AgentStatus, EventId = raw.EventId!, ShopId = raw.ShopId!, TimestampMs = ts,
-            AgentId = raw.AgentId, AgentState = state, AgentChannel = raw.Channel,
-        });
+        var e = Start(EventType.AgentStatus, raw, ts);
+        e._agentId = raw.AgentId;
+        e._agentState = state;
+        e._agentChannel = raw.Channel;
+        return DecodeResult.Ok(e);
+    }
+
+    /// <summary>The target event, refilled with the common fields.</summary>
+    private MonitorEvent Start(EventType type, RawEvent raw, long ts)
+    {
+        var e = _target!;
+        e.Reset(type, raw.EventId!, raw.ShopId!, ts);
+        return e;
     }
 
     private DecodeResult? CheckId(string? value, string field)

@@ -56,7 +56,7 @@ public enum AgentState : byte
 }
 
 /// <summary>Names used on the wire and in tags, in one place.</summary>
-public static class Names
+public static partial class Names
 {
     public static readonly string[] TopicNames = ["chats", "calls", "orders", "agents"];
 

@@ -21,6 +21,10 @@ public sealed class KeywordDictionary
     private readonly char[] _edgeChars;
     private readonly int[] _edgeTargets;
     private readonly int[] _rootNext;
+
+    // One bit per UTF-16 unit that occurs in some keyword (8 KB): any other character sends the
+    // automaton back to the root without a lookup, which is most characters of most texts.
+    private readonly ulong[] _keywordChars = new ulong[1024];
     private readonly int[] _fail;
 
     // The keyword that ends exactly at a node, and the nearest node on its failure chain that ends one.
@@ -35,6 +39,10 @@ public sealed class KeywordDictionary
         _edgeChars = automaton.EdgeChars;
         _edgeTargets = automaton.EdgeTargets;
         _rootNext = automaton.RootNext;
+        foreach (var c in automaton.EdgeChars)
+        {
+            _keywordChars[c >> 6] |= 1UL << (c & 63);
+        }
         _fail = automaton.Fail;
         _keywordAt = automaton.KeywordAt;
         _outputLink = automaton.OutputLink;
@@ -138,18 +146,33 @@ public sealed class KeywordDictionary
     public int Match(string text, List<Keyword> hits)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return Match(text.AsSpan(), hits);
+    }
+
+    /// <summary>As <see cref="Match(string, List{Keyword})"/>, for text that is not a string (the decoder's buffer).</summary>
+    public int Match(ReadOnlySpan<char> text, List<Keyword> hits)
+    {
         ArgumentNullException.ThrowIfNull(hits);
         if (_keywords.Length == 0 || text.Length == 0)
         {
             return 0;
         }
 
-        var normalized = KeywordText.Normalize(text);
+        // Most texts normalise character by character: no normalised copy is built for them.
+        var charwise = KeywordText.IsCharwiseStable(text);
+        var normalized = charwise ? text : KeywordText.Normalize(new string(text)).AsSpan();
         var start = hits.Count;
         HashSet<int>? seen = null;
         var state = 0;
-        foreach (var c in normalized)
+        foreach (var raw in normalized)
         {
+            var c = charwise ? KeywordText.MapStable(raw) : raw;
+            if ((_keywordChars[c >> 6] & (1UL << (c & 63))) == 0)
+            {
+                state = 0;
+                continue;
+            }
+
             state = Next(state, c);
             for (var node = _keywordAt[state] != NoKeyword ? state : _outputLink[state]; node > 0; node = _outputLink[node])
             {

@@ -36,6 +36,9 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
     private readonly Activity _answerActivity;
     private readonly Activity _handleActivity;
     private SampleView? _answerScratch;
+    private MetricPoint? _backlogPoint;
+    private MetricPoint? _answerPoint;
+    private MetricPoint? _handlePoint;
     private SampleView? _handleScratch;
 
     public CallState(string shopId, EngineOptions options)
@@ -49,9 +52,9 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
         _answerTimes = new WindowSamples(spec, (long)Math.Floor(options.ServiceLevelThreshold.TotalMilliseconds));
         _counts = new WindowCounter(spec);
         _handleTimes = new WindowSamples(spec);
-        _backlogActivity = new Activity(stepMs);
-        _answerActivity = new Activity(stepMs);
-        _handleActivity = new Activity(stepMs);
+        _backlogActivity = new Activity();
+        _answerActivity = new Activity();
+        _handleActivity = new Activity();
     }
 
     /// <summary>Calls held in state: waiting, answered and not yet ended, or with events still to settle.</summary>
@@ -82,7 +85,7 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
         var waiting = _waiting.Count(view);
         if (waiting > 0 || backlogActive)
         {
-            emit(PointBuilder.Backlog(_shopId, "call", waiting, waiting > 0 ? _waiting.Oldest(view) : view.AtMs, view.AtMs));
+            emit(PointBuilder.Backlog(_backlogPoint ??= PointBuilder.BacklogSeries(_shopId, "call"), waiting, waiting > 0 ? _waiting.Oldest(view) : view.AtMs, view.AtMs));
         }
 
         var answerActive = _answerActivity.Active(view, _ttlMs);
@@ -92,14 +95,16 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
         var offered = answers.Count + unknown + abandoned;
         if (offered > 0 || answerActive)
         {
-            emit(new MetricPoint(Measurements.CallAnswer, [PointBuilder.Tag("shop", _shopId)], AnswerFields(answers, offered, unknown, abandoned), view.AtMs));
+            var point = (_answerPoint ??= MetricSchemas.Series(MetricSchemas.CallAnswer, _shopId)).Begin(view.AtMs);
+            emit(AnswerFields(point, answers, offered, unknown, abandoned));
         }
 
         var handleActive = _handleActivity.Active(view, _ttlMs);
         var handles = _handleTimes.Read(view, _handleScratch ??= new SampleView());
         if (handles.Count > 0 || handleActive)
         {
-            emit(new MetricPoint(Measurements.CallHandle, [PointBuilder.Tag("shop", _shopId)], HandleFields(handles), view.AtMs));
+            var point = (_handlePoint ??= MetricSchemas.Series(MetricSchemas.CallHandle, _shopId)).Begin(view.AtMs);
+            emit(HandleFields(point, handles));
         }
     }
 
@@ -279,45 +284,33 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
         }
     }
 
-    private static List<MetricField> AnswerFields(ISampleRead answers, long offered, long unknown, long abandoned)
+    private static MetricPoint AnswerFields(MetricPoint point, ISampleRead answers, long offered, long unknown, long abandoned)
     {
-        var fields = new List<MetricField>(8)
-        {
-            MetricField.Int("offered", offered),
-            MetricField.Int("answered", answers.Count + unknown),
-            MetricField.Int("abandoned", abandoned),
-        };
-
+        point.Set(0, offered).Set(1, answers.Count + unknown).Set(2, abandoned);
         if (offered == 0)
         {
-            return fields;
+            return point;
         }
 
-        fields.Add(MetricField.Float("abandon_ratio", (double)abandoned / offered));
-        fields.Add(MetricField.Float("service_level_ratio", (double)answers.Within / offered));
+        point.Set(3, (double)abandoned / offered).Set(4, (double)answers.Within / offered);
         if (answers.Count > 0)
         {
-            fields.Add(MetricField.Float("p50", answers.Percentile(50) / 1000.0));
-            fields.Add(MetricField.Float("p90", answers.Percentile(90) / 1000.0));
-            fields.Add(MetricField.Float("p99", answers.Percentile(99) / 1000.0));
+            point.Set(5, answers.Percentile(50) / 1000.0).Set(6, answers.Percentile(90) / 1000.0).Set(7, answers.Percentile(99) / 1000.0);
         }
 
-        return fields;
+        return point;
     }
 
-    private static List<MetricField> HandleFields(ISampleRead handles)
+    private static MetricPoint HandleFields(MetricPoint point, ISampleRead handles)
     {
         var count = handles.Count;
-        var fields = new List<MetricField>(4) { MetricField.Int("count", count) };
-        if (count == 0)
+        point.Set(0, count);
+        if (count > 0)
         {
-            return fields;
+            point.Set(1, handles.Percentile(50) / 1000.0).Set(2, handles.Percentile(90) / 1000.0).Set(3, PointBuilder.MeanSeconds(handles.Sum, count));
         }
 
-        fields.Add(MetricField.Float("p50", handles.Percentile(50) / 1000.0));
-        fields.Add(MetricField.Float("p90", handles.Percentile(90) / 1000.0));
-        fields.Add(MetricField.Float("mean", PointBuilder.MeanSeconds(handles.Sum, count)));
-        return fields;
+        return point;
     }
 
     /// <summary>A call's state: queue time (<see cref="None"/> when queued before state began), answer time, last event.</summary>

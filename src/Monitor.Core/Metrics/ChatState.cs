@@ -31,6 +31,8 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
     // All responses of a channel, for the by-channel p90 gauge.
     private readonly WindowSamples?[] _byChannel = new WindowSamples?[Channels];
     private readonly BotSeries?[] _bot = new BotSeries?[Channels];
+    private readonly MetricPoint?[] _backlogPoints = new MetricPoint?[Channels];
+    private readonly MetricPoint?[] _byChannelPoints = new MetricPoint?[Channels];
     private SampleView? _scratch;
 
     public ChatState(string shopId, EngineOptions options)
@@ -42,7 +44,7 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
         _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
         _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
         _waiting = [new(_stepMs), new(_stepMs), new(_stepMs)];
-        _channelActivity = [new(_stepMs), new(_stepMs), new(_stepMs)];
+        _channelActivity = [new(), new(), new()];
     }
 
     /// <summary>Conversations in state (open, or closed with events still to settle).</summary>
@@ -75,7 +77,8 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
             var waiting = backlog.Count(view);
             if (waiting > 0 || active)
             {
-                emit(PointBuilder.Backlog(_shopId, channelName, waiting, waiting > 0 ? backlog.Oldest(view) : view.AtMs, view.AtMs));
+                var point = _backlogPoints[channel] ??= PointBuilder.BacklogSeries(_shopId, channelName);
+                emit(PointBuilder.Backlog(point, waiting, waiting > 0 ? backlog.Oldest(view) : view.AtMs, view.AtMs));
             }
 
             EmitResponses(channel, channelName, view, emit);
@@ -226,7 +229,7 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
                 Touch(_channelActivity[channel], op.TimeMs, sign);
                 break;
             case ChatOpKind.Response:
-                var series = _responses[op.Slot] ??= new ResponseSeries(_spec, _stepMs, (long)_options.ReplySla((TextChannel)(op.Slot / Slots)).TotalMilliseconds);
+                var series = _responses[op.Slot] ??= new ResponseSeries(_spec, (long)_options.ReplySla((TextChannel)(op.Slot / Slots)).TotalMilliseconds);
                 var combined = _byChannel[op.Slot / Slots] ??= new WindowSamples(_spec);
                 if (sign > 0)
                 {
@@ -242,13 +245,13 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
                 Touch(series.Activity, op.TimeMs, sign);
                 break;
             case ChatOpKind.Close:
-                var bot = _bot[channel] ??= new BotSeries(_spec, _stepMs);
+                var bot = _bot[channel] ??= new BotSeries(_spec);
                 bot.Counts.Add(op.TimeMs, 0, sign);
                 bot.Counts.Add(op.TimeMs, 1, op.Bot ? sign : 0);
                 Touch(bot.Activity, op.TimeMs, sign);
                 break;
             case ChatOpKind.Transfer:
-                var transfers = _bot[channel] ??= new BotSeries(_spec, _stepMs);
+                var transfers = _bot[channel] ??= new BotSeries(_spec);
                 transfers.Counts.Add(op.TimeMs, 2, sign);
                 Touch(transfers.Activity, op.TimeMs, sign);
                 break;
@@ -291,22 +294,20 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
             }
 
             anyActive = true;
-            var fields = PointBuilder.Distribution(samples, extraCapacity: 1);
+            var point = series.Point ??= MetricSchemas.Series(
+                MetricSchemas.ResponseTime,
+                new("channel", channelName),
+                new("kind", slot < 2 ? "first" : "reply"),
+                new("responder", slot % 2 == 0 ? "agent" : "bot"),
+                new("shop", _shopId));
+            point.Begin(view.AtMs);
+            PointBuilder.Distribution(point, samples);
             if (samples.Count > 0)
             {
-                fields.Add(MetricField.Float("within_sla_ratio", (double)samples.Within / samples.Count));
+                point.Set(6, (double)samples.Within / samples.Count);
             }
 
-            emit(new MetricPoint(
-                Measurements.ResponseTime,
-                [
-                    PointBuilder.Tag("channel", channelName),
-                    PointBuilder.Tag("kind", slot < 2 ? "first" : "reply"),
-                    PointBuilder.Tag("responder", slot % 2 == 0 ? "agent" : "bot"),
-                    PointBuilder.Tag("shop", _shopId),
-                ],
-                fields,
-                view.AtMs));
+            emit(point);
         }
 
         // The by-channel figure feeds a Prometheus gauge only: no rule reads it early.
@@ -318,17 +319,14 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
         if (anyActive)
         {
             combined.Prepare(view.AtMs);
-            var fields = new List<MetricField>(2) { MetricField.Int("count", combined.Count) };
+            var point = _byChannelPoints[channel] ??= MetricSchemas.Series(MetricSchemas.ResponseTimeByChannel, new("channel", channelName), new("shop", _shopId));
+            point.Begin(view.AtMs).Set(0, combined.Count);
             if (combined.Count > 0)
             {
-                fields.Add(MetricField.Float("p90", combined.Percentile(90) / 1000.0));
+                point.Set(1, combined.Percentile(90) / 1000.0);
             }
 
-            emit(new MetricPoint(
-                Measurements.ResponseTimeByChannel,
-                [PointBuilder.Tag("channel", channelName), PointBuilder.Tag("shop", _shopId)],
-                fields,
-                view.AtMs));
+            emit(point);
         }
         else if (!HasResponseSeries(channel))
         {
@@ -375,22 +373,14 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
             return;
         }
 
-        var fields = new List<MetricField>(4)
-        {
-            MetricField.Int("closed", closed),
-            MetricField.Int("bot_resolved", botResolved),
-            MetricField.Int("transferred", transferred),
-        };
+        var point = series.Point ??= MetricSchemas.Series(MetricSchemas.Bot, new("channel", channelName), new("shop", _shopId));
+        point.Begin(view.AtMs).Set(0, closed).Set(1, botResolved).Set(2, transferred);
         if (closed > 0)
         {
-            fields.Add(MetricField.Float("bot_resolved_ratio", (double)botResolved / closed));
+            point.Set(3, (double)botResolved / closed);
         }
 
-        emit(new MetricPoint(
-            Measurements.Bot,
-            [PointBuilder.Tag("channel", channelName), PointBuilder.Tag("shop", _shopId)],
-            fields,
-            view.AtMs));
+        emit(point);
     }
 
     /// <summary>A conversation's state: about 24 bytes, twice (settled and current).</summary>
@@ -445,18 +435,22 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
         public static ChatOp Transfer(TextChannel channel, long timeMs) => new(ChatOpKind.Transfer, (int)channel, 0, timeMs, 0, 0, false);
     }
 
-    private sealed class ResponseSeries(WindowSpec spec, long stepMs, long slaMs)
+    private sealed class ResponseSeries(WindowSpec spec, long slaMs)
     {
         public WindowSamples Samples { get; } = new(spec, slaMs);
 
-        public Activity Activity { get; } = new(stepMs);
+        public Activity Activity { get; } = new();
+
+        public MetricPoint? Point { get; set; }
     }
 
     /// <summary>Lanes: 0 closed, 1 closed by the bot, 2 transferred.</summary>
-    private sealed class BotSeries(WindowSpec spec, long stepMs)
+    private sealed class BotSeries(WindowSpec spec)
     {
         public WindowCounter Counts { get; } = new(spec);
 
-        public Activity Activity { get; } = new(stepMs);
+        public Activity Activity { get; } = new();
+
+        public MetricPoint? Point { get; set; }
     }
 }

@@ -27,6 +27,7 @@ internal sealed class CrisisState : IShopFamily
     private readonly WindowCounter _arrivals;
     private readonly Activity _activity;
     private readonly Agents _agents;
+    private MetricPoint? _point;
 
     public CrisisState(string shopId, EngineOptions options)
     {
@@ -38,7 +39,7 @@ internal sealed class CrisisState : IShopFamily
         _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
         _windowMs = (long)options.ConversationWindow.TotalMilliseconds;
         _arrivals = new WindowCounter(new WindowSpec(options.Step, options.ConversationWindow));
-        _activity = new Activity(stepMs);
+        _activity = new Activity();
         _agents = new Agents(_scale, stepMs);
     }
 
@@ -82,26 +83,22 @@ internal sealed class CrisisState : IShopFamily
             return;
         }
 
-        emit(new MetricPoint(Measurements.Crisis, [PointBuilder.Tag("shop", _shopId)], Fields(arrivals, capacity), view.AtMs));
+        emit(Fields((_point ??= MetricSchemas.Series(MetricSchemas.Crisis, _shopId)).Begin(view.AtMs), arrivals, capacity));
     }
 
     /// <summary>The crisis fields for <paramref name="arrivals"/> in the window and a capacity in scaled units.</summary>
-    private List<MetricField> Fields(long arrivals, long capacity)
+    private MetricPoint Fields(MetricPoint point, long arrivals, long capacity)
     {
         // volume = arrivals / (W in minutes) = arrivals · 60000 / W_ms.
         var volumeNumerator = (Int128)arrivals * 60_000;
-        var fields = new List<MetricField>(4)
-        {
-            MetricField.Float("volume_per_min", ExactRatio.ToDouble(volumeNumerator, _windowMs)),
-            MetricField.Float("capacity_per_min", ExactRatio.ToDouble(capacity, _scale.Unit)),
-        };
+        point.Set(0, ExactRatio.ToDouble(volumeNumerator, _windowMs)).Set(1, ExactRatio.ToDouble(capacity, _scale.Unit));
         int level;
         if (capacity > 0)
         {
             // cq = volume / capacity = arrivals · 60000 · unit / (W_ms · capacity).
             var numerator = volumeNumerator * _scale.Unit;
             var denominator = (Int128)_windowMs * capacity;
-            fields.Add(MetricField.Float("cq", ExactRatio.ToDouble(numerator, denominator)));
+            point.Set(2, ExactRatio.ToDouble(numerator, denominator));
             level = _scale.Level(numerator, denominator);
         }
         else
@@ -109,8 +106,7 @@ internal sealed class CrisisState : IShopFamily
             level = arrivals > 0 ? _options.Crisis.LevelThresholds.Count : 0;
         }
 
-        fields.Add(MetricField.Int("level", level));
-        return fields;
+        return point.Set(3, level);
     }
 
     public bool IsIdle(long boundaryMs) =>

@@ -30,23 +30,24 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
 
     // Lanes: 0 customer texts, 1 texts with a hit, 2 hits.
     private readonly WindowCounter _texts = new(new WindowSpec(options.Step, options.ConversationWindow));
-    private readonly SortedDictionary<SeriesKey, WindowCounter> _series = [];
+    private readonly SortedDictionary<SeriesKey, KeywordSeries> _series = [];
     private readonly List<Keyword> _hits = [];
-    private readonly Activity _activity = new((long)options.Step.TotalMilliseconds);
+    private readonly Activity _activity = new();
     private List<SeriesKey>? _emptied;
+    private MetricPoint? _ratePoint;
 
     public bool Apply(MonitorEvent e, bool late, long watermarkMs)
     {
         var dictionary = options.Keywords?.Current;
         var channel = CustomerChannel(e);
-        if (dictionary is null || channel < 0 || e.Text is null)
+        if (dictionary is null || channel < 0 || !e.HasText)
         {
             return true;
         }
 
         var ts = e.TimestampMs;
         _hits.Clear();
-        dictionary.Match(e.Text, _hits);
+        dictionary.Match(e.TextSpan, _hits);
         _texts.Add(ts, 0, 1);
         if (_hits.Count > 0)
         {
@@ -55,13 +56,18 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
             foreach (var hit in _hits)
             {
                 var key = new SeriesKey(channel, hit.Category, hit.Text);
-                if (!_series.TryGetValue(key, out var counter))
+                if (!_series.TryGetValue(key, out var series))
                 {
-                    counter = new WindowCounter(_spec);
-                    _series.Add(key, counter);
+                    series = new KeywordSeries(new WindowCounter(_spec), MetricSchemas.Series(
+                        MetricSchemas.ComplaintKeywords,
+                        new("category", key.Category),
+                        new("channel", ChannelNames[key.Channel]),
+                        new("keyword", key.Keyword),
+                        new("shop", shopId)));
+                    _series.Add(key, series);
                 }
 
-                counter.Add(ts, 0, 1);
+                series.Counts.Add(ts, 0, 1);
             }
 
             _hits.Clear();
@@ -73,23 +79,14 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
 
     public void Emit(in View view, Action<MetricPoint> emit)
     {
-        foreach (var (key, counter) in _series)
+        foreach (var (key, series) in _series)
         {
-            var hits = counter.Read(view, 0);
+            var hits = series.Counts.Read(view, 0);
             if (hits > 0)
             {
-                emit(new MetricPoint(
-                    Measurements.ComplaintKeywords,
-                    [
-                        PointBuilder.Tag("category", key.Category),
-                        PointBuilder.Tag("channel", ChannelNames[key.Channel]),
-                        PointBuilder.Tag("keyword", key.Keyword),
-                        PointBuilder.Tag("shop", shopId),
-                    ],
-                    [MetricField.Int("hits", hits)],
-                    view.AtMs));
+                emit(series.Point.Begin(view.AtMs).Set(0, hits));
             }
-            else if (view.Final && counter.IsEmpty)
+            else if (view.Final && series.Counts.IsEmpty)
             {
                 (_emptied ??= []).Add(key);
             }
@@ -110,18 +107,14 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
         if (texts > 0 || active)
         {
             var hits = _texts.Read(view, 2);
-            var fields = new List<MetricField>(4)
-            {
-                MetricField.Int("messages", texts),
-                MetricField.Int("matched_messages", _texts.Read(view, 1)),
-                MetricField.Int("hits", hits),
-            };
+            var point = (_ratePoint ??= MetricSchemas.Series(MetricSchemas.ComplaintRate, shopId)).Begin(view.AtMs);
+            point.Set(0, texts).Set(1, _texts.Read(view, 1)).Set(2, hits);
             if (texts > 0)
             {
-                fields.Add(MetricField.Float("per_1000_messages", hits * 1000.0 / texts));
+                point.Set(3, hits * 1000.0 / texts);
             }
 
-            emit(new MetricPoint(RateMeasurement, [PointBuilder.Tag("shop", shopId)], fields, view.AtMs));
+            emit(point);
         }
     }
 
@@ -144,6 +137,8 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
         EventType.Review => ReviewChannel,
         _ => -1,
     };
+
+    private sealed record KeywordSeries(WindowCounter Counts, MetricPoint Point);
 
     /// <summary>A complaint_keywords series of the shop; orders like the emitted tags.</summary>
     private readonly record struct SeriesKey(int Channel, string Category, string Keyword) : IComparable<SeriesKey>

@@ -24,7 +24,7 @@ public sealed class MetricEngine : IOpenItemSource
     private readonly EngineOptions _options;
     private readonly Action<MetricPoint> _emit;
     private readonly IBoundaryObserver? _observer;
-    private readonly PriorityQueue<MonitorEvent, EventOrder> _pending = new();
+    private readonly ReorderQueue _pending = new();
     private readonly Dictionary<string, ShopState> _shops = new(StringComparer.Ordinal);
 
     // Shops in ordinal order for emission (deterministic output), rebuilt only when shops come or go.
@@ -57,16 +57,27 @@ public sealed class MetricEngine : IOpenItemSource
     // Early results: shops with events applied since the last early read.
     private readonly List<ShopState> _changed = [];
 
-    public MetricEngine(EngineOptions options, Action<MetricPoint> emit, IBoundaryObserver? observer = null)
+    /// <param name="options">Timing, SLA and capacity settings.</param>
+    /// <param name="emit">Gets each point. By default a copy it may keep.</param>
+    /// <param name="observer">Sees the state at each boundary (per-item timers).</param>
+    /// <param name="borrowPoints">
+    /// Hand over the series points themselves (no allocation per point): each is valid until its
+    /// series writes the next boundary, so <paramref name="emit"/> must read it at once (or clone
+    /// it); <see cref="BoundaryDone"/> tells when a boundary's points are complete.
+    /// </param>
+    public MetricEngine(EngineOptions options, Action<MetricPoint> emit, IBoundaryObserver? observer = null, bool borrowPoints = false)
     {
         options.Validate();
         _options = options;
-        _emit = emit;
+        _emit = borrowPoints ? emit : point => emit(point.Clone());
         _observer = observer;
         _stepMs = (long)options.Step.TotalMilliseconds;
         _latenessMs = (long)options.AllowedLateness.TotalMilliseconds;
         _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
     }
+
+    /// <summary>Called after each boundary's points (and the observer's) are out: borrowed points can be handed on here.</summary>
+    public Action<long>? BoundaryDone { get; set; }
 
     /// <summary>Event time up to which events have been applied (exclusive); <see cref="long.MinValue"/> before the first.</summary>
     public long Watermark { get; private set; } = long.MinValue;
@@ -154,7 +165,7 @@ public sealed class MetricEngine : IOpenItemSource
             _sourceSeenClockMs[source] = _clockMs;
             if (Watermark != long.MinValue && _ceiling == long.MaxValue)
             {
-                _catchUp ??= new MetricEngine(_options, _emit) { _ceiling = Watermark };
+                _catchUp ??= new MetricEngine(_options, _emit, borrowPoints: true) { _ceiling = Watermark, BoundaryDone = BoundaryDone };
                 _catchUp.OpenSource(source);
                 _catchUpSources.Add(source);
             }
@@ -189,9 +200,9 @@ public sealed class MetricEngine : IOpenItemSource
             _shopSource[shop] = source;
         }
 
-        foreach (var (e, order) in catchUp._pending.UnorderedItems)
+        foreach (var e in catchUp._pending.Items())
         {
-            _pending.Enqueue(e, order);
+            _pending.Enqueue(e);
         }
 
         _emissionOrder = null;
@@ -296,9 +307,7 @@ public sealed class MetricEngine : IOpenItemSource
         if (dropped.Count > 0)
         {
             _emissionOrder = null;
-            var keep = _pending.UnorderedItems.Where(item => !dropped.Contains(item.Element.ShopId)).ToList();
-            _pending.Clear();
-            _pending.EnqueueRange(keep);
+            _pending.RemoveShops(dropped);
             _observer?.OnShopsDropped(dropped);
         }
 
@@ -367,10 +376,10 @@ public sealed class MetricEngine : IOpenItemSource
         }
 
         Watermark = watermarkMs;
-        while (_pending.TryPeek(out var next, out _) && next.TimestampMs < watermarkMs)
+        while (_pending.Count > 0 && _pending.Peek().TimestampMs < watermarkMs)
         {
-            EmitBoundariesThrough(next.TimestampMs);
-            _pending.Dequeue();
+            EmitBoundariesThrough(_pending.Peek().TimestampMs);
+            var next = _pending.Dequeue();
             if (_shops.TryGetValue(next.ShopId, out var shop))
             {
                 shop.ApplyOrdered(next);
@@ -420,7 +429,7 @@ public sealed class MetricEngine : IOpenItemSource
 
         if (shop.Apply(e, late, Watermark))
         {
-            _pending.Enqueue(e, EventOrder.Of(e));
+            _pending.Enqueue(OrderedEvent.Of(e));
         }
 
         _lastAppliedEventMs = Math.Max(_lastAppliedEventMs, e.TimestampMs);
@@ -509,6 +518,7 @@ public sealed class MetricEngine : IOpenItemSource
 
         _visitBoundaryMs = boundaryMs;
         _observer?.OnBoundary(boundaryMs, this);
+        BoundaryDone?.Invoke(boundaryMs);
     }
 
     /// <inheritdoc />
@@ -522,22 +532,4 @@ public sealed class MetricEngine : IOpenItemSource
     }
 
     private long FloorToStep(long ms) => ms - (((ms % _stepMs) + _stepMs) % _stepMs);
-
-    /// <summary>Orders events by time, then by causal rank (a customer message before the reply at the same millisecond), then by eventId.</summary>
-    private readonly record struct EventOrder(long TimestampMs, int Rank, string EventId) : IComparable<EventOrder>
-    {
-        public static EventOrder Of(MonitorEvent e) => new(e.TimestampMs, EventRank.Of(e), e.EventId);
-
-        public int CompareTo(EventOrder other)
-        {
-            var byTime = TimestampMs.CompareTo(other.TimestampMs);
-            if (byTime != 0)
-            {
-                return byTime;
-            }
-
-            var byRank = Rank.CompareTo(other.Rank);
-            return byRank != 0 ? byRank : string.CompareOrdinal(EventId, other.EventId);
-        }
-    }
 }

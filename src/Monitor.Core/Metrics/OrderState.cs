@@ -49,6 +49,10 @@ internal sealed class OrderState : IShopFamily
     private readonly long _ttlMs;
     private readonly long _staleMs;
 
+    private MetricPoint? _shippingPoint;
+    private MetricPoint? _ordersPoint;
+    private MetricPoint? _refundBacklogPoint;
+    private MetricPoint? _shipmentBacklogPoint;
     private int _dueOnTime;
     private int _dueLate;
     private int _stalled;
@@ -64,7 +68,7 @@ internal sealed class OrderState : IShopFamily
         _ttlMs = (long)options.SeriesTtl.TotalMilliseconds;
         _staleMs = (long)options.StaleItemAge.TotalMilliseconds;
         _counts = new WindowCounter(new WindowSpec(options.Step, options.OrdersWindow));
-        _activity = new Activity(stepMs);
+        _activity = new Activity();
         _refunds = new RefundState(_activity, stepMs);
     }
 
@@ -98,7 +102,7 @@ internal sealed class OrderState : IShopFamily
         var applied = Apply(e, late, long.MinValue);
         if (IsOrdered(e.Type) && !late)
         {
-            applied = ApplyOrdered(e, late: false);
+            applied = ApplyOrdered(OrderedEvent.Of(e), late: false);
         }
 
         return applied;
@@ -117,7 +121,7 @@ internal sealed class OrderState : IShopFamily
                 return _refunds.Apply(e.RefundId!, new RefundState.RefundEvent(e), late, watermarkMs);
         }
 
-        if (late && !ApplyOrdered(e, late: true))
+        if (late && !ApplyOrdered(OrderedEvent.Of(e), late: true))
         {
             return false;
         }
@@ -149,7 +153,7 @@ internal sealed class OrderState : IShopFamily
     /// The ship-on-time part of one event, in event-time order. Returns false when a late event was
     /// older than its order's last applied event.
     /// </summary>
-    public bool ApplyOrdered(MonitorEvent e, bool late)
+    public bool ApplyOrdered(in OrderedEvent e, bool late)
     {
         OrderItem? order = null;
         if (e.OrderId is { } orderId && _orders.TryGetValue(orderId, out order))
@@ -213,34 +217,34 @@ internal sealed class OrderState : IShopFamily
         var refundsOpen = _refunds.Backlog.Count(view);
         if (active || paid > 0 || cancelled > 0 || delivered > 0 || refundsOpen > 0)
         {
-            var fields = new List<MetricField>(8) { MetricField.Int("paid", paid), MetricField.Int("cancelled", cancelled) };
+            var point = (_ordersPoint ??= MetricSchemas.Series(MetricSchemas.Orders, _shopId)).Begin(view.AtMs);
+            point.Set(0, paid).Set(1, cancelled);
             if (paid > 0)
             {
-                fields.Add(MetricField.Float("cancel_ratio", (double)cancelled / paid));
+                point.Set(2, (double)cancelled / paid);
             }
 
-            fields.Add(MetricField.Int("refund_open", refundsOpen));
             // Decimal subtraction can leave a negative zero; the sum of open amounts is never below 0.
             var amount = _refunds.OpenAmount(view);
-            fields.Add(MetricField.Float("refund_open_amount", amount == 0 ? 0.0 : (double)amount));
-            fields.Add(MetricField.Int("delivered", delivered));
-            fields.Add(MetricField.Int("damaged", damaged));
+            point.Set(3, refundsOpen).Set(4, amount == 0 ? 0.0 : (double)amount).Set(5, delivered).Set(6, damaged);
             if (delivered > 0)
             {
-                fields.Add(MetricField.Float("damage_ratio", (double)damaged / delivered));
+                point.Set(7, (double)damaged / delivered);
             }
 
-            emit(new MetricPoint(Measurements.Orders, [PointBuilder.Tag("shop", _shopId)], fields, view.AtMs));
+            emit(point);
         }
 
         if (active || refundsOpen > 0)
         {
-            emit(PointBuilder.Backlog(_shopId, "refund", refundsOpen, refundsOpen > 0 ? _refunds.Backlog.Oldest(view) : view.AtMs, view.AtMs));
+            var point = _refundBacklogPoint ??= PointBuilder.BacklogSeries(_shopId, "refund");
+            emit(PointBuilder.Backlog(point, refundsOpen, refundsOpen > 0 ? _refunds.Backlog.Oldest(view) : view.AtMs, view.AtMs));
         }
 
         if (view.Final && (active || _overdue.Count > 0))
         {
-            emit(PointBuilder.Backlog(_shopId, "shipment", _overdue.Count, _overdue.Count > 0 ? _overdue.Min.TimeMs : view.AtMs, view.AtMs));
+            var point = _shipmentBacklogPoint ??= PointBuilder.BacklogSeries(_shopId, "shipment");
+            emit(PointBuilder.Backlog(point, _overdue.Count, _overdue.Count > 0 ? _overdue.Min.TimeMs : view.AtMs, view.AtMs));
         }
     }
 
@@ -249,20 +253,14 @@ internal sealed class OrderState : IShopFamily
         var due = _dueOnTime + _dueLate;
         if (active || due > 0 || _overdue.Count > 0 || _stalled > 0)
         {
-            var fields = new List<MetricField>(6)
-            {
-                MetricField.Int("due", due),
-                MetricField.Int("on_time", _dueOnTime),
-                MetricField.Int("late", _dueLate),
-                MetricField.Int("overdue_unshipped", _overdue.Count),
-                MetricField.Int("stalled", _stalled),
-            };
+            var point = (_shippingPoint ??= MetricSchemas.Series(MetricSchemas.Shipping, _shopId)).Begin(boundaryMs);
+            point.Set(0, due).Set(1, _dueOnTime).Set(2, _dueLate).Set(3, _overdue.Count).Set(4, _stalled);
             if (due > 0)
             {
-                fields.Add(MetricField.Float("on_time_ratio", (double)_dueOnTime / due));
+                point.Set(5, (double)_dueOnTime / due);
             }
 
-            emit(new MetricPoint(Measurements.Shipping, [PointBuilder.Tag("shop", _shopId)], fields, boundaryMs));
+            emit(point);
         }
     }
 
@@ -332,7 +330,7 @@ internal sealed class OrderState : IShopFamily
 
     }
 
-    private void Pay(string id, MonitorEvent e)
+    private void Pay(string id, in OrderedEvent e)
     {
         var order = new OrderItem(id, _nextSequence++, e.ShipByMs ?? e.TimestampMs + _slaMs) { LastEventMs = e.TimestampMs };
         _orders.Add(id, order);
@@ -486,4 +484,15 @@ internal sealed class OrderState : IShopFamily
             _dueLate += delta;
         }
     }
+}
+
+/// <summary>
+/// What the ship-on-time part needs of an orders event, kept by value while it waits for the
+/// watermark (the decoder refills one event object per message, so the engine keeps none).
+/// </summary>
+internal readonly record struct OrderedEvent(EventType Type, long TimestampMs, string EventId, string ShopId, string? OrderId, long? ShipByMs)
+{
+    public static OrderedEvent Of(MonitorEvent e) => new(e.Type, e.TimestampMs, e.EventId, e.ShopId, e.OrderId, e.ShipByMs);
+
+    public int Rank => EventRank.Of(Type, Sender.Customer);
 }

@@ -3,20 +3,18 @@ using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
 
-/// <summary>Builds the standard statistics fields of a sample (nearest-rank percentiles, mean, max).</summary>
+/// <summary>Writes the standard fields into series points (backlogs; nearest-rank percentiles, mean, max).</summary>
 internal static class PointBuilder
 {
-    public static KeyValuePair<string, string> Tag(string key, string value) => new(key, value);
-
     /// <summary>
-    /// A backlog point: <paramref name="waiting"/> items of <paramref name="queue"/> at b, the oldest
+    /// A backlog point: <paramref name="waiting"/> items at <paramref name="atMs"/>, the oldest
     /// waiting since <paramref name="oldestSinceMs"/> (age 0 when nothing waits).
     /// </summary>
-    public static MetricPoint Backlog(string shopId, string queue, int waiting, long oldestSinceMs, long boundaryMs) => new(
-        Measurements.Backlog,
-        [Tag("queue", queue), Tag("shop", shopId)],
-        [MetricField.Int("waiting", waiting), MetricField.Float("oldest_wait_seconds", waiting > 0 ? (boundaryMs - oldestSinceMs) / 1000.0 : 0.0)],
-        boundaryMs);
+    public static MetricPoint Backlog(MetricPoint point, int waiting, long oldestSinceMs, long atMs) =>
+        point.Begin(atMs).Set(0, waiting).Set(1, waiting > 0 ? (atMs - oldestSinceMs) / 1000.0 : 0.0);
+
+    /// <summary>A backlog series point of one queue.</summary>
+    public static MetricPoint BacklogSeries(string shopId, string queue) => MetricSchemas.Series(MetricSchemas.Backlog, new("queue", queue), new("shop", shopId));
 
     /// <summary>
     /// The exact mean of whole-millisecond durations, in seconds: the integer sum divided once, so
@@ -24,21 +22,20 @@ internal static class PointBuilder
     /// </summary>
     public static double MeanSeconds(long sumMs, long count) => sumMs / (1000.0 * count);
 
-    /// <summary>count, p50, p90, p99, mean, max of the prepared window; just count when empty.</summary>
-    public static List<MetricField> Distribution(ISampleRead samples, int extraCapacity = 0)
+    /// <summary>response_time's count, p50, p90, p99, mean, max (slots 0..5) of a window; just count when empty.</summary>
+    public static void Distribution(MetricPoint point, ISampleRead samples)
     {
         var count = samples.Count;
-        var fields = new List<MetricField>(6 + extraCapacity) { MetricField.Int("count", count) };
+        point.Set(0, count);
         if (count == 0)
         {
-            return fields;
+            return;
         }
 
-        fields.Add(MetricField.Float("p50", samples.Percentile(50) / 1000.0));
-        fields.Add(MetricField.Float("p90", samples.Percentile(90) / 1000.0));
-        fields.Add(MetricField.Float("p99", samples.Percentile(99) / 1000.0));
-        fields.Add(MetricField.Float("mean", MeanSeconds(samples.Sum, count)));
-        fields.Add(MetricField.Float("max", samples.Max / 1000.0));
-        return fields;
+        point.Set(1, samples.Percentile(50) / 1000.0)
+            .Set(2, samples.Percentile(90) / 1000.0)
+            .Set(3, samples.Percentile(99) / 1000.0)
+            .Set(4, MeanSeconds(samples.Sum, count))
+            .Set(5, samples.Max / 1000.0);
     }
 }

@@ -58,7 +58,7 @@ internal sealed class ShopState
                 break;
         }
 
-        if (e.Text is not null)
+        if (e.HasText)
         {
             _keywords.Apply(e, late, watermarkMs);
             _changed |= 1 << 3;
@@ -74,7 +74,7 @@ internal sealed class ShopState
     }
 
     /// <summary>The ship-on-time part of an on-time orders event, once the watermark has passed it.</summary>
-    public void ApplyOrdered(MonitorEvent e)
+    public void ApplyOrdered(in OrderedEvent e)
     {
         _orders.ApplyOrdered(e, late: false);
         _changed |= 1 << 2;

@@ -18,13 +18,16 @@ public static class MetricPipeline
     /// <see cref="PipelineHooks.AlertChanged"/>. With <paramref name="earlyAlerts"/> (live mode), an
     /// <see cref="EarlyAlerts"/> path judges open windows on every clock reading and the changes
     /// delivered are the reconciled ones; the <c>alerts</c> points stay final.
+    /// With <paramref name="borrowPoints"/> (the hosts' hot path) a batch holds the engine's series
+    /// points themselves, one batch per boundary: valid only until OnNext returns (clone to keep).
     /// </summary>
     public static IObservable<IReadOnlyList<MetricPoint>> ToMetricPoints(
         this IObservable<PipelineInput> inputs,
         EngineOptions options,
         PipelineHooks? hooks = null,
         AlertRuleSet? alertRules = null,
-        bool earlyAlerts = false)
+        bool earlyAlerts = false,
+        bool borrowPoints = false)
     {
         return Observable.Create<IReadOnlyList<MetricPoint>>(observer =>
         {
@@ -45,7 +48,8 @@ public static class MetricPipeline
                         batch.Add(point);
                         evaluator.Observe(point);
                     },
-                    evaluator);
+                    evaluator,
+                    borrowPoints);
                 if (earlyAlerts)
                 {
                     early = new EarlyAlerts(alertRules, engine, gate.Publish);
@@ -53,7 +57,33 @@ public static class MetricPipeline
             }
             else
             {
-                engine = new MetricEngine(options, batch.Add);
+                engine = new MetricEngine(options, batch.Add, borrowPoints: borrowPoints);
+            }
+
+            if (borrowPoints)
+            {
+                // Series points are rewritten at the next boundary: each boundary goes out on its own.
+                engine.BoundaryDone = _ => Flush();
+            }
+
+            void Flush()
+            {
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+
+                if (borrowPoints)
+                {
+                    // Borrowed: the list itself, read before OnNext returns.
+                    observer.OnNext(batch);
+                    batch.Clear();
+                    return;
+                }
+
+                var points = batch.ToArray();
+                batch.Clear();
+                observer.OnNext(points);
             }
 
             void Publish(long watermarkBefore)
@@ -65,12 +95,7 @@ public static class MetricPipeline
                     gate.OnFinalWatermark(engine.Watermark);
                 }
 
-                if (batch.Count > 0)
-                {
-                    var points = batch.ToArray();
-                    batch.Clear();
-                    observer.OnNext(points);
-                }
+                Flush();
             }
 
             var stopped = false;

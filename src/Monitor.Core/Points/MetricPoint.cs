@@ -19,19 +19,104 @@ public readonly record struct MetricField(string Key, double Value, FieldKind Ki
 /// One output point: a measurement of DESIGN §4 with its tags (sorted by key, never an id) and
 /// fields, stamped with the step boundary in epoch milliseconds (UTC).
 /// </summary>
-public sealed record MetricPoint(
-    string Measurement,
-    IReadOnlyList<KeyValuePair<string, string>> Tags,
-    IReadOnlyList<MetricField> Fields,
-    long TimestampMs)
+/// <remarks>
+/// Two kinds. A point built with the public constructor owns its lists. A series point belongs to
+/// one series of the engine: its tags and field schema are laid out once and each boundary writes
+/// numbers into it (no allocation per point). A consumer that gets series points directly (the
+/// engine's and the pipeline's borrowed mode) reads them before it returns and keeps a
+/// <see cref="Clone"/> if it needs one later.
+/// </remarks>
+public sealed class MetricPoint
 {
+    private readonly IReadOnlyList<MetricField>? _fields;
+    private readonly FieldSchema? _schema;
+    private readonly double[]? _values;
+    private int _present;
+
+    public MetricPoint(string measurement, IReadOnlyList<KeyValuePair<string, string>> tags, IReadOnlyList<MetricField> fields, long timestampMs)
+    {
+        Measurement = measurement;
+        Tags = tags;
+        _fields = fields;
+        TimestampMs = timestampMs;
+    }
+
+    internal MetricPoint(FieldSchema schema, KeyValuePair<string, string>[] tags)
+    {
+        Measurement = schema.Measurement;
+        Tags = tags;
+        _schema = schema;
+        _values = new double[schema.Count];
+    }
+
+    public string Measurement { get; }
+
+    public IReadOnlyList<KeyValuePair<string, string>> Tags { get; }
+
+    /// <summary>The fields present, in schema order (a series point builds this list on each access: prefer <see cref="FieldAt"/>).</summary>
+    public IReadOnlyList<MetricField> Fields
+    {
+        get
+        {
+            if (_fields is not null)
+            {
+                return _fields;
+            }
+
+            var fields = new MetricField[FieldCount];
+            for (var i = 0; i < fields.Length; i++)
+            {
+                fields[i] = FieldAt(i);
+            }
+
+            return fields;
+        }
+    }
+
+    public long TimestampMs { get; private set; }
+
+    public int FieldCount => _fields?.Count ?? System.Numerics.BitOperations.PopCount((uint)_present);
+
+    /// <summary>Set by the alert evaluator: the rule instances this series point feeds, found once.</summary>
+    internal object? AlertBinding { get; set; }
+
+    /// <summary>
+    /// For one downstream consumer (the point router) to keep what it resolved for this series
+    /// (its gauges), so a series point costs no lookup by strings at each boundary. Null on owned points' first use.
+    /// </summary>
+    public object? SinkState { get; set; }
+
+    /// <summary>True for a series point (rewritten at each boundary); false for an owned one.</summary>
+    public bool IsSeries => _schema is not null;
+
+    internal FieldSchema? Schema => _schema;
+
+    /// <summary>The <paramref name="index"/>-th field present.</summary>
+    public MetricField FieldAt(int index)
+    {
+        if (_fields is not null)
+        {
+            return _fields[index];
+        }
+
+        var bits = (uint)_present;
+        for (var i = 0; i < index; i++)
+        {
+            bits &= bits - 1;
+        }
+
+        var slot = System.Numerics.BitOperations.TrailingZeroCount(bits);
+        return new MetricField(_schema!.Keys[slot], _values![slot], _schema.Kinds[slot]);
+    }
+
     public string? Tag(string key)
     {
-        foreach (var tag in Tags)
+        var tags = Tags;
+        for (var i = 0; i < tags.Count; i++)
         {
-            if (tag.Key == key)
+            if (tags[i].Key == key)
             {
-                return tag.Value;
+                return tags[i].Value;
             }
         }
 
@@ -40,14 +125,82 @@ public sealed record MetricPoint(
 
     public MetricField? Field(string key)
     {
-        foreach (var field in Fields)
+        if (_fields is not null)
         {
-            if (field.Key == key)
+            for (var i = 0; i < _fields.Count; i++)
             {
-                return field;
+                if (_fields[i].Key == key)
+                {
+                    return _fields[i];
+                }
+            }
+
+            return null;
+        }
+
+        var slot = _schema!.SlotOf(key);
+        return slot >= 0 && (_present & (1 << slot)) != 0 ? new MetricField(_schema.Keys[slot], _values![slot], _schema.Kinds[slot]) : null;
+    }
+
+    /// <summary>The value of field slot <paramref name="slot"/> of a series point, when present.</summary>
+    internal bool TryGet(int slot, out double value)
+    {
+        value = _values![slot];
+        return (_present & (1 << slot)) != 0;
+    }
+
+    /// <summary>A copy that owns its lists (unaffected when the series writes its next boundary).</summary>
+    public MetricPoint Clone() => _fields is not null ? this : new MetricPoint(Measurement, Tags, Fields, TimestampMs);
+
+    /// <summary>A series point starts a new boundary: no field present yet.</summary>
+    internal MetricPoint Begin(long timestampMs)
+    {
+        TimestampMs = timestampMs;
+        _present = 0;
+        return this;
+    }
+
+    internal MetricPoint Set(int slot, double value)
+    {
+        _values![slot] = value;
+        _present |= 1 << slot;
+        return this;
+    }
+
+    public override string ToString() =>
+        $"{Measurement},{string.Join(',', Tags.Select(t => $"{t.Key}={t.Value}"))} {string.Join(',', Fields.Select(f => $"{f.Key}={f.Value}"))} {TimestampMs}";
+}
+
+/// <summary>The fields a measurement may carry, in the order they are written; a point carries a subset.</summary>
+public sealed class FieldSchema
+{
+    internal FieldSchema(string measurement, params (string Key, FieldKind Kind)[] fields)
+    {
+        Measurement = measurement;
+        Keys = fields.Select(f => f.Key).ToArray();
+        Kinds = fields.Select(f => f.Kind).ToArray();
+    }
+
+    public string Measurement { get; }
+
+    public IReadOnlyList<string> KeyList => Keys;
+
+    internal string[] Keys { get; }
+
+    internal FieldKind[] Kinds { get; }
+
+    internal int Count => Keys.Length;
+
+    public int SlotOf(string key)
+    {
+        for (var i = 0; i < Keys.Length; i++)
+        {
+            if (ReferenceEquals(Keys[i], key) || Keys[i] == key)
+            {
+                return i;
             }
         }
 
-        return null;
+        return -1;
     }
 }

@@ -49,7 +49,7 @@ internal static class SoakBench
         var metrics = new MonitorMetrics(registry);
         var sink = new CountingSink();
         var router = new PointRouter(metrics, [sink]);
-        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(), metrics, new NullDeadLetters());
+        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(), metrics, new NullDeadLetters()) { ReuseEvents = true };
         // Stale items leave after 2 h of event time here (7 days by default), so a short soak sees
         // many expiry cycles of the abandoned ones; the mechanism is the same.
         var engine = new EngineOptions { Keywords = KeywordSetup.Load(null).Holder, StaleItemAge = TimeSpan.FromHours(2) };
@@ -97,7 +97,7 @@ internal static class SoakBench
             return Disposable.Empty;
         });
 
-        inputs.ToMetricPoints(engine, hooks: null, rules).Subscribe(router.Publish);
+        inputs.ToMetricPoints(engine, hooks: null, rules, borrowPoints: true).Subscribe(router.Publish);
         Sample();
 
         // Flat: after the first third (de-duplication ids and pools fill up), the heap's peak in

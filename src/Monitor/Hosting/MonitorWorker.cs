@@ -34,7 +34,11 @@ public sealed class MonitorWorker(
             new EventIdDeduplicator(options.DedupCapacity),
             metrics,
             deadLetters,
-            () => clock.GetUtcNow().ToUnixTimeMilliseconds() + skewMs);
+            () => clock.GetUtcNow().ToUnixTimeMilliseconds() + skewMs)
+        {
+            // The pipeline applies each event before the consumer reads the next one and keeps none.
+            ReuseEvents = true,
+        };
         var watermarkView = new WatermarkView();
         var kafka = new KafkaInputs(options.Kafka with { LookBack = options.EffectiveLookBack }, intake, metrics, health, watermarkView, TimeProvider.System, logger);
         var hooks = new PipelineHooks
@@ -58,7 +62,7 @@ public sealed class MonitorWorker(
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = inputs
-            .ToMetricPoints(options.Engine, hooks, options.AlertRules, options.EarlyAlerts)
+            .ToMetricPoints(options.Engine, hooks, options.AlertRules, options.EarlyAlerts, borrowPoints: true)
             .Subscribe(
                 batch =>
                 {

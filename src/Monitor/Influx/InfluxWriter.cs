@@ -41,6 +41,7 @@ public sealed class InfluxWriter : IPointSink
     private readonly Uri _endpoint;
     private readonly AuthenticationHeaderValue? _authorization;
     private readonly Channel<Entry> _channel;
+    private readonly StringBuilder _format = new(256);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
 
@@ -303,7 +304,11 @@ public sealed class InfluxWriter : IPointSink
                 var point = points[i] ?? throw new ArgumentException("Points must not contain null.", nameof(points));
                 var sequence = _lastSequence + 1;
                 Interlocked.Increment(ref _buffered);
-                if (!TryEnqueue(new Entry(point, sequence, accepted)))
+
+                // Formatted now: the pipeline hands over series points it rewrites at the next boundary.
+                _format.Clear();
+                var line = LineProtocol.Append(_format, point) ? _format.ToString(0, _format.Length - 1) : null;
+                if (!TryEnqueue(new Entry(line, sequence, accepted)))
                 {
                     Interlocked.Decrement(ref _buffered);
                     break;
@@ -475,8 +480,9 @@ public sealed class InfluxWriter : IPointSink
             var lineCount = 0;
             foreach (var entry in batch)
             {
-                if (LineProtocol.Append(lines, entry.Point))
+                if (entry.Line is { } line)
                 {
+                    lines.Append(line).Append('\n');
                     lineCount++;
                 }
             }
@@ -741,7 +747,8 @@ public sealed class InfluxWriter : IPointSink
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly record struct Entry(MetricPoint Point, long Sequence, long AcceptedTimestamp);
+    /// <summary>A point's line (null when it has no finite field: counted failed when its batch goes).</summary>
+    private readonly record struct Entry(string? Line, long Sequence, long AcceptedTimestamp);
 
     private readonly record struct FlushRequest(long UpTo, TaskCompletionSource Done);
 }

@@ -51,8 +51,10 @@ public static class LineProtocol
             return false;
         }
 
-        foreach (var (key, value) in point.Tags)
+        var tags = point.Tags;
+        for (var t = 0; t < tags.Count; t++)
         {
+            var (key, value) = tags[t];
             if (string.IsNullOrEmpty(value) || string.IsNullOrEmpty(key))
             {
                 continue;
@@ -73,9 +75,11 @@ public static class LineProtocol
         }
 
         var fieldCount = 0;
-        foreach (var field in point.Fields)
+        Span<char> text = stackalloc char[32];
+        for (var f = 0; f < point.FieldCount; f++)
         {
-            if (!TryFormatValue(field, out var text))
+            var field = point.FieldAt(f);
+            if (!TryFormatValue(field, text, out var written))
             {
                 continue;
             }
@@ -90,7 +94,7 @@ public static class LineProtocol
                 continue;
             }
 
-            sb.Append('=').Append(text);
+            sb.Append('=').Append(text[..written]);
             fieldCount++;
         }
 
@@ -99,16 +103,18 @@ public static class LineProtocol
             return false;
         }
 
-        sb.Append(' ').Append(point.TimestampMs.ToString(CultureInfo.InvariantCulture));
+        point.TimestampMs.TryFormat(text, out var stamp, default, CultureInfo.InvariantCulture);
+        sb.Append(' ').Append(text[..stamp]);
         return true;
     }
 
-    private static bool TryFormatValue(MetricField field, out string text)
+    /// <summary>Formats a field value into <paramref name="text"/> without allocating; false for NaN, infinities and integers out of range.</summary>
+    private static bool TryFormatValue(MetricField field, Span<char> text, out int written)
     {
+        written = 0;
         var value = field.Value;
         if (!double.IsFinite(value))
         {
-            text = string.Empty;
             return false;
         }
 
@@ -117,18 +123,17 @@ public static class LineProtocol
             // Integers travel as doubles in MetricField; anything outside long's range is not an integer.
             if (value < -9.2233720368547758E18 || value >= 9.2233720368547758E18)
             {
-                text = string.Empty;
                 return false;
             }
 
-            text = ((long)Math.Round(value)).ToString(CultureInfo.InvariantCulture) + "i";
+            ((long)Math.Round(value)).TryFormat(text, out written, default, CultureInfo.InvariantCulture);
+            text[written++] = 'i';
             return true;
         }
 
         // Shortest round-trip form; a whole number prints without a decimal point, which line protocol
         // still reads as a float because it has no 'i' suffix.
-        text = value.ToString("R", CultureInfo.InvariantCulture);
-        return true;
+        return value.TryFormat(text, out written, "R", CultureInfo.InvariantCulture);
     }
 
     private static void AppendEscaped(StringBuilder sb, string text, bool escapeEquals)

@@ -6,7 +6,8 @@ namespace Monitor.Output;
 public interface IPointSink : IAsyncDisposable
 {
     /// <summary>
-    /// Accepts points. The Influx writer buffers them (bounded): in <c>BufferFullMode.Wait</c> it applies
+    /// Accepts points: the pipeline's series points and a list it reuses, so read (or format, or
+    /// clone) them before returning and keep neither. The Influx writer buffers them (bounded): in <c>BufferFullMode.Wait</c> it applies
     /// back-pressure (replay: lose nothing); in <c>DropOldest</c> (live) it waits at most <c>MaxBlock</c>, then drops the oldest and counts them.
     /// </summary>
     ValueTask WriteAsync(IReadOnlyList<MetricPoint> points, CancellationToken cancellationToken = default);

@@ -18,7 +18,11 @@ public sealed class PointRouter
     private readonly Dictionary<(Gauge Gauge, string First, string? Second), GaugeSeries> _gaugeSeries = [];
     private readonly Dictionary<string, Counter.Child> _emitted = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Shop, string Category), long> _keywordSums = [];
+    private readonly Dictionary<(string Shop, string Category), KeywordSum> _keywordSumsBySeries = [];
+    private readonly List<KeywordSum> _touchedSums = [];
+    private readonly Dictionary<string, EmittedCount> _emittedBatch = new(StringComparer.Ordinal);
     private readonly object _gate = new();
+    private readonly List<MetricPoint> _external = [];
     private long _keywordBoundary = long.MinValue;
 
     public PointRouter(MonitorMetrics metrics, IEnumerable<IPointSink> sinks, ShopBoard? board = null)
@@ -56,19 +60,30 @@ public sealed class PointRouter
     /// </summary>
     public void Publish(IReadOnlyList<MetricPoint> batch)
     {
-        List<MetricPoint>? external = null;
         long newest = long.MinValue;
+        List<MetricPoint> external;
         lock (_gate)
         {
-            foreach (var point in batch)
+            external = _external;
+            external.Clear();
+            for (var i = 0; i < batch.Count; i++)
             {
+                var point = batch[i];
                 newest = Math.Max(newest, point.TimestampMs);
-                Emitted(point.Measurement).Inc();
-                UpdateGauges(point);
+                if (point.IsSeries)
+                {
+                    UpdateSeries(point);
+                }
+                else
+                {
+                    Emitted(point.Measurement).Inc();
+                    UpdateGauges(point);
+                }
+
                 Board?.Observe(point);
                 if (!Measurements.IsInternal(point.Measurement))
                 {
-                    (external ??= new List<MetricPoint>(batch.Count)).Add(point);
+                    external.Add(point);
                 }
             }
 
@@ -76,8 +91,9 @@ public sealed class PointRouter
             RemoveStaleGauges(newest);
         }
 
-        if (external is null)
+        if (external.Count == 0 || _sinks.Count == 0)
         {
+            PointsRouted += external.Count;
             return;
         }
 
@@ -92,6 +108,121 @@ public sealed class PointRouter
         }
     }
 
+    /// <summary>A series point: its counter child and gauge bindings are resolved once and kept on the point.</summary>
+    private void UpdateSeries(MetricPoint point)
+    {
+        if (point.SinkState is not SeriesState state || state.Router != this)
+        {
+            state = new SeriesState(this, EmittedBatch(point.Measurement), point);
+            if (point.Measurement == Measurements.ComplaintKeywords)
+            {
+                state.KeywordSum = KeywordSumOf(point);
+            }
+
+            point.SinkState = state;
+        }
+
+        state.Emitted.Pending++;
+        if (state.KeywordSum is { } sum)
+        {
+            if (sum.Retired)
+            {
+                state.KeywordSum = sum = KeywordSumOf(point);
+            }
+
+            AddKeywordHits(sum, point);
+            return;
+        }
+
+        for (var i = 0; i < state.Bindings.Length; i++)
+        {
+            ref var binding = ref state.Bindings[i];
+            if (point.Field(binding.Field) is { } field)
+            {
+                if (binding.Series is not { Removed: false } series)
+                {
+                    series = binding.Series = Series(binding.Gauge, binding.First, binding.Second);
+                }
+
+                series.Child.Set(field.Value);
+                series.SeenMs = point.TimestampMs;
+            }
+            else if (binding.Series is { Removed: false })
+            {
+                Set(binding.Gauge, binding.First, binding.Second, null, point.TimestampMs);
+                binding.Series = null;
+            }
+        }
+    }
+
+    private KeywordSum KeywordSumOf(MetricPoint point)
+    {
+        var key = (point.Tag("shop") ?? "", point.Tag("category") ?? "");
+        if (!_keywordSumsBySeries.TryGetValue(key, out var sum))
+        {
+            sum = new KeywordSum(key.Item1, key.Item2);
+            _keywordSumsBySeries.Add(key, sum);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Keyword hits summed per (shop, category); only the newest boundary counts.</summary>
+    private void AddKeywordHits(KeywordSum sum, MetricPoint point)
+    {
+        if (point.TimestampMs > _keywordBoundary)
+        {
+            ResetKeywordSums();
+            _keywordBoundary = point.TimestampMs;
+        }
+        else if (point.TimestampMs < _keywordBoundary)
+        {
+            return;
+        }
+
+        if (sum.Hits == 0)
+        {
+            _touchedSums.Add(sum);
+        }
+
+        sum.Hits += (long)(point.Field("hits")?.Value ?? 0);
+    }
+
+    private void ResetKeywordSums()
+    {
+        foreach (var sum in _touchedSums)
+        {
+            sum.Hits = 0;
+        }
+
+        _touchedSums.Clear();
+        _keywordSums.Clear();
+    }
+
+    private EmittedCount EmittedBatch(string measurement)
+    {
+        if (!_emittedBatch.TryGetValue(measurement, out var count))
+        {
+            count = new EmittedCount(Emitted(measurement));
+            _emittedBatch.Add(measurement, count);
+        }
+
+        return count;
+    }
+
+    private GaugeSeries Series(Gauge gauge, string first, string? second)
+    {
+        var key = (gauge, first, second);
+        if (!_gaugeSeries.TryGetValue(key, out var series))
+        {
+            string[] labels = second is null ? [first] : [first, second];
+            series = new GaugeSeries(gauge.WithLabels(labels), labels);
+            _gaugeSeries.Add(key, series);
+        }
+
+        return series;
+    }
+
     private void UpdateGauges(MetricPoint point)
     {
         if (point.Measurement == "complaint_keywords")
@@ -100,7 +231,7 @@ public sealed class PointRouter
             // Only the newest boundary of a batch counts: a batch may hold several.
             if (point.TimestampMs > _keywordBoundary)
             {
-                _keywordSums.Clear();
+                ResetKeywordSums();
                 _keywordBoundary = point.TimestampMs;
             }
             else if (point.TimestampMs < _keywordBoundary)
@@ -133,7 +264,28 @@ public sealed class PointRouter
             Set(_metrics.ComplaintKeywordHits, shop, category, hits, _keywordBoundary);
         }
 
-        _keywordSums.Clear();
+        foreach (var sum in _touchedSums)
+        {
+            if (sum.Series is not { Removed: false } series)
+            {
+                series = sum.Series = Series(_metrics.ComplaintKeywordHits, sum.Shop, sum.Category);
+            }
+
+            series.Child.Set(sum.Hits);
+            series.SeenMs = _keywordBoundary;
+        }
+
+        ResetKeywordSums();
+
+        // Points emitted, counted once per batch and measurement.
+        foreach (var count in _emittedBatch.Values)
+        {
+            if (count.Pending > 0)
+            {
+                count.Child.Inc(count.Pending);
+                count.Pending = 0;
+            }
+        }
     }
 
     private void Set(Gauge gauge, string first, string? second, double? value, long timestampMs)
@@ -141,19 +293,14 @@ public sealed class PointRouter
         var key = (gauge, first, second);
         if (value is { } v)
         {
-            if (!_gaugeSeries.TryGetValue(key, out var series))
-            {
-                string[] labels = second is null ? [first] : [first, second];
-                series = new GaugeSeries(gauge.WithLabels(labels), labels);
-                _gaugeSeries.Add(key, series);
-            }
-
+            var series = Series(gauge, first, second);
             series.Child.Set(v);
             series.SeenMs = timestampMs;
         }
         else if (_gaugeSeries.Remove(key, out var series))
         {
             // A field left out (empty window, no ratio) shows nothing rather than an old value.
+            series.Removed = true;
             gauge.RemoveLabelled(series.Labels);
         }
     }
@@ -178,7 +325,14 @@ public sealed class PointRouter
         foreach (var key in stale ?? [])
         {
             _gaugeSeries.Remove(key, out var series);
-            key.Item1.RemoveLabelled(series!.Labels);
+            series!.Removed = true;
+            key.Item1.RemoveLabelled(series.Labels);
+            if (key.Item1 == _metrics.ComplaintKeywordHits && key.Item3 is { } category
+                && _keywordSumsBySeries.Remove((key.Item2, category), out var sum))
+            {
+                // Series points still holding it look it up again: one live sum per (shop, category).
+                sum.Retired = true;
+            }
         }
     }
 
@@ -202,5 +356,60 @@ public sealed class PointRouter
         public string[] Labels { get; } = labels;
 
         public long SeenMs { get; set; }
+
+        /// <summary>Removed from /metrics; a series state holding it resolves it again.</summary>
+        public bool Removed { get; set; }
+    }
+
+    /// <summary>What one series point feeds, resolved once: its emitted counter and gauge bindings with their label values.</summary>
+    private sealed class SeriesState
+    {
+        public SeriesState(PointRouter router, EmittedCount emitted, MetricPoint point)
+        {
+            Router = router;
+            Emitted = emitted;
+            Bindings = router._bindings.TryGetValue(point.Measurement, out var bindings)
+                ? bindings.Select(b => new SeriesBinding(b.Gauge, b.Field, point.Tag(b.Labels[0]) ?? "", b.Labels.Length > 1 ? point.Tag(b.Labels[1]) ?? "" : null)).ToArray()
+                : [];
+        }
+
+        public PointRouter Router { get; }
+
+        public EmittedCount Emitted { get; }
+
+        public KeywordSum? KeywordSum { get; set; }
+
+        public SeriesBinding[] Bindings { get; }
+    }
+
+    private sealed class EmittedCount(Counter.Child child)
+    {
+        public Counter.Child Child { get; } = child;
+
+        public long Pending { get; set; }
+    }
+
+    /// <summary>The hits of one (shop, category) at the newest boundary, and its gauge series.</summary>
+    private sealed class KeywordSum(string shop, string category)
+    {
+        public string Shop { get; } = shop;
+
+        public string Category { get; } = category;
+
+        public long Hits { get; set; }
+
+        public GaugeSeries? Series { get; set; }
+
+        /// <summary>Its gauge went stale and it left the table.</summary>
+        public bool Retired { get; set; }
+    }
+
+    private struct SeriesBinding(Gauge gauge, string field, string first, string? second)
+    {
+        public Gauge Gauge = gauge;
+        public string Field = field;
+        public string First = first;
+        public string? Second = second;
+        public GaugeSeries? Series;
     }
 }

@@ -28,6 +28,13 @@ public sealed class EventIntake
         _notAfterMs = notAfterMs ?? (() => null);
     }
 
+    /// <summary>
+    /// Refill one event per message instead of a new one (the hot path: the pipeline applies an
+    /// event before the next message is read and keeps none). Off by default: callers that keep
+    /// the events they get need their own.
+    /// </summary>
+    public bool ReuseEvents { get; init; }
+
     public long Accepted { get; private set; }
 
     public long Invalid { get; private set; }
@@ -51,7 +58,7 @@ public sealed class EventIntake
     /// </summary>
     public MonitorEvent? AcceptReplayed(Topic? topic, byte[] payload, EventIdDeduplicator rebuildIds)
     {
-        var e = _decoder.Decode(payload, topic).Event;
+        var e = Decode(payload, topic, null).Event;
         if (e is null || !rebuildIds.FirstSeen(e.EventId))
         {
             return null;
@@ -68,7 +75,7 @@ public sealed class EventIntake
     /// </summary>
     public MonitorEvent? Accept(string topicName, Topic? topic, byte[]? key, byte[] payload, string origin)
     {
-        var result = _decoder.Decode(payload, topic, _notAfterMs());
+        var result = Decode(payload, topic, _notAfterMs());
         var label = result.Event is { } decoded ? Names.Of(decoded.Topic) : topicName;
         Consumed(label).Inc();
         if (result.Event is not { } e)
@@ -89,6 +96,9 @@ public sealed class EventIntake
         Accepted++;
         return e;
     }
+
+    private DecodeResult Decode(byte[] payload, Topic? topic, long? notAfterMs) =>
+        ReuseEvents ? _decoder.DecodeShared(payload, topic, notAfterMs) : _decoder.Decode(payload, topic, notAfterMs);
 
     private Counter.Child Consumed(string topic)
     {

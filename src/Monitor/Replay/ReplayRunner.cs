@@ -44,7 +44,7 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
     public ReplaySummary Run(IEnumerable<string> files, IProgress<ReplayProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         long? notAfterMs = NotAfter?.ToUnixTimeMilliseconds();
-        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters, () => notAfterMs);
+        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters, () => notAfterMs) { ReuseEvents = true };
         long lines = 0;
         long late = 0;
         long? eventTime = null;
@@ -92,7 +92,7 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
         };
 
         Exception? failure = null;
-        using (inputs.ToMetricPoints(engine, hooks, AlertRules).Subscribe(router.Publish, error => failure = error))
+        using (inputs.ToMetricPoints(engine, hooks, AlertRules, borrowPoints: true).Subscribe(router.Publish, error => failure = error))
         {
         }
 

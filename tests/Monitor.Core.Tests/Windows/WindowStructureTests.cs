@@ -207,7 +207,7 @@ public sealed class WindowStructureTests
         for (var seed = 0; seed < 40; seed++)
         {
             var random = new Random(seed);
-            var activity = new Activity(Step);
+            var activity = new Activity();
             var touches = new List<long>();
             var boundary = 100 * Step;
             for (var round = 0; round < 200; round++)

@@ -66,8 +66,7 @@ internal abstract class ItemFamily<TState, TEvent, TOp>
                 return false;
             }
 
-            var ev = e;
-            ChangeSettled(item, (ref TState s) => Step(item, ref s, ev));
+            ApplyLate(item, e);
         }
         else if (item.Log.Count == 0 || Compare(e, item.Log[item.Log.Count - 1]) > 0)
         {
@@ -126,6 +125,9 @@ internal abstract class ItemFamily<TState, TEvent, TOp>
             _settle.Enqueue((asOfMs - 1, item));
         }
     }
+
+    /// <summary>A late event goes after every settled event and before the log (the reorder-buffer engine applied it at once).</summary>
+    private void ApplyLate(Item item, TEvent e) => ChangeSettled(item, (ref TState s) => Step(item, ref s, e));
 
     /// <summary>Settles the events of <paramref name="item"/> before <paramref name="limitMs"/> (no contributions: they were made when the events were applied).</summary>
     protected void Fold(Item item, long limitMs)

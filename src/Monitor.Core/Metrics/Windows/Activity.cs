@@ -1,36 +1,25 @@
-using System.Buffers;
-
 namespace Monitor.Core.Metrics.Windows;
 
 /// <summary>
 /// When a series last had an event, as of a boundary b (the newest event stamped before b) and
 /// now. Series activity (DESIGN §4: active while it had an event within the TTL) is read at b, but
-/// events are applied on arrival, so touches ahead of the next boundary are kept per step until
-/// their boundary is prepared; a touch can be undone while it is ahead (re-ordered events).
+/// events are applied on arrival, so touches at or after the prepared boundary are kept (one
+/// array, reused) until a boundary passes them; a touch can be undone while it is ahead
+/// (re-ordered events). Touches before the prepared boundary only move the settled newest time.
 /// </summary>
-internal sealed class Activity(long stepMs)
+internal sealed class Activity
 {
-    private readonly BucketDeque<Touches> _ahead = new();
+    private long[]? _ahead;
+    private int _count;
+    private long _aheadMax = long.MinValue;
     private long _settled = long.MinValue;
     private long _next = long.MinValue;
 
     /// <summary>Newest touch of all applied so far; <see cref="long.MinValue"/> when none.</summary>
-    public long Latest
-    {
-        get
-        {
-            var latest = _settled;
-            for (var i = 0; i < _ahead.Count; i++)
-            {
-                latest = Math.Max(latest, _ahead.ValueAt(i).Max());
-            }
-
-            return latest;
-        }
-    }
+    public long Latest => Math.Max(_settled, _aheadMax);
 
     /// <summary>True when touches wait ahead of the prepared boundary.</summary>
-    public bool HasAhead => _ahead.Count > 0;
+    public bool HasAhead => _count > 0;
 
     public void Touch(long timestampMs)
     {
@@ -40,7 +29,17 @@ internal sealed class Activity(long stepMs)
             return;
         }
 
-        _ahead.GetOrAdd(WindowSpec.FloorDiv(timestampMs, stepMs)).Add(timestampMs);
+        if (_ahead is null)
+        {
+            _ahead = PooledArrays<long>.Rent(4);
+        }
+        else if (_count == _ahead.Length)
+        {
+            _ahead = PooledArrays<long>.Grow(_ahead, _count);
+        }
+
+        _ahead[_count++] = timestampMs;
+        _aheadMax = Math.Max(_aheadMax, timestampMs);
     }
 
     /// <summary>Undoes one <see cref="Touch"/> still ahead of the prepared boundary.</summary>
@@ -51,15 +50,18 @@ internal sealed class Activity(long stepMs)
             return;
         }
 
-        var i = _ahead.Find(WindowSpec.FloorDiv(timestampMs, stepMs));
-        if (i >= 0)
+        for (var i = _count - 1; i >= 0; i--)
         {
-            ref var touches = ref _ahead.ValueAt(i);
-            touches.Remove(timestampMs);
-            if (touches.Count == 0)
+            if (_ahead![i] == timestampMs)
             {
-                touches.Release();
-                _ahead.RemoveAt(i);
+                _ahead[i] = _ahead[--_count];
+                if (timestampMs == _aheadMax)
+                {
+                    _aheadMax = MaxAhead();
+                }
+
+                Release();
+                return;
             }
         }
     }
@@ -67,19 +69,35 @@ internal sealed class Activity(long stepMs)
     /// <summary>Newest touch stamped before <paramref name="boundaryMs"/>; <see cref="long.MinValue"/> when none.</summary>
     public long LastBefore(long boundaryMs)
     {
-        if (_next == long.MinValue || boundaryMs > _next)
+        if (_next != long.MinValue && boundaryMs <= _next)
         {
-            while (_ahead.Count > 0 && _ahead.FirstKey * stepMs < boundaryMs)
-            {
-                ref var touches = ref _ahead.ValueAt(0);
-                _settled = Math.Max(_settled, touches.Max());
-                touches.Release();
-                _ahead.RemoveFirst();
-            }
-
-            _next = boundaryMs;
+            return _settled;
         }
 
+        _next = boundaryMs;
+        if (_count == 0)
+        {
+            return _settled;
+        }
+
+        // Touches now behind the boundary settle; the rest stay (one pass, in place).
+        var kept = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            var t = _ahead![i];
+            if (t < boundaryMs)
+            {
+                _settled = Math.Max(_settled, t);
+            }
+            else
+            {
+                _ahead[kept++] = t;
+            }
+        }
+
+        _count = kept;
+        _aheadMax = MaxAhead();
+        Release();
         return _settled;
     }
 
@@ -102,59 +120,23 @@ internal sealed class Activity(long stepMs)
         return last != long.MinValue && last >= boundaryMs - ttlMs;
     }
 
-    private struct Touches
+    private long MaxAhead()
     {
-        private long[]? _times;
-
-        public int Count;
-
-        public void Add(long time)
+        var max = long.MinValue;
+        for (var i = 0; i < _count; i++)
         {
-            if (_times is null || Count == _times.Length)
-            {
-                var bigger = ArrayPool<long>.Shared.Rent(_times is null ? 4 : _times.Length * 2);
-                if (_times is not null)
-                {
-                    Array.Copy(_times, bigger, Count);
-                    ArrayPool<long>.Shared.Return(_times);
-                }
-
-                _times = bigger;
-            }
-
-            _times[Count++] = time;
+            max = Math.Max(max, _ahead![i]);
         }
 
-        public void Remove(long time)
-        {
-            for (var j = Count - 1; j >= 0; j--)
-            {
-                if (_times![j] == time)
-                {
-                    _times[j] = _times[--Count];
-                    return;
-                }
-            }
-        }
+        return max;
+    }
 
-        public readonly long Max()
+    private void Release()
+    {
+        if (_count == 0 && _ahead is not null)
         {
-            var max = long.MinValue;
-            for (var j = 0; j < Count; j++)
-            {
-                max = Math.Max(max, _times![j]);
-            }
-
-            return max;
-        }
-
-        public void Release()
-        {
-            if (_times is not null)
-            {
-                ArrayPool<long>.Shared.Return(_times);
-                _times = null;
-            }
+            PooledArrays<long>.Return(_ahead);
+            _ahead = null;
         }
     }
 }

@@ -12,8 +12,8 @@ namespace Monitor.Core.Metrics.Windows;
 /// </summary>
 internal sealed class AsOfIntervals(long stepMs)
 {
-    private readonly SortedSet<WaitKey> _open = [];
-    private readonly SortedSet<WaitKey> _retained = [];
+    private readonly ChunkedSortedSet<WaitKey> _open = new();
+    private readonly ChunkedSortedSet<WaitKey> _retained = new();
     private readonly PriorityQueue<WaitKey, long> _expiry = new();
     private readonly AsOfCounter<long> _count = new(stepMs);
     private long _next = long.MinValue;
@@ -102,8 +102,8 @@ internal sealed class AsOfIntervals(long stepMs)
     public IEnumerable<OpenItem> ItemsAt(long boundaryMs)
     {
         Prepare(boundaryMs);
-        using var open = _open.GetEnumerator();
-        using var retained = _retained.GetEnumerator();
+        using var open = _open.Ascending().GetEnumerator();
+        using var retained = _retained.Ascending().GetEnumerator();
         var hasOpen = open.MoveNext();
         var hasRetained = retained.MoveNext();
         while (true)
@@ -131,7 +131,7 @@ internal sealed class AsOfIntervals(long stepMs)
     /// <summary>Items open now, oldest first (the early view).</summary>
     public IEnumerable<OpenItem> OpenItems()
     {
-        foreach (var key in _open)
+        foreach (var key in _open.Ascending())
         {
             yield return new OpenItem(key.Id, key.StartMs);
         }

@@ -1,17 +1,15 @@
-using System.Buffers;
-
 namespace Monitor.Core.Metrics.Windows;
 
 /// <summary>
 /// An exact sorted multiset of whole numbers (millisecond durations) for nearest-rank percentiles
 /// over a sliding window: a list of sorted chunks of at most <see cref="ChunkCapacity"/> values.
 /// Insert and remove cost a binary search and a shift within one chunk; the value at a rank costs
-/// a walk over chunk counts (n / 128 steps), never a sort. Chunk arrays come from the shared pool,
+/// a walk over chunk counts (n / 128 steps), never a sort. Chunk arrays come from a per-thread pool,
 /// so a window that keeps its size allocates nothing.
 /// </summary>
 internal sealed class SortedMultiset
 {
-    private const int ChunkCapacity = 128;
+    private const int ChunkCapacity = 64;
 
     private long[][] _chunks = new long[1][];
     private int[] _counts = new int[1];
@@ -27,7 +25,7 @@ internal sealed class SortedMultiset
     {
         if (_chunkCount == 0)
         {
-            _chunks[0] = ArrayPool<long>.Shared.Rent(8);
+            _chunks[0] = PooledArrays<long>.Rent(8);
             _counts[0] = 0;
             _chunkCount = 1;
         }
@@ -39,9 +37,9 @@ internal sealed class SortedMultiset
         {
             if (chunk.Length < ChunkCapacity)
             {
-                var bigger = ArrayPool<long>.Shared.Rent(chunk.Length * 2);
+                var bigger = PooledArrays<long>.Rent(chunk.Length * 2);
                 Array.Copy(chunk, bigger, count);
-                ArrayPool<long>.Shared.Return(chunk);
+                PooledArrays<long>.Return(chunk);
                 _chunks[c] = chunk = bigger;
             }
             else
@@ -142,7 +140,7 @@ internal sealed class SortedMultiset
     {
         for (var c = 0; c < _chunkCount; c++)
         {
-            ArrayPool<long>.Shared.Return(_chunks[c]);
+            PooledArrays<long>.Return(_chunks[c]);
             _chunks[c] = null!;
         }
 
@@ -176,7 +174,7 @@ internal sealed class SortedMultiset
         Array.Copy(_chunks, c + 1, _chunks, c + 2, _chunkCount - c - 1);
         Array.Copy(_counts, c + 1, _counts, c + 2, _chunkCount - c - 1);
         var half = _counts[c] / 2;
-        var upper = ArrayPool<long>.Shared.Rent(ChunkCapacity);
+        var upper = PooledArrays<long>.Rent(ChunkCapacity);
         Array.Copy(_chunks[c], half, upper, 0, _counts[c] - half);
         _chunks[c + 1] = upper;
         _counts[c + 1] = _counts[c] - half;
@@ -191,15 +189,15 @@ internal sealed class SortedMultiset
         var total = _counts[c] + _counts[c + 1];
         if (target.Length < total)
         {
-            var bigger = ArrayPool<long>.Shared.Rent(ChunkCapacity);
+            var bigger = PooledArrays<long>.Rent(ChunkCapacity);
             Array.Copy(target, bigger, _counts[c]);
-            ArrayPool<long>.Shared.Return(target);
+            PooledArrays<long>.Return(target);
             _chunks[c] = target = bigger;
         }
 
         Array.Copy(next, 0, target, _counts[c], _counts[c + 1]);
         _counts[c] = total;
-        ArrayPool<long>.Shared.Return(next);
+        PooledArrays<long>.Return(next);
         Array.Copy(_chunks, c + 2, _chunks, c + 1, _chunkCount - c - 2);
         Array.Copy(_counts, c + 2, _counts, c + 1, _chunkCount - c - 2);
         _chunkCount--;
@@ -214,7 +212,7 @@ internal sealed class SortedMultiset
             return;
         }
 
-        ArrayPool<long>.Shared.Return(_chunks[c]);
+        PooledArrays<long>.Return(_chunks[c]);
         Array.Copy(_chunks, c + 1, _chunks, c, _chunkCount - c - 1);
         Array.Copy(_counts, c + 1, _counts, c, _chunkCount - c - 1);
         _chunkCount--;

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Monitor.Core.Metrics.Windows;
 
 /// <summary>
@@ -228,16 +226,13 @@ internal sealed class WindowSamples(WindowSpec spec, long withinLimitMs = long.M
 
         public void Append(long value, long limit)
         {
-            if (Values is null || Count == Values.Length)
+            if (Values is null)
             {
-                var bigger = ArrayPool<long>.Shared.Rent(Values is null ? 4 : Values.Length * 2);
-                if (Values is not null)
-                {
-                    Array.Copy(Values, bigger, Count);
-                    ArrayPool<long>.Shared.Return(Values);
-                }
-
-                Values = bigger;
+                Values = PooledArrays<long>.Rent(4);
+            }
+            else if (Count == Values.Length)
+            {
+                Values = PooledArrays<long>.Grow(Values, Count);
             }
 
             Values[Count++] = value;
@@ -272,7 +267,7 @@ internal sealed class WindowSamples(WindowSpec spec, long withinLimitMs = long.M
         {
             if (Values is not null)
             {
-                ArrayPool<long>.Shared.Return(Values);
+                PooledArrays<long>.Return(Values);
                 Values = null;
             }
         }
