@@ -1,4 +1,5 @@
 using Monitor.Core.Metrics;
+using Monitor.Core.Metrics.Windows;
 using Monitor.Core.Points;
 
 namespace Monitor.Core.Alerts;
@@ -24,6 +25,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
     private readonly List<(ThresholdSlot Slot, ThresholdInstance Instance)> _pending = [];
     private readonly List<OpenItem> _oldest = [];
     private readonly List<OpenItem> _oldestEscalated = [];
+    private readonly TimerVisit _timerVisit;
 
     public AlertEvaluator(AlertRuleSet rules, Action<AlertChange> changed, Action<MetricPoint>? points = null)
     {
@@ -37,6 +39,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
         }
 
         _timers = rules.Timers.Select(rule => new TimerSlot(rule)).ToArray();
+        _timerVisit = new TimerVisit(this);
     }
 
     /// <summary>
@@ -61,6 +64,12 @@ public sealed class AlertEvaluator : IBoundaryObserver
     /// </summary>
     public void Observe(MetricPoint point)
     {
+        if (point.IsSeries)
+        {
+            ObserveSeries(point);
+            return;
+        }
+
         if (!_byMeasurement.TryGetValue(point.Measurement, out var slots))
         {
             return;
@@ -73,34 +82,108 @@ public sealed class AlertEvaluator : IBoundaryObserver
                 continue;
             }
 
-            var instance = slot.InstanceFor(point, _rules.Service);
             var samples = slot.Rule.MinSamples is { } min ? point.Field(min.Field)?.Value ?? 0 : 0;
-            if (instance.PendingMs == point.TimestampMs)
+            var aging = slot.Ages && WakeHint is not null && point.Field("waiting")?.Value > 0;
+            Take(slot, slot.InstanceFor(point, _rules.Service), point.TimestampMs, field.Value, field.Kind, samples, aging);
+        }
+    }
+
+    /// <summary>
+    /// A series point: which rule instances it feeds (filters passed, group key) is found once and
+    /// kept on the point, so a boundary costs no tag matching or key building per rule.
+    /// </summary>
+    private void ObserveSeries(MetricPoint point)
+    {
+        var binding = point.AlertBinding is SeriesBinding { } mine && mine.Owner == this ? mine
+            : point.AlertBinding2 is SeriesBinding { } other && other.Owner == this ? other
+            : Bind(point);
+        foreach (var entry in binding.Entries)
+        {
+            if (!point.TryGet(entry.FieldSlot, out var value) || double.IsNaN(value))
             {
-                instance.PendingValue = field.Kind == FieldKind.Integer ? instance.PendingValue + field.Value
-                    : slot.Rule.Direction == Direction.Above ? Math.Max(instance.PendingValue, field.Value)
-                    : Math.Min(instance.PendingValue, field.Value);
-                instance.PendingSamples += samples;
                 continue;
             }
 
-            if (instance.PendingMs != long.MinValue)
+            if (entry.Instance.Removed)
             {
-                JudgePending(slot, instance);
-            }
-            else
-            {
-                _pending.Add((slot, instance));
+                entry.Instance = entry.Slot.InstanceFor(point, _rules.Service);
             }
 
-            instance.PendingMs = point.TimestampMs;
-            instance.PendingValue = field.Value;
-            instance.PendingSamples = samples;
-            if (slot.Ages && WakeHint is not null)
+            var samples = entry.SamplesSlot >= 0 && point.TryGet(entry.SamplesSlot, out var count) ? count : 0;
+            var aging = entry.WaitingSlot >= 0 && point.TryGet(entry.WaitingSlot, out var waiting) && waiting > 0;
+            Take(entry.Slot, entry.Instance, point.TimestampMs, value, entry.Kind, samples, aging);
+        }
+    }
+
+    /// <summary>Whether a series point feeds some threshold rule of this evaluator (found once per series).</summary>
+    internal bool Feeds(MetricPoint point)
+    {
+        var binding = point.AlertBinding is SeriesBinding { } mine && mine.Owner == this ? mine
+            : point.AlertBinding2 is SeriesBinding { } other && other.Owner == this ? other
+            : Bind(point);
+        return binding.Entries.Length > 0;
+    }
+
+    private SeriesBinding Bind(MetricPoint point)
+    {
+        var entries = new List<BoundSlot>();
+        var schema = point.Schema!;
+        if (_byMeasurement.TryGetValue(point.Measurement, out var slots))
+        {
+            foreach (var slot in slots)
             {
-                instance.Aging = point.Field("waiting")?.Value > 0;
+                var fieldSlot = schema.SlotOf(slot.Rule.Field);
+                if (fieldSlot < 0 || !slot.Matches(point))
+                {
+                    continue;
+                }
+
+                entries.Add(new BoundSlot(slot, slot.InstanceFor(point, _rules.Service), fieldSlot, schema.Kinds[fieldSlot])
+                {
+                    SamplesSlot = slot.Rule.MinSamples is { } min ? schema.SlotOf(min.Field) : -1,
+                    WaitingSlot = slot.Ages && WakeHint is not null ? schema.SlotOf("waiting") : -1,
+                });
             }
         }
+
+        var binding = new SeriesBinding(this, entries.ToArray());
+        if (point.AlertBinding is not SeriesBinding { } held || held.Owner == this)
+        {
+            point.AlertBinding = binding;
+        }
+        else
+        {
+            point.AlertBinding2 = binding;
+        }
+
+        return binding;
+    }
+
+    /// <summary>One value for an instance at a boundary; points of one instance and boundary combine (sum of counts, else the worst).</summary>
+    private void Take(ThresholdSlot slot, ThresholdInstance instance, long atMs, double value, FieldKind kind, double samples, bool aging)
+    {
+        if (instance.PendingMs == atMs)
+        {
+            instance.PendingValue = kind == FieldKind.Integer ? instance.PendingValue + value
+                : slot.Rule.Direction == Direction.Above ? Math.Max(instance.PendingValue, value)
+                : Math.Min(instance.PendingValue, value);
+            instance.PendingSamples += samples;
+            return;
+        }
+
+        if (instance.PendingMs != long.MinValue)
+        {
+            JudgePending(slot, instance);
+        }
+        else
+        {
+            _pending.Add((slot, instance));
+        }
+
+        instance.PendingMs = atMs;
+        instance.PendingValue = value;
+        instance.PendingSamples = samples;
+        instance.Aging = aging;
     }
     /// <inheritdoc />
     public void OnBoundary(long boundaryMs, IOpenItemSource items)
@@ -113,7 +196,9 @@ public sealed class AlertEvaluator : IBoundaryObserver
 
         foreach (var slot in _timers)
         {
-            items.VisitOpenItems(slot.Rule.Queue, (shop, open) => CheckTimer(slot, shop, open, boundaryMs));
+            _timerVisit.Slot = slot;
+            _timerVisit.AtMs = boundaryMs;
+            items.VisitOpenItems(slot.Rule.Queue, _timerVisit);
             ResolveTimersNotSeen(slot, boundaryMs);
         }
     }
@@ -133,13 +218,16 @@ public sealed class AlertEvaluator : IBoundaryObserver
     }
 
     /// <summary>Early results: the per-item timers of one shop on its items open now.</summary>
-    public void CheckTimers(string shop, Func<TimerQueue, IEnumerable<OpenItem>> items, long atMs)
+    internal void CheckTimers(ShopState shop, in View view)
     {
         foreach (var slot in _timers)
         {
-            CheckTimer(slot, shop, items(slot.Rule.Queue), atMs);
+            CheckTimer(slot, shop.ShopId, shop.OpenItems(slot.Rule.Queue, view), view.AtMs);
         }
     }
+
+    /// <summary>True when some timer rule watches <paramref name="queue"/>.</summary>
+    public bool HasTimers => _timers.Length > 0;
 
     /// <summary>Resolves and forgets instances without a judgement for their rule's noDataAfter (early results, which have no boundaries).</summary>
     public void SweepNoData(long atMs)
@@ -161,6 +249,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
             {
                 var instance = slot.Instances[key];
                 instance.PendingMs = long.MinValue;
+                instance.Removed = true;
                 HandOver(instance.Key);
                 slot.Instances.Remove(key);
             }
@@ -298,11 +387,14 @@ public sealed class AlertEvaluator : IBoundaryObserver
 
         foreach (var key in gone ?? [])
         {
-            slot.Instances.Remove(key);
+            if (slot.Instances.Remove(key, out var instance))
+            {
+                instance.Removed = true;
+            }
         }
     }
 
-    private void CheckTimer(TimerSlot slot, string shop, IEnumerable<OpenItem> open, long boundaryMs)
+    private void CheckTimer(TimerSlot slot, string shop, OpenItemCursor open, long boundaryMs)
     {
         var rule = slot.Rule;
         var remindCutoff = boundaryMs - (long)rule.RemindAfter.TotalMilliseconds;
@@ -311,7 +403,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
         long nextDue = long.MaxValue, nextEscalation = long.MaxValue;
         _oldest.Clear();
         _oldestEscalated.Clear();
-        foreach (var item in open)
+        while (open.Next(out var item))
         {
             if (item.SinceMs > remindCutoff)
             {
@@ -562,6 +654,34 @@ public sealed class AlertEvaluator : IBoundaryObserver
         return annotations;
     }
 
+    /// <summary>The rule instances one series point feeds, for one evaluator.</summary>
+    private sealed record SeriesBinding(AlertEvaluator Owner, BoundSlot[] Entries);
+
+    private sealed class BoundSlot(ThresholdSlot slot, ThresholdInstance instance, int fieldSlot, FieldKind kind)
+    {
+        public ThresholdSlot Slot { get; } = slot;
+
+        public ThresholdInstance Instance { get; set; } = instance;
+
+        public int FieldSlot { get; } = fieldSlot;
+
+        public FieldKind Kind { get; } = kind;
+
+        public int SamplesSlot { get; init; } = -1;
+
+        public int WaitingSlot { get; init; } = -1;
+    }
+
+    /// <summary>Checks one timer rule on each shop the engine visits (one object, no delegate per boundary).</summary>
+    private sealed class TimerVisit(AlertEvaluator owner) : IOpenItemVisitor
+    {
+        public TimerSlot? Slot { get; set; }
+
+        public long AtMs { get; set; }
+
+        public void Visit(string shop, OpenItemCursor items) => owner.CheckTimer(Slot!, shop, items, AtMs);
+    }
+
     private sealed class ThresholdSlot
     {
         private readonly KeyValuePair<string, IReadOnlyList<string>>[] _filters;
@@ -662,6 +782,9 @@ public sealed class AlertEvaluator : IBoundaryObserver
 
         /// <summary>Early results: items waited when the pending point was taken, so its age keeps growing.</summary>
         public bool Aging { get; set; }
+
+        /// <summary>Left its slot (no data, handed over): series points bound to it look their instance up again.</summary>
+        public bool Removed { get; set; }
 
         public long StartsAtMs { get; set; }
 

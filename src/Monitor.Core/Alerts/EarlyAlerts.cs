@@ -32,6 +32,8 @@ public sealed class EarlyAlerts
     private readonly List<ShopState> _changed = [];
     private readonly HashSet<string> _woken = new(StringComparer.Ordinal);
     private readonly List<(ShopState Shop, bool All)> _reads = [];
+    private readonly Action<MetricPoint> _observe;
+    private readonly EarlyFields _fields;
     private long _nowMs = long.MinValue;
     private long _lastSweepMs = long.MinValue;
 
@@ -41,6 +43,13 @@ public sealed class EarlyAlerts
         _stepMs = engine.StepMs;
         _reconciler = new AlertReconciler(_stepMs, deliver);
         _evaluator = new AlertEvaluator(rules, _reconciler.OnEarly) { WakeHint = Schedule };
+        _observe = _evaluator.Observe;
+        _fields = new EarlyFields(
+            rules.Thresholds.SelectMany(rule => new[] { (rule.Measurement, rule.Field) }
+                .Concat(rule.MinSamples is { } min ? [(rule.Measurement, min.Field)] : [])
+                .Concat(rule.Measurement == Measurements.Backlog ? [(rule.Measurement, "waiting")] : [])),
+            MetricSchemas.All,
+            _evaluator.Feeds);
         engine.TrackChanges = true;
     }
 
@@ -125,7 +134,7 @@ public sealed class EarlyAlerts
 
         // Judged in shop order: the same inputs give the same notifications in the same order.
         _reads.Sort((a, b) => string.CompareOrdinal(a.Shop.ShopId, b.Shop.ShopId));
-        var view = View.Now(atMs, _stepMs);
+        var view = View.Now(atMs, _stepMs, _fields);
         foreach (var (shop, all) in _reads)
         {
             if (IsLagging(shop))
@@ -133,8 +142,8 @@ public sealed class EarlyAlerts
                 continue;
             }
 
-            shop.EmitNow(atMs, _stepMs, all, Observe);
-            _evaluator.CheckTimers(shop.ShopId, queue => shop.OpenItems(queue, view), atMs);
+            shop.EmitNow(atMs, _stepMs, all, _observe, _fields);
+            _evaluator.CheckTimers(shop, view);
         }
 
         _evaluator.JudgePending();
@@ -148,8 +157,6 @@ public sealed class EarlyAlerts
     public void OnFinal(AlertChange change) => _reconciler.OnFinal(change);
 
     public void OnFinalWatermark(long watermarkMs) => _reconciler.OnFinalWatermark(watermarkMs);
-
-    private void Observe(MetricPoint point) => _evaluator.Observe(point);
 
     private void Schedule(string shop, long wakeMs)
     {

@@ -61,10 +61,10 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
     public int OpenCalls => ItemCount;
 
     /// <summary>Calls waiting at <paramref name="boundaryMs"/>, longest-waiting first.</summary>
-    public IEnumerable<OpenItem> Waiting(long boundaryMs) => _waiting.ItemsAt(boundaryMs);
+    public OpenItemCursor Waiting(long boundaryMs) => _waiting.ItemsAt(boundaryMs);
 
     /// <summary>Calls waiting now (the early view), longest-waiting first.</summary>
-    public IEnumerable<OpenItem> WaitingNow() => _waiting.OpenItems();
+    public OpenItemCursor WaitingNow() => _waiting.OpenItems();
 
     public AsOfIntervals Backlog => _waiting;
 
@@ -83,9 +83,15 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
 
         var backlogActive = _backlogActivity.Active(view, _ttlMs);
         var waiting = _waiting.Count(view);
-        if (waiting > 0 || backlogActive)
+        if ((waiting > 0 || backlogActive) && view.Wants(MetricSchemas.Backlog))
         {
             emit(PointBuilder.Backlog(_backlogPoint ??= PointBuilder.BacklogSeries(_shopId, "call"), waiting, waiting > 0 ? _waiting.Oldest(view) : view.AtMs, view.AtMs));
+        }
+
+        if (!view.Final)
+        {
+            EmitEarly(view, emit);
+            return;
         }
 
         var answerActive = _answerActivity.Active(view, _ttlMs);
@@ -96,7 +102,7 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
         if (offered > 0 || answerActive)
         {
             var point = (_answerPoint ??= MetricSchemas.Series(MetricSchemas.CallAnswer, _shopId)).Begin(view.AtMs);
-            emit(AnswerFields(point, answers, offered, unknown, abandoned));
+            emit(AnswerFields(point, answers, offered, unknown, abandoned, view));
         }
 
         var handleActive = _handleActivity.Active(view, _ttlMs);
@@ -284,7 +290,34 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
         }
     }
 
-    private static MetricPoint AnswerFields(MetricPoint point, ISampleRead answers, long offered, long unknown, long abandoned)
+    /// <summary>Early: call_answer and call_handle only when rules read them, their percentiles only when asked for.</summary>
+    private void EmitEarly(in View view, Action<MetricPoint> emit)
+    {
+        if (view.Wants(MetricSchemas.CallAnswer))
+        {
+            var answers = _answerTimes.Read(view, _answerScratch ??= new SampleView());
+            var unknown = _counts.Read(view, UnknownAnswersLane);
+            var abandoned = _counts.Read(view, AbandonsLane);
+            var offered = answers.Count + unknown + abandoned;
+            if (offered > 0 || _answerActivity.Active(view, _ttlMs))
+            {
+                var point = (_answerPoint ??= MetricSchemas.Series(MetricSchemas.CallAnswer, _shopId)).Begin(view.AtMs);
+                emit(AnswerFields(point, answers, offered, unknown, abandoned, view));
+            }
+        }
+
+        if (view.Wants(MetricSchemas.CallHandle))
+        {
+            var handles = _handleTimes.Read(view, _handleScratch ??= new SampleView());
+            if (handles.Count > 0 || _handleActivity.Active(view, _ttlMs))
+            {
+                var point = (_handlePoint ??= MetricSchemas.Series(MetricSchemas.CallHandle, _shopId)).Begin(view.AtMs);
+                emit(HandleFields(point, handles));
+            }
+        }
+    }
+
+    private static MetricPoint AnswerFields(MetricPoint point, ISampleRead answers, long offered, long unknown, long abandoned, in View view)
     {
         point.Set(0, offered).Set(1, answers.Count + unknown).Set(2, abandoned);
         if (offered == 0)
@@ -295,7 +328,10 @@ internal sealed class CallState : ItemFamily<CallState.Call, CallState.CallEvent
         point.Set(3, (double)abandoned / offered).Set(4, (double)answers.Within / offered);
         if (answers.Count > 0)
         {
-            point.Set(5, answers.Percentile(50) / 1000.0).Set(6, answers.Percentile(90) / 1000.0).Set(7, answers.Percentile(99) / 1000.0);
+            var schema = MetricSchemas.CallAnswer;
+            PointBuilder.SetIf(point, view, schema, 5, answers, 50);
+            PointBuilder.SetIf(point, view, schema, 6, answers, 90);
+            PointBuilder.SetIf(point, view, schema, 7, answers, 99);
         }
 
         return point;

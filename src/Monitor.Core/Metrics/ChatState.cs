@@ -51,10 +51,10 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
     public int OpenConversations => ItemCount;
 
     /// <summary>Conversations of <paramref name="channel"/> waiting at <paramref name="boundaryMs"/>, longest-waiting first.</summary>
-    public IEnumerable<OpenItem> Waiting(TextChannel channel, long boundaryMs) => _waiting[(int)channel].ItemsAt(boundaryMs);
+    public OpenItemCursor Waiting(TextChannel channel, long boundaryMs) => _waiting[(int)channel].ItemsAt(boundaryMs);
 
     /// <summary>Conversations of <paramref name="channel"/> waiting now (the early view), longest-waiting first.</summary>
-    public IEnumerable<OpenItem> WaitingNow(TextChannel channel) => _waiting[(int)channel].OpenItems();
+    public OpenItemCursor WaitingNow(TextChannel channel) => _waiting[(int)channel].OpenItems();
 
     public AsOfIntervals Backlog(TextChannel channel) => _waiting[(int)channel];
 
@@ -75,7 +75,7 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
             var backlog = _waiting[channel];
             var active = _channelActivity[channel].Active(view, _ttlMs);
             var waiting = backlog.Count(view);
-            if (waiting > 0 || active)
+            if ((waiting > 0 || active) && view.Wants(MetricSchemas.Backlog))
             {
                 var point = _backlogPoints[channel] ??= PointBuilder.BacklogSeries(_shopId, channelName);
                 emit(PointBuilder.Backlog(point, waiting, waiting > 0 ? backlog.Oldest(view) : view.AtMs, view.AtMs));
@@ -272,12 +272,29 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
 
     private void EmitResponses(int channel, string channelName, in View view, Action<MetricPoint> emit)
     {
+        if (!view.Wants(MetricSchemas.ResponseTime))
+        {
+            return;
+        }
+
         var anyActive = false;
         for (var slot = 0; slot < Slots; slot++)
         {
             var index = (channel * Slots) + slot;
             if (_responses[index] is not { } series)
             {
+                continue;
+            }
+
+            var point = series.Point ??= MetricSchemas.Series(
+                MetricSchemas.ResponseTime,
+                new("channel", channelName),
+                new("kind", slot < 2 ? "first" : "reply"),
+                new("responder", slot % 2 == 0 ? "agent" : "bot"),
+                new("shop", _shopId));
+            if (!view.Wants(point))
+            {
+                // Early, and no rule reads this series: its window is not read at all.
                 continue;
             }
 
@@ -294,14 +311,8 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
             }
 
             anyActive = true;
-            var point = series.Point ??= MetricSchemas.Series(
-                MetricSchemas.ResponseTime,
-                new("channel", channelName),
-                new("kind", slot < 2 ? "first" : "reply"),
-                new("responder", slot % 2 == 0 ? "agent" : "bot"),
-                new("shop", _shopId));
             point.Begin(view.AtMs);
-            PointBuilder.Distribution(point, samples);
+            PointBuilder.Distribution(point, samples, view);
             if (samples.Count > 0)
             {
                 point.Set(6, (double)samples.Within / samples.Count);
@@ -354,7 +365,7 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
     /// </summary>
     private void EmitBot(int channel, string channelName, in View view, Action<MetricPoint> emit)
     {
-        if (_bot[channel] is not { } series)
+        if (_bot[channel] is not { } series || !view.Wants(MetricSchemas.Bot))
         {
             return;
         }

@@ -62,6 +62,11 @@ internal sealed class CrisisState : IShopFamily
             _agents.Purge(view.AtMs);
         }
 
+        if (!view.Wants(MetricSchemas.Crisis))
+        {
+            return;
+        }
+
         var active = _activity.Active(view, _ttlMs);
         var arrivals = _arrivals.Read(view, 0);
         if (!active && arrivals == 0)

@@ -18,7 +18,46 @@ public interface IBoundaryObserver
 public interface IOpenItemSource
 {
     /// <summary>Visits every shop in state (ordinal order) with its open items of <paramref name="queue"/>, oldest first.</summary>
-    void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit);
+    void VisitOpenItems(TimerQueue queue, IOpenItemVisitor visitor);
+}
+
+/// <summary>Gets each shop's open items of a queue (a cursor valid during the call only).</summary>
+public interface IOpenItemVisitor
+{
+    void Visit(string shop, OpenItemCursor items);
+}
+
+/// <summary>
+/// Open items, oldest first, read one at a time: a backlog keeps one cursor and resets it for
+/// each visit, so per-item timers allocate nothing per shop and boundary.
+/// </summary>
+public abstract class OpenItemCursor
+{
+    /// <summary>The next item; false at the end.</summary>
+    public abstract bool Next(out OpenItem item);
+
+    /// <summary>A cursor over no items.</summary>
+    public static OpenItemCursor Empty { get; } = new ListCursor([]);
+
+    /// <summary>A cursor over a list (tests, small sets).</summary>
+    public static OpenItemCursor Over(IReadOnlyList<OpenItem> items) => new ListCursor(items);
+
+    private sealed class ListCursor(IReadOnlyList<OpenItem> items) : OpenItemCursor
+    {
+        private int _next;
+
+        public override bool Next(out OpenItem item)
+        {
+            if (_next < items.Count)
+            {
+                item = items[_next++];
+                return true;
+            }
+
+            item = default;
+            return false;
+        }
+    }
 }
 
 /// <summary>A state with no open items (threshold-only evaluation, tests and benchmarks).</summary>
@@ -30,7 +69,7 @@ public sealed class NoOpenItems : IOpenItemSource
     {
     }
 
-    public void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit)
+    public void VisitOpenItems(TimerQueue queue, IOpenItemVisitor visitor)
     {
     }
 }

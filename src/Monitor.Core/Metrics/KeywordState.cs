@@ -35,6 +35,7 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
     private readonly Activity _activity = new();
     private List<SeriesKey>? _emptied;
     private MetricPoint? _ratePoint;
+    private static readonly SortedDictionary<SeriesKey, KeywordSeries> Empty = [];
 
     public bool Apply(MonitorEvent e, bool late, long watermarkMs)
     {
@@ -79,8 +80,13 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
 
     public void Emit(in View view, Action<MetricPoint> emit)
     {
-        foreach (var (key, series) in _series)
+        foreach (var (key, series) in view.Wants(MetricSchemas.ComplaintKeywords) ? _series : Empty)
         {
+            if (!view.Wants(series.Point))
+            {
+                continue;
+            }
+
             var hits = series.Counts.Read(view, 0);
             if (hits > 0)
             {
@@ -100,6 +106,11 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
             }
 
             _emptied.Clear();
+        }
+
+        if (!view.Wants(MetricSchemas.ComplaintRate))
+        {
+            return;
         }
 
         var active = _activity.Active(view, _ttlMs);

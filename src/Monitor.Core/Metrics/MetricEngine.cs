@@ -522,12 +522,12 @@ public sealed class MetricEngine : IOpenItemSource
     }
 
     /// <inheritdoc />
-    public void VisitOpenItems(TimerQueue queue, Action<string, IEnumerable<OpenItem>> visit)
+    public void VisitOpenItems(TimerQueue queue, IOpenItemVisitor visitor)
     {
         _emissionOrder ??= _shops.Values.OrderBy(s => s.ShopId, StringComparer.Ordinal).ToArray();
         foreach (var shop in _emissionOrder)
         {
-            visit(shop.ShopId, shop.OpenItems(queue, _visitBoundaryMs));
+            visitor.Visit(shop.ShopId, shop.OpenItems(queue, _visitBoundaryMs));
         }
     }
 

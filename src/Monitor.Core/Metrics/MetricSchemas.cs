@@ -41,6 +41,8 @@ internal static class MetricSchemas
 
     public static readonly FieldSchema ResponseTimeByChannel = new(Measurements.ResponseTimeByChannel, ("count", Integer), ("p90", Float));
 
+    public static readonly FieldSchema[] All = [ResponseTime, Backlog, CallAnswer, CallHandle, Shipping, Orders, ComplaintKeywords, ComplaintRate, Bot, Crisis, ResponseTimeByChannel];
+
     /// <summary>A series point of <paramref name="schema"/> tagged with the shop only.</summary>
     public static MetricPoint Series(FieldSchema schema, string shopId) => new(schema, [new("shop", shopId)]);
 

@@ -74,3 +74,28 @@ public readonly record struct OpenItem(string Id, long SinceMs)
         }
     }
 }
+
+/// <summary>A reusable cursor over a sorted set of timed keys (overdue orders).</summary>
+internal sealed class TimedKeyCursor<T>(SortedSet<TimedKey<T>> items, Func<T, string> id) : OpenItemCursor
+{
+    private SortedSet<TimedKey<T>>.Enumerator _enumerator;
+
+    public TimedKeyCursor<T> Reset()
+    {
+        _enumerator = items.GetEnumerator();
+        return this;
+    }
+
+    public override bool Next(out OpenItem item)
+    {
+        if (_enumerator.MoveNext())
+        {
+            var key = _enumerator.Current;
+            item = new OpenItem(id(key.Item), key.TimeMs);
+            return true;
+        }
+
+        item = default;
+        return false;
+    }
+}

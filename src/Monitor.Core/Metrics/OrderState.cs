@@ -49,6 +49,7 @@ internal sealed class OrderState : IShopFamily
     private readonly long _ttlMs;
     private readonly long _staleMs;
 
+    private TimedKeyCursor<OrderItem>? _overdueCursor;
     private MetricPoint? _shippingPoint;
     private MetricPoint? _ordersPoint;
     private MetricPoint? _refundBacklogPoint;
@@ -81,15 +82,15 @@ internal sealed class OrderState : IShopFamily
     public int OpenRefunds => _refunds.ItemCount;
 
     /// <summary>Refunds open at <paramref name="boundaryMs"/>, oldest request first.</summary>
-    public IEnumerable<OpenItem> RefundsOpen(long boundaryMs) => _refunds.Backlog.ItemsAt(boundaryMs);
+    public OpenItemCursor RefundsOpen(long boundaryMs) => _refunds.Backlog.ItemsAt(boundaryMs);
 
     /// <summary>Refunds open now (the early view), oldest request first.</summary>
-    public IEnumerable<OpenItem> RefundsOpenNow() => _refunds.Backlog.OpenItems();
+    public OpenItemCursor RefundsOpenNow() => _refunds.Backlog.OpenItems();
 
     public AsOfIntervals RefundBacklog => _refunds.Backlog;
 
     /// <summary>Orders past their deadline neither shipped nor cancelled, earliest deadline first (since = deadline).</summary>
-    public IEnumerable<OpenItem> OverdueUnshipped() => OpenItem.Of(_overdue, o => o.Id);
+    public OpenItemCursor OverdueUnshipped() => (_overdueCursor ??= new TimedKeyCursor<OrderItem>(_overdue, o => o.Id)).Reset();
 
     /// <summary>True for the events that go through <see cref="ApplyOrdered"/> (in event-time order, at the watermark).</summary>
     public static bool IsOrdered(EventType type) =>
@@ -215,7 +216,7 @@ internal sealed class OrderState : IShopFamily
         var delivered = _counts.Read(view, DeliveredLane);
         var damaged = _counts.Read(view, DamagedLane);
         var refundsOpen = _refunds.Backlog.Count(view);
-        if (active || paid > 0 || cancelled > 0 || delivered > 0 || refundsOpen > 0)
+        if ((active || paid > 0 || cancelled > 0 || delivered > 0 || refundsOpen > 0) && view.Wants(MetricSchemas.Orders))
         {
             var point = (_ordersPoint ??= MetricSchemas.Series(MetricSchemas.Orders, _shopId)).Begin(view.AtMs);
             point.Set(0, paid).Set(1, cancelled);
@@ -235,7 +236,7 @@ internal sealed class OrderState : IShopFamily
             emit(point);
         }
 
-        if (active || refundsOpen > 0)
+        if ((active || refundsOpen > 0) && view.Wants(MetricSchemas.Backlog))
         {
             var point = _refundBacklogPoint ??= PointBuilder.BacklogSeries(_shopId, "refund");
             emit(PointBuilder.Backlog(point, refundsOpen, refundsOpen > 0 ? _refunds.Backlog.Oldest(view) : view.AtMs, view.AtMs));

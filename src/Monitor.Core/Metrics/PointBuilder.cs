@@ -22,8 +22,11 @@ internal static class PointBuilder
     /// </summary>
     public static double MeanSeconds(long sumMs, long count) => sumMs / (1000.0 * count);
 
-    /// <summary>response_time's count, p50, p90, p99, mean, max (slots 0..5) of a window; just count when empty.</summary>
-    public static void Distribution(MetricPoint point, ISampleRead samples)
+    /// <summary>
+    /// response_time's count, p50, p90, p99, mean, max (slots 0..5) of a window; just count when
+    /// empty. An early view computes only the fields rules read (a percentile is a search).
+    /// </summary>
+    public static void Distribution(MetricPoint point, ISampleRead samples, in View view)
     {
         var count = samples.Count;
         point.Set(0, count);
@@ -32,10 +35,23 @@ internal static class PointBuilder
             return;
         }
 
-        point.Set(1, samples.Percentile(50) / 1000.0)
-            .Set(2, samples.Percentile(90) / 1000.0)
-            .Set(3, samples.Percentile(99) / 1000.0)
-            .Set(4, MeanSeconds(samples.Sum, count))
-            .Set(5, samples.Max / 1000.0);
+        var schema = MetricSchemas.ResponseTime;
+        SetIf(point, view, schema, 1, samples, 50);
+        SetIf(point, view, schema, 2, samples, 90);
+        SetIf(point, view, schema, 3, samples, 99);
+        point.Set(4, MeanSeconds(samples.Sum, count));
+        if (view.Wants(schema, 5))
+        {
+            point.Set(5, samples.Max / 1000.0);
+        }
+    }
+
+    /// <summary>Percentile <paramref name="percent"/> into <paramref name="slot"/>, when the view wants it.</summary>
+    public static void SetIf(MetricPoint point, in View view, Points.FieldSchema schema, int slot, ISampleRead samples, int percent)
+    {
+        if (view.Wants(schema, slot))
+        {
+            point.Set(slot, samples.Percentile(percent) / 1000.0);
+        }
     }
 }

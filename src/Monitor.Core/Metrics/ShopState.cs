@@ -93,9 +93,9 @@ internal sealed class ShopState
     /// Early results: the state now of the families with events applied since the last early
     /// read (all families with <paramref name="all"/>), stamped <paramref name="atMs"/>.
     /// </summary>
-    public void EmitNow(long atMs, long stepMs, bool all, Action<MetricPoint> emit)
+    public void EmitNow(long atMs, long stepMs, bool all, Action<MetricPoint> emit, EarlyFields? fields = null)
     {
-        var view = View.Now(atMs, stepMs);
+        var view = View.Now(atMs, stepMs, fields);
         for (var i = 0; i < _families.Length; i++)
         {
             if (all || (_changed & (1 << i)) != 0)
@@ -135,10 +135,10 @@ internal sealed class ShopState
     }
 
     /// <summary>This shop's items of <paramref name="queue"/> open at <paramref name="boundaryMs"/>, oldest first.</summary>
-    public IEnumerable<OpenItem> OpenItems(TimerQueue queue, long boundaryMs) => OpenItems(queue, View.At(boundaryMs));
+    public OpenItemCursor OpenItems(TimerQueue queue, long boundaryMs) => OpenItems(queue, View.At(boundaryMs));
 
     /// <summary>This shop's items of <paramref name="queue"/> open in <paramref name="view"/>, oldest first (shipments: as of the last boundary).</summary>
-    public IEnumerable<OpenItem> OpenItems(TimerQueue queue, in View view) => queue switch
+    public OpenItemCursor OpenItems(TimerQueue queue, in View view) => queue switch
     {
         TimerQueue.Chat => _chats.Backlog(TextChannel.Chat).Items(view),
         TimerQueue.Email => _chats.Backlog(TextChannel.Email).Items(view),

@@ -77,8 +77,10 @@ public sealed class MetricPoint
 
     public int FieldCount => _fields?.Count ?? System.Numerics.BitOperations.PopCount((uint)_present);
 
-    /// <summary>Set by the alert evaluator: the rule instances this series point feeds, found once.</summary>
+    /// <summary>Set by the alert evaluators (final and early): the rule instances this series point feeds, found once.</summary>
     internal object? AlertBinding { get; set; }
+
+    internal object? AlertBinding2 { get; set; }
 
     /// <summary>
     /// For one downstream consumer (the point router) to keep what it resolved for this series

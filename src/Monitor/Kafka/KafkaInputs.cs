@@ -107,6 +107,11 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         // Each partition is a source of the watermark: the engine waits for the slowest one.
         var sources = new Dictionary<TopicPartition, int>();
 
+        // The partitions assigned now. A message of any other (fetched before its partition was
+        // revoked, delivered after) belongs to the partition's next owner: applying it here would
+        // bring back a shop this instance no longer owns, built from a few late events.
+        var assignedNow = new HashSet<TopicPartition>();
+
         // Per partition, consumed messages whose events the engine has not applied yet, in offset order.
         var unapplied = new Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position, string? EventId)>>();
 
@@ -150,6 +155,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         {
             foreach (var partition in partitions)
             {
+                assignedNow.Remove(partition);
                 unapplied.Remove(partition);
                 if (readIds.Remove(partition, out var ids))
                 {
@@ -188,6 +194,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 .SetPartitionsAssignedHandler((assigned, partitions) =>
                 {
                     health.Adjust(partitions.Count);
+                    assignedNow.UnionWith(partitions);
                     var starts = StartOffsets(assigned, partitions, storeFloor);
                     foreach (var start in starts)
                     {
@@ -279,6 +286,12 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 {
                     // The clock may have moved the watermark meanwhile.
                     StoreApplied(consumer, unapplied, storeFloor);
+                    continue;
+                }
+
+                if (!assignedNow.Contains(result.TopicPartition))
+                {
+                    metrics.EventsNotOwned.Inc();
                     continue;
                 }
 

@@ -30,6 +30,8 @@ public sealed class MonitorMetrics
             "monitor_dead_letter_failures_total", "Invalid events that could not be written to the dead-letter topic.", "topic");
         ConsumeErrors = factory.CreateCounter(
             "monitor_kafka_consume_errors_total", "Errors reported by the Kafka consumer; the loop goes on.");
+        EventsNotOwned = factory.CreateCounter(
+            "monitor_kafka_messages_not_owned_total", "Messages delivered for a partition no longer assigned (fetched before a rebalance revoked it); left to its new owner.");
         ConsumerLag = factory.CreateGauge(
             "monitor_kafka_consumer_lag_messages", "Messages between the consumer position and the end of the partition.", "topic", "partition");
         WatermarkLag = factory.CreateGauge(
@@ -145,6 +147,7 @@ public sealed class MonitorMetrics
     public Counter EventsLate { get; }
     public Counter DeadLetterFailures { get; }
     public Counter ConsumeErrors { get; }
+    public Counter EventsNotOwned { get; }
     public Gauge ConsumerLag { get; }
     public Gauge WatermarkLag { get; }
     public Counter PointsEmitted { get; }

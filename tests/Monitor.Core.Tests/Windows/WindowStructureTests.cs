@@ -185,7 +185,7 @@ public sealed class WindowStructureTests
 
                 var waitingNow = open.OrderBy(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value)).ToList();
                 Assert.Equal(waitingNow.Count, intervals.OpenCount);
-                Assert.Equal(waitingNow, intervals.OpenItems().Select(i => (i.Id, i.SinceMs)));
+                Assert.Equal(waitingNow, All(intervals.OpenItems()).Select(i => (i.Id, i.SinceMs)));
 
                 if (random.Next(3) != 0)
                 {
@@ -195,7 +195,7 @@ public sealed class WindowStructureTests
                         .OrderBy(x => x.Start).ThenBy(x => x.Id, StringComparer.Ordinal).ToList();
                     Assert.Equal(expected.Count, intervals.CountAt(boundary));
                     Assert.Equal(expected.Count > 0 ? expected[0].Start : long.MinValue, intervals.OldestAt(boundary));
-                    Assert.Equal(expected, intervals.ItemsAt(boundary).Select(i => (i.Id, i.SinceMs)));
+                    Assert.Equal(expected, All(intervals.ItemsAt(boundary)).Select(i => (i.Id, i.SinceMs)));
                 }
             }
         }
@@ -233,6 +233,17 @@ public sealed class WindowStructureTests
                 Assert.Equal(before.Count == 0 ? long.MinValue : before.Max(), activity.LastBefore(boundary));
             }
         }
+    }
+
+    private static List<Monitor.Core.Metrics.OpenItem> All(Monitor.Core.Metrics.OpenItemCursor cursor)
+    {
+        var items = new List<Monitor.Core.Metrics.OpenItem>();
+        while (cursor.Next(out var item))
+        {
+            items.Add(item);
+        }
+
+        return items;
     }
 
     private static long Recount(List<(long T, int Lane, long Delta)> applied, int lane, long from, long to) =>

@@ -85,6 +85,9 @@ public sealed class GroupInstance : IAsyncDisposable
 
     public double Late => Topics.Sum(t => Metrics.EventsLate.WithLabels(t).Value);
 
+    /// <summary>Messages delivered for partitions already revoked, and skipped.</summary>
+    public double NotOwned => Metrics.EventsNotOwned.Value;
+
     public static readonly string[] Topics = ["chats", "calls", "orders", "agents"];
 
     public static async Task<GroupInstance> StartAsync(string name, string bootstrapServers, string group, DateTimeOffset clockAt, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? extra = null)
@@ -268,7 +271,7 @@ public static class GroupRun
             conflicts.Count == 0,
             $"{conflicts.Count} series and boundaries written with different values, first: expected {(conflicts.Count > 0 ? expected.GetValueOrDefault(conflicts[0].Key) : "")}; " +
             string.Join(" | ", conflicts.Take(1).SelectMany(g => g.Select(w => $"{w.Name}: {w.Point.Line}"))) +
-            $"; instances late {string.Join("/", instances.Select(i => i.Late))}, duplicates {string.Join("/", instances.Select(i => i.Duplicates))}");
+            $"; instances late {string.Join("/", instances.Select(i => i.Late))}, not owned {string.Join("/", instances.Select(i => i.NotOwned))}, duplicates {string.Join("/", instances.Select(i => i.Duplicates))}");
         var actual = Distinct(writes.Select(w => w.Point).ToList(), cutoffMs, out var repeats);
         var missing = expected.Keys.Except(actual.Keys).ToList();
         var extra = actual.Keys.Except(expected.Keys).ToList();

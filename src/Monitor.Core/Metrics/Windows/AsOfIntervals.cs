@@ -17,6 +17,7 @@ internal sealed class AsOfIntervals(long stepMs)
     private readonly PriorityQueue<WaitKey, long> _expiry = new();
     private readonly AsOfCounter<long> _count = new(stepMs);
     private long _next = long.MinValue;
+    private Cursor? _cursor;
 
     /// <summary>Items open now (the early view).</summary>
     public int OpenCount => _open.Count;
@@ -71,7 +72,7 @@ internal sealed class AsOfIntervals(long stepMs)
     public long Oldest(in View view) => view.Final ? OldestAt(view.AtMs) : OldestOpenStart;
 
     /// <summary>Items waiting in <paramref name="view"/>, oldest first.</summary>
-    public IEnumerable<OpenItem> Items(in View view) => view.Final ? ItemsAt(view.AtMs) : OpenItems();
+    public OpenItemCursor Items(in View view) => view.Final ? ItemsAt(view.AtMs) : OpenItems();
 
     /// <summary>Items waiting at <paramref name="boundaryMs"/>.</summary>
     public int CountAt(long boundaryMs)
@@ -98,44 +99,15 @@ internal sealed class AsOfIntervals(long stepMs)
         return oldest == long.MaxValue ? long.MinValue : oldest;
     }
 
-    /// <summary>Items waiting at <paramref name="boundaryMs"/>, oldest first.</summary>
-    public IEnumerable<OpenItem> ItemsAt(long boundaryMs)
+    /// <summary>Items waiting at <paramref name="boundaryMs"/>, oldest first (this backlog's one cursor, reset).</summary>
+    public OpenItemCursor ItemsAt(long boundaryMs)
     {
         Prepare(boundaryMs);
-        using var open = _open.Ascending().GetEnumerator();
-        using var retained = _retained.Ascending().GetEnumerator();
-        var hasOpen = open.MoveNext();
-        var hasRetained = retained.MoveNext();
-        while (true)
-        {
-            hasOpen &= hasOpen && open.Current.StartMs < boundaryMs;
-            hasRetained &= hasRetained && retained.Current.StartMs < boundaryMs;
-            if (!hasOpen && !hasRetained)
-            {
-                yield break;
-            }
-
-            if (hasOpen && (!hasRetained || open.Current.CompareTo(retained.Current) < 0))
-            {
-                yield return new OpenItem(open.Current.Id, open.Current.StartMs);
-                hasOpen = open.MoveNext();
-            }
-            else
-            {
-                yield return new OpenItem(retained.Current.Id, retained.Current.StartMs);
-                hasRetained = retained.MoveNext();
-            }
-        }
+        return (_cursor ??= new Cursor(this)).Reset(boundaryMs, retained: true);
     }
 
-    /// <summary>Items open now, oldest first (the early view).</summary>
-    public IEnumerable<OpenItem> OpenItems()
-    {
-        foreach (var key in _open.Ascending())
-        {
-            yield return new OpenItem(key.Id, key.StartMs);
-        }
-    }
+    /// <summary>Items open now (the early view), oldest first (this backlog's one cursor, reset).</summary>
+    public OpenItemCursor OpenItems() => (_cursor ??= new Cursor(this)).Reset(long.MaxValue, retained: false);
 
     private void Prepare(long boundaryMs)
     {
@@ -152,6 +124,48 @@ internal sealed class AsOfIntervals(long stepMs)
             {
                 _retained.Remove(key);
             }
+        }
+    }
+
+    /// <summary>Merges the open and the retained items in (start, id) order, those starting before a limit.</summary>
+    private sealed class Cursor(AsOfIntervals owner) : OpenItemCursor
+    {
+        private long _limit;
+        private bool _withRetained;
+        private int _openChunk, _openIndex, _retainedChunk, _retainedIndex;
+        private bool _hasOpen, _hasRetained;
+        private WaitKey _open, _retained;
+
+        public Cursor Reset(long limit, bool retained)
+        {
+            _limit = limit;
+            _withRetained = retained;
+            _openChunk = _openIndex = _retainedChunk = _retainedIndex = 0;
+            _hasOpen = owner._open.TryRead(ref _openChunk, ref _openIndex, out _open);
+            _hasRetained = retained && owner._retained.TryRead(ref _retainedChunk, ref _retainedIndex, out _retained);
+            return this;
+        }
+
+        public override bool Next(out OpenItem item)
+        {
+            var open = _hasOpen && _open.StartMs < _limit;
+            var retained = _withRetained && _hasRetained && _retained.StartMs < _limit;
+            if (open && (!retained || _open.CompareTo(_retained) < 0))
+            {
+                item = new OpenItem(_open.Id, _open.StartMs);
+                _hasOpen = owner._open.TryRead(ref _openChunk, ref _openIndex, out _open);
+                return true;
+            }
+
+            if (retained)
+            {
+                item = new OpenItem(_retained.Id, _retained.StartMs);
+                _hasRetained = owner._retained.TryRead(ref _retainedChunk, ref _retainedIndex, out _retained);
+                return true;
+            }
+
+            item = default;
+            return false;
         }
     }
 

@@ -114,6 +114,25 @@ internal sealed class ChunkedSortedSet<T>
         return true;
     }
 
+    /// <summary>The item at <paramref name="chunk"/>/<paramref name="index"/> in ascending order (start at 0/0), moving past it; false at the end.</summary>
+    public bool TryRead(ref int chunk, ref int index, out T item)
+    {
+        while (chunk < _chunkCount)
+        {
+            if (index < _counts[chunk])
+            {
+                item = _chunks[chunk][index++];
+                return true;
+            }
+
+            chunk++;
+            index = 0;
+        }
+
+        item = default;
+        return false;
+    }
+
     /// <summary>Items in ascending order (do not change the set meanwhile).</summary>
     public IEnumerable<T> Ascending()
     {
