@@ -30,12 +30,13 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
 
     // Lanes: 0 customer texts, 1 texts with a hit, 2 hits.
     private readonly WindowCounter _texts = new(new WindowSpec(options.Step, options.ConversationWindow));
-    private readonly SortedDictionary<SeriesKey, KeywordSeries> _series = [];
+    // Looked up per hit; emitted in key order from the list (a sorted dictionary's enumerator allocates per boundary).
+    private readonly Dictionary<SeriesKey, KeywordSeries> _series = [];
+    private readonly List<KeywordSeries> _ordered = [];
     private readonly List<Keyword> _hits = [];
     private readonly Activity _activity = new();
-    private List<SeriesKey>? _emptied;
+    private bool _anyEmptied;
     private MetricPoint? _ratePoint;
-    private static readonly SortedDictionary<SeriesKey, KeywordSeries> Empty = [];
 
     public bool Apply(MonitorEvent e, bool late, long watermarkMs)
     {
@@ -59,13 +60,15 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
                 var key = new SeriesKey(channel, hit.Category, hit.Text);
                 if (!_series.TryGetValue(key, out var series))
                 {
-                    series = new KeywordSeries(new WindowCounter(_spec), MetricSchemas.Series(
+                    series = new KeywordSeries(key, new WindowCounter(_spec), MetricSchemas.Series(
                         MetricSchemas.ComplaintKeywords,
                         new("category", key.Category),
                         new("channel", ChannelNames[key.Channel]),
                         new("keyword", key.Keyword),
                         new("shop", shopId)));
                     _series.Add(key, series);
+                    var at = _ordered.BinarySearch(series);
+                    _ordered.Insert(~at, series);
                 }
 
                 series.Counts.Add(ts, 0, 1);
@@ -80,32 +83,32 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
 
     public void Emit(in View view, Action<MetricPoint> emit)
     {
-        foreach (var (key, series) in view.Wants(MetricSchemas.ComplaintKeywords) ? _series : Empty)
+        if (view.Wants(MetricSchemas.ComplaintKeywords))
         {
-            if (!view.Wants(series.Point))
+            foreach (var series in _ordered)
             {
-                continue;
-            }
+                if (!view.Wants(series.Point))
+                {
+                    continue;
+                }
 
-            var hits = series.Counts.Read(view, 0);
-            if (hits > 0)
-            {
-                emit(series.Point.Begin(view.AtMs).Set(0, hits));
-            }
-            else if (view.Final && series.Counts.IsEmpty)
-            {
-                (_emptied ??= []).Add(key);
+                var hits = series.Counts.Read(view, 0);
+                if (hits > 0)
+                {
+                    emit(series.Point.Begin(view.AtMs).Set(0, hits));
+                }
+                else if (view.Final && series.Counts.IsEmpty)
+                {
+                    series.Emptied = true;
+                    _anyEmptied = true;
+                }
             }
         }
 
-        if (_emptied is { Count: > 0 })
+        if (_anyEmptied)
         {
-            foreach (var key in _emptied)
-            {
-                _series.Remove(key);
-            }
-
-            _emptied.Clear();
+            _anyEmptied = false;
+            _ordered.RemoveAll(series => series.Emptied && _series.Remove(series.Key));
         }
 
         if (!view.Wants(MetricSchemas.ComplaintRate))
@@ -149,7 +152,19 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
         _ => -1,
     };
 
-    private sealed record KeywordSeries(WindowCounter Counts, MetricPoint Point);
+    private sealed class KeywordSeries(SeriesKey key, WindowCounter counts, MetricPoint point) : IComparable<KeywordSeries>
+    {
+        public SeriesKey Key { get; } = key;
+
+        public WindowCounter Counts { get; } = counts;
+
+        public MetricPoint Point { get; } = point;
+
+        /// <summary>Its window emptied at a final boundary: it leaves state.</summary>
+        public bool Emptied { get; set; }
+
+        public int CompareTo(KeywordSeries? other) => other is null ? 1 : Key.CompareTo(other.Key);
+    }
 
     /// <summary>A complaint_keywords series of the shop; orders like the emitted tags.</summary>
     private readonly record struct SeriesKey(int Channel, string Category, string Keyword) : IComparable<SeriesKey>
