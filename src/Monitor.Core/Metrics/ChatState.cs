@@ -28,6 +28,9 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
     // Index: channel * 4 + kind (0 first, 1 reply) * 2 + responder (0 agent, 1 bot).
     private readonly ResponseSeries?[] _responses = new ResponseSeries?[Channels * Slots];
 
+    // A response applied (or retracted) since the last early read: only then can a response_time series' early value have risen.
+    private bool _responsesUnread = true;
+
     // All responses of a channel, for the by-channel p90 gauge.
     private readonly WindowSamples?[] _byChannel = new WindowSamples?[Channels];
     private readonly BotSeries?[] _bot = new BotSeries?[Channels];
@@ -229,6 +232,7 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
                 Touch(_channelActivity[channel], op.TimeMs, sign);
                 break;
             case ChatOpKind.Response:
+                _responsesUnread = true;
                 var series = _responses[op.Slot] ??= new ResponseSeries(_spec, (long)_options.ReplySla((TextChannel)(op.Slot / Slots)).TotalMilliseconds);
                 var combined = _byChannel[op.Slot / Slots] ??= new WindowSamples(_spec);
                 if (sign > 0)
@@ -275,6 +279,21 @@ internal sealed class ChatState : ItemFamily<ChatState.Conversation, ChatState.C
         if (!view.Wants(MetricSchemas.ResponseTime))
         {
             return;
+        }
+
+        // Early, the response series of every channel are read together after a response (or its
+        // retraction): a rule may group them. Other chat events leave their values as they were.
+        if (!view.Final)
+        {
+            if (view.ChangedOnly && !_responsesUnread)
+            {
+                return;
+            }
+
+            if (channel == Channels - 1)
+            {
+                _responsesUnread = false;
+            }
         }
 
         var anyActive = false;

@@ -36,6 +36,9 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
     private readonly List<Keyword> _hits = [];
     private readonly Activity _activity = new();
     private bool _anyEmptied;
+
+    // A hit since the last early read: only then can a keyword series' early value have risen.
+    private bool _hitsUnread = true;
     private MetricPoint? _ratePoint;
 
     public bool Apply(MonitorEvent e, bool late, long watermarkMs)
@@ -55,6 +58,7 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
         {
             _texts.Add(ts, 1, 1);
             _texts.Add(ts, 2, _hits.Count);
+            _hitsUnread = true;
             foreach (var hit in _hits)
             {
                 var key = new SeriesKey(channel, hit.Category, hit.Text);
@@ -83,7 +87,14 @@ internal sealed class KeywordState(string shopId, EngineOptions options) : IShop
 
     public void Emit(in View view, Action<MetricPoint> emit)
     {
-        if (view.Wants(MetricSchemas.ComplaintKeywords))
+        // Early, a customer text without a hit changes complaint_rate only: the series are read again after a hit.
+        var skipSeries = !view.Final && view.ChangedOnly && !_hitsUnread;
+        if (!view.Final)
+        {
+            _hitsUnread = false;
+        }
+
+        if (view.Wants(MetricSchemas.ComplaintKeywords) && !skipSeries)
         {
             foreach (var series in _ordered)
             {

@@ -95,7 +95,7 @@ internal sealed class ShopState
     /// </summary>
     public void EmitNow(long atMs, long stepMs, bool all, Action<MetricPoint> emit, EarlyFields? fields = null)
     {
-        var view = View.Now(atMs, stepMs, fields);
+        var view = View.Now(atMs, stepMs, fields) with { ChangedOnly = !all };
         for (var i = 0; i < _families.Length; i++)
         {
             if (all || (_changed & (1 << i)) != 0)

@@ -133,16 +133,62 @@ public sealed class EarlyAlertsTests
     }
 
     /// <summary>A live pipeline in virtual time: a subject of inputs, clock readings in seconds after T0.</summary>
+    [Fact]
+    public void GroupedKeywordRule_ReadEarly_AddsTheHitsOfEveryKeywordOfTheGroup()
+    {
+        // Two keywords of one category, one instance per (shop, category). A customer text without
+        // a hit changes only complaint_rate; the hit after it must still be judged with the first.
+        var rules = new AlertRuleSet(
+            [
+                new ThresholdRule("RegulatorMentioned", Measurements.ComplaintKeywords, "hits", Direction.Above, [new AlertLevel(Severity.Major, 2, 2, TimeSpan.Zero)])
+                {
+                    Filters = new Dictionary<string, IReadOnlyList<string>> { ["category"] = ["regulator"] },
+                    GroupBy = ["shop", "category"],
+                    NoDataAfter = TimeSpan.FromMinutes(1),
+                },
+            ],
+            []);
+        var options = new EngineOptions
+        {
+            SourceIdleAfter = TimeSpan.FromSeconds(1),
+            Keywords = new Monitor.Core.Keywords.KeywordDictionaryHolder(Monitor.Core.Keywords.KeywordDictionary.Compile(
+                [new Monitor.Core.Keywords.KeywordCategory("regulator", Monitor.Core.Keywords.KeywordSeverity.Critical, ["12315", "consumer association"])])),
+        };
+        var run = new LiveRun(earlyAlerts: true, rules: rules, options: options);
+        var chats = new ChatEvents();
+        Monitor.Core.Events.MonitorEvent Text(string conversation, double at, string text)
+        {
+            var e = chats.Customer(conversation, ChatEvents.At(at));
+            return new Monitor.Core.Events.MonitorEvent
+            {
+                Type = e.Type, EventId = e.EventId, ShopId = e.ShopId, TimestampMs = e.TimestampMs,
+                ConversationId = e.ConversationId, Channel = e.Channel, Sender = e.Sender, Text = text,
+            };
+        }
+
+        run.Tick(0);
+        run.Events(Text("c1", 1, "I will call 12315"));
+        run.Tick(1.25);
+        run.Events(Text("c2", 2, "where is my parcel"));
+        run.Tick(2.25);
+        Assert.Empty(run.Delivered);
+
+        run.Events(Text("c3", 3, "the consumer association will hear of this"));
+        run.Tick(3.25);
+        var fired = Assert.Single(run.Delivered);
+        Assert.Equal((AlertChangeKind.Fired, 2.0, ChatEvents.At(3.25)), (fired.Kind, fired.Value, fired.AtMs));
+    }
+
     private sealed class LiveRun
     {
         private readonly Subject<PipelineInput> _inputs = new();
 
         /// <param name="clockAtStart">The clock reading (seconds after T0) before the partition is assigned, as a live host's first tick.</param>
-        public LiveRun(bool earlyAlerts, double clockAtStart = 0)
+        public LiveRun(bool earlyAlerts, double clockAtStart = 0, AlertRuleSet? rules = null, EngineOptions? options = null)
         {
-            var options = new EngineOptions { SourceIdleAfter = TimeSpan.FromSeconds(1) };
+            options ??= new EngineOptions { SourceIdleAfter = TimeSpan.FromSeconds(1) };
             _inputs
-                .ToMetricPoints(options, new PipelineHooks { AlertChanged = Delivered.Add }, Rules, earlyAlerts)
+                .ToMetricPoints(options, new PipelineHooks { AlertChanged = Delivered.Add }, rules ?? Rules, earlyAlerts)
                 .Subscribe(batch => AlertPoints.AddRange(batch.Where(p => p.Measurement == AlertEvaluator.Measurement)));
             Tick(clockAtStart);
             _inputs.OnNext(PipelineInput.SourceOpened(0));

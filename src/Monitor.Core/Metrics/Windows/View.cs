@@ -12,6 +12,14 @@ internal readonly record struct View(long AtMs, long WindowEndMs, bool Final)
     /// <summary>Early reads compute only the fields some rule reads (null: every field).</summary>
     public EarlyFields? Fields { get; init; }
 
+    /// <summary>
+    /// An early read of a shop because its events changed something (not a deadline's read of
+    /// everything): a family may skip the series whose inputs did not change since its last early
+    /// read, as a whole (every series a rule could group together), since their values then moved
+    /// only by samples leaving the window, which the final view judges.
+    /// </summary>
+    public bool ChangedOnly { get; init; }
+
     public static View At(long boundaryMs) => new(boundaryMs, boundaryMs, true);
 
     /// <summary>Now, <paramref name="atMs"/>: windows end at the first boundary after it (the open bucket included).</summary>
