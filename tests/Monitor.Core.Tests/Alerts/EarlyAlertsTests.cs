@@ -1,6 +1,8 @@
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using Monitor.Core.Alerts;
+using Monitor.Core.Events;
+using Monitor.Core.Keywords;
 using Monitor.Core.Metrics;
 using Monitor.Core.Pipeline;
 using Monitor.Core.Tests.Support;
@@ -132,7 +134,6 @@ public sealed class EarlyAlertsTests
         Assert.Equal(["live"], run.Delivered.Select(c => c.Label("shop")));
     }
 
-    /// <summary>A live pipeline in virtual time: a subject of inputs, clock readings in seconds after T0.</summary>
     [Fact]
     public void GroupedKeywordRule_ReadEarly_AddsTheHitsOfEveryKeywordOfTheGroup()
     {
@@ -151,15 +152,15 @@ public sealed class EarlyAlertsTests
         var options = new EngineOptions
         {
             SourceIdleAfter = TimeSpan.FromSeconds(1),
-            Keywords = new Monitor.Core.Keywords.KeywordDictionaryHolder(Monitor.Core.Keywords.KeywordDictionary.Compile(
-                [new Monitor.Core.Keywords.KeywordCategory("regulator", Monitor.Core.Keywords.KeywordSeverity.Critical, ["12315", "consumer association"])])),
+            Keywords = new KeywordDictionaryHolder(KeywordDictionary.Compile(
+                [new KeywordCategory("regulator", KeywordSeverity.Critical, ["12315", "consumer association"])])),
         };
         var run = new LiveRun(earlyAlerts: true, rules: rules, options: options);
         var chats = new ChatEvents();
-        Monitor.Core.Events.MonitorEvent Text(string conversation, double at, string text)
+        MonitorEvent Text(string conversation, double at, string text)
         {
             var e = chats.Customer(conversation, ChatEvents.At(at));
-            return new Monitor.Core.Events.MonitorEvent
+            return new MonitorEvent
             {
                 Type = e.Type, EventId = e.EventId, ShopId = e.ShopId, TimestampMs = e.TimestampMs,
                 ConversationId = e.ConversationId, Channel = e.Channel, Sender = e.Sender, Text = text,
@@ -179,6 +180,7 @@ public sealed class EarlyAlertsTests
         Assert.Equal((AlertChangeKind.Fired, 2.0, ChatEvents.At(3.25)), (fired.Kind, fired.Value, fired.AtMs));
     }
 
+    /// <summary>A live pipeline in virtual time: a subject of inputs, clock readings in seconds after T0.</summary>
     private sealed class LiveRun
     {
         private readonly Subject<PipelineInput> _inputs = new();
