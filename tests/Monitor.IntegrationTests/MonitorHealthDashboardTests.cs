@@ -181,7 +181,10 @@ public sealed class MonitorHealthDashboardTests(MonitorHealthDashboardTests.Live
             await AlertingFixtures.ProduceChatAsync(producer, Shop, "c1", "customer", timeout); // same eventId as before: a duplicate
             await WaitAsync(() => MetricsContainAsync("monitor_duplicate_events_total{topic=\"chats\"} 1"), "the duplicate counted");
 
-            // Once the watermark moved past it: an event ten minutes old is late.
+            // Once the watermark moved past it: an event ten minutes old is late. Until the empty
+            // partition has reached its end the watermark is held, and the old event would be on
+            // time; the gauge is 0 until the first watermark, then at least the lateness (10 s).
+            await WaitAsync(async () => await WatermarkLagAsync() is >= 5 and < 300, "the watermark to follow the clock");
             var old = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds();
             await ProduceAsync(producer, $$"""{"eventId":"late-1","type":"message","shopId":"{{Shop}}","ts":{{old}},"conversationId":"c-late","channel":"chat","sender":"customer"}""", timeout);
 
@@ -234,6 +237,13 @@ public sealed class MonitorHealthDashboardTests(MonitorHealthDashboardTests.Live
 
             _cluster?.Dispose();
             _http.Dispose();
+        }
+
+        private async Task<double> WatermarkLagAsync()
+        {
+            var text = await _http.GetStringAsync($"{_metricsUrl}/metrics");
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("monitor_watermark_lag_seconds ", StringComparison.Ordinal));
+            return line is null ? double.NaN : double.Parse(line["monitor_watermark_lag_seconds ".Length..], System.Globalization.CultureInfo.InvariantCulture);
         }
 
         private async Task<bool> MetricsContainAsync(string line) => (await _http.GetStringAsync($"{_metricsUrl}/metrics")).Contains(line, StringComparison.Ordinal);
