@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Xunit;
 using Monitor.Core.Events;
 
 namespace Monitor.Core.Tests.Events;
@@ -136,5 +138,42 @@ public sealed class EventIdDeduplicatorTests
         Assert.False(dedup.FirstSeen("b"));
         Assert.True(dedup.FirstSeen("a"));
         Assert.True(dedup.FirstSeen("c"));
+    }
+    /// <summary>
+    /// Any mix of sightings and forgetting, against a model of the two generations as sets. Small
+    /// tables and ids from a small pool make long probe runs that wrap around the table, and runs
+    /// of the two interleaved generations that cross each other, shift back on deletion, and reset.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public void Answers_AsTwoGenerationsOfSets_ForAnyOperations(PositiveInt capacitySeed, int seed)
+    {
+        var capacity = 2 + capacitySeed.Get % 40;
+        var random = new Random(seed);
+        var dedup = new EventIdDeduplicator(capacity);
+        var young = new HashSet<string>();
+        var old = new HashSet<string>();
+        for (var step = 0; step < 2_000; step++)
+        {
+            var id = $"ev-{random.Next(3 * capacity)}";
+            if (random.Next(4) == 0)
+            {
+                dedup.Forget(id);
+                young.Remove(id);
+                old.Remove(id);
+                continue;
+            }
+
+            var expected = !young.Contains(id) && !old.Contains(id);
+            if (expected)
+            {
+                young.Add(id);
+                if (young.Count >= capacity / 2)
+                {
+                    (old, young) = (young, []);
+                }
+            }
+
+            Assert.Equal(expected, dedup.FirstSeen(id));
+        }
     }
 }
