@@ -47,7 +47,6 @@ public sealed class PrometheusServer : IAsyncDisposable
     public static async Task<PrometheusServer> StartAsync(
         IReadOnlyList<string> targets, TimeSpan? scrapeInterval = null, CancellationToken cancellationToken = default)
     {
-        var binary = FindBinary();
         var interval = $"{(int)(scrapeInterval ?? TimeSpan.FromSeconds(1)).TotalMilliseconds}ms";
         var config = $"""
             global:
@@ -58,6 +57,17 @@ public sealed class PrometheusServer : IAsyncDisposable
                 static_configs:
                   - targets: [{string.Join(", ", targets.Select(t => $"\"{t}\""))}]
             """;
+        return await StartAsync(config, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts Prometheus with <paramref name="configYaml"/> as its whole configuration (rule files
+    /// by absolute path); returns once <c>/-/ready</c> answers 200.
+    /// </summary>
+    public static async Task<PrometheusServer> StartAsync(string configYaml, CancellationToken cancellationToken = default)
+    {
+        var binary = FindBinary();
+        var config = configYaml;
         for (var attempt = 1; ; attempt++)
         {
             var directory = Directory.CreateTempSubdirectory("monitor-prometheus-").FullName;
