@@ -44,10 +44,10 @@ public sealed class InfluxOptions
     /// <summary>V1: retention policy; default none (the database's default policy).</summary>
     public string? RetentionPolicy { get; set; }
 
-    /// <summary>V1: user name, sent as the <c>u</c> query parameter when set.</summary>
+    /// <summary>V1: user name; when set, it and <see cref="Password"/> go in an HTTP Basic <c>Authorization</c> header (never in the URL, where proxies and logs keep it).</summary>
     public string? Username { get; set; }
 
-    /// <summary>V1: password, sent as the <c>p</c> query parameter when set. Secret.</summary>
+    /// <summary>V1: password, sent with <see cref="Username"/> in the Basic header. Secret.</summary>
     public string? Password { get; set; }
 
     /// <summary>V2: organisation name or id.</summary>
