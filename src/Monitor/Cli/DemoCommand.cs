@@ -27,7 +27,7 @@ internal static class DemoCommand
         var rate = new Option<double>("--rate") { Description = "Mean events per scenario second before the surge", DefaultValueFactory = _ => 100 };
         var shops = new Option<int>("--shops") { Description = "Number of shops", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
-        var influx = CliOptions.Url("--influx", "InfluxDB base URL, e.g. http://127.0.0.1:8086 (v1 /write, database monitor)");
+        var influx = CliOptions.Url("--influx", "InfluxDB base URL, e.g. http://127.0.0.1:8086 (v1 /write; the database is created when missing)");
         var database = new Option<string>("--database") { Description = "InfluxDB database", DefaultValueFactory = _ => "monitor" };
         var rulesFile = new Option<FileInfo?>("--rules") { Description = "Alert rule file (default: the shipped war-room rules, deploy/monitor/rules.yaml)" };
         var alertmanager = CliOptions.Url("--alertmanager", "Alertmanager base URL to send alerts to, e.g. http://127.0.0.1:9093");
@@ -98,6 +98,12 @@ internal static class DemoCommand
                 AlertRules = rules,
                 Alerting = new AlertingOptions { AlertmanagerUrl = result.GetValue(alertmanager) },
             };
+            if (options.Influx is { } influxOptions && await InfluxDatabase.EnsureAsync(influxOptions, cancellationToken) is { } influxProblem)
+            {
+                Console.Error.WriteLine($"demo: {influxProblem} (start InfluxDB 1.x, or leave out --influx)");
+                return 1;
+            }
+
             var board = new ShopBoard();
             var app = LiveHost.Build(options, clock, board, logging => logging
                 .AddSimpleConsole(o => o.SingleLine = true)

@@ -21,7 +21,7 @@ internal static class ReplayCommand
     {
         var input = new Option<string[]>("--input", "-i") { Description = "JSONL files (one event per line)", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write points as InfluxDB line protocol to this file" };
-        var influx = CliOptions.Url("--influx", "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (v1 /write)");
+        var influx = CliOptions.Url("--influx", "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (v1 /write; the database is created when missing)");
         var database = new Option<string>("--database") { Description = "InfluxDB database", DefaultValueFactory = _ => "monitor" };
         var deadLetter = new Option<FileInfo?>("--dead-letter") { Description = "Append rejected lines to this file" };
         var config = new Option<FileInfo?>("--config") { Description = "Settings file for pipeline, shops, crisis and keywords (monitor.yaml); --step/--window/--lateness override it" };
@@ -109,6 +109,19 @@ internal static class ReplayCommand
 
             using var logging = MonitorCommands.Logging();
             var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+            InfluxOptions? influxOptions = null;
+            if (result.GetValue(influx) is { } url)
+            {
+                influxOptions = new InfluxOptions { Url = url, Database = result.GetValue(database)!, BufferFullMode = BufferFullMode.Wait };
+                influxOptions.Password = Environment.GetEnvironmentVariable("MONITOR_INFLUX_PASSWORD");
+                influxOptions.Token = Environment.GetEnvironmentVariable("MONITOR_INFLUX_TOKEN");
+                if (await InfluxDatabase.EnsureAsync(influxOptions, cancellationToken) is { } influxProblem)
+                {
+                    Console.Error.WriteLine($"replay: {influxProblem}");
+                    return 1;
+                }
+            }
+
             var sinks = new List<IPointSink>();
             if (result.GetValue(output) is { } outFile)
             {
@@ -116,12 +129,9 @@ internal static class ReplayCommand
             }
 
             using var http = new HttpClient();
-            if (result.GetValue(influx) is { } url)
+            if (influxOptions is not null)
             {
-                var options = new InfluxOptions { Url = url, Database = result.GetValue(database)!, BufferFullMode = BufferFullMode.Wait };
-                options.Password = Environment.GetEnvironmentVariable("MONITOR_INFLUX_PASSWORD");
-                options.Token = Environment.GetEnvironmentVariable("MONITOR_INFLUX_TOKEN");
-                sinks.Add(new InfluxWriter(options, http, metrics, TimeProvider.System, logging.CreateLogger<InfluxWriter>()));
+                sinks.Add(new InfluxWriter(influxOptions, http, metrics, TimeProvider.System, logging.CreateLogger<InfluxWriter>()));
             }
 
             using var deadLetters = new FileDeadLetterSink(result.GetValue(deadLetter)?.FullName, logging.CreateLogger("replay"));

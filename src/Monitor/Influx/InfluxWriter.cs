@@ -91,12 +91,7 @@ public sealed class InfluxWriter : IPointSink
         _logger = logger;
         _jitter = jitter ?? Random.Shared;
         _endpoint = BuildEndpoint(options);
-        // v1 credentials go in a Basic header, never in the URL, where proxies and logs would keep them.
-        _authorization = options.Api == InfluxApi.V2 && !string.IsNullOrEmpty(options.Token)
-            ? new AuthenticationHeaderValue("Token", options.Token)
-            : options.Api == InfluxApi.V1 && !string.IsNullOrEmpty(options.Username)
-                ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")))
-                : null;
+        _authorization = AuthorizationFor(options);
 
         // Dropping is done by the writers themselves (reading the oldest entry), only once MaxBlock has
         // passed, so the channel always waits and has several readers.
@@ -669,6 +664,14 @@ public sealed class InfluxWriter : IPointSink
 
         return buffer.ToArray();
     }
+
+    /// <summary>v1 credentials go in a Basic header, never in the URL, where proxies and logs would keep them; v2 sends its token.</summary>
+    internal static AuthenticationHeaderValue? AuthorizationFor(InfluxOptions options) =>
+        options.Api == InfluxApi.V2 && !string.IsNullOrEmpty(options.Token)
+            ? new AuthenticationHeaderValue("Token", options.Token)
+            : options.Api == InfluxApi.V1 && !string.IsNullOrEmpty(options.Username)
+                ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")))
+                : null;
 
     private static Uri BuildEndpoint(InfluxOptions options)
     {
