@@ -16,12 +16,12 @@ public static class InfluxDatabase
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Url, "query"))
+        var shown = options.Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(shown.TrimEnd('/') + "/query"))
         {
             Content = new FormUrlEncodedContent([new("q", $"CREATE DATABASE {QuoteIdentifier(options.Database)}")]),
         };
         request.Headers.Authorization = InfluxWriter.AuthorizationFor(options);
-        var shown = options.Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
         try
         {
             using var response = await http.SendAsync(request, cancellationToken);
