@@ -8,6 +8,13 @@ namespace Monitor.Keywords;
 /// so a war room can add a keyword without a restart. File-system events are debounced (default
 /// 500 ms after the last one, timed by the injected <see cref="TimeProvider"/>) because editors write
 /// a file in several steps. An invalid file keeps the dictionary in force and logs every error.
+/// <para>
+/// The whole directory is watched and the file's content decides: a Kubernetes ConfigMap update
+/// never touches the file's own name (it writes a new <c>..2026_…</c> directory and swaps the
+/// <c>..data</c> symlink the file points through), and an editor may save by renaming. So any
+/// event in the directory schedules a read; the dictionary is swapped only when the bytes the path
+/// resolves to differ from those last loaded.
+/// </para>
 /// </summary>
 public sealed class KeywordDictionaryWatcher : IDisposable
 {
@@ -20,6 +27,7 @@ public sealed class KeywordDictionaryWatcher : IDisposable
     private readonly Lock _gate = new();
     private bool _pending;
     private bool _disposed;
+    private byte[] _loaded;
 
     public KeywordDictionaryWatcher(string path, KeywordDictionaryHolder holder, TimeProvider time, ILogger logger, TimeSpan? debounce = null)
     {
@@ -27,13 +35,15 @@ public sealed class KeywordDictionaryWatcher : IDisposable
         _holder = holder;
         _logger = logger;
         _debounce = debounce ?? TimeSpan.FromMilliseconds(500);
+        _loaded = ReadOrEmpty(_path); // what the holder was loaded from, just before
         _timer = time.CreateTimer(_ => ReloadNow(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
+        _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!)
         {
-            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
         _watcher.Changed += OnFileEvent;
         _watcher.Created += OnFileEvent;
+        _watcher.Deleted += OnFileEvent;
         _watcher.Renamed += OnFileEvent;
         _watcher.Error += (_, e) => _logger.LogWarning(e.GetException(), "keyword file watcher for {Path} failed; changes may be missed", _path);
         _watcher.EnableRaisingEvents = true;
@@ -51,13 +61,16 @@ public sealed class KeywordDictionaryWatcher : IDisposable
         }
     }
 
-    /// <summary>Successful reloads so far.</summary>
+    /// <summary>Successful reloads (dictionary swaps) so far.</summary>
     public int Reloads { get; private set; }
 
     /// <summary>Reloads that found an invalid file and kept the dictionary in force.</summary>
     public int FailedReloads { get; private set; }
 
-    /// <summary>Loads the file now; swaps the dictionary when it is valid. Returns whether it was.</summary>
+    /// <summary>
+    /// Reads the file now; swaps the dictionary when its content changed and is valid. Returns
+    /// false only for an invalid (or unreadable) file.
+    /// </summary>
     public bool ReloadNow()
     {
         lock (_gate)
@@ -66,6 +79,12 @@ public sealed class KeywordDictionaryWatcher : IDisposable
             if (_disposed)
             {
                 return false;
+            }
+
+            var content = ReadOrEmpty(_path);
+            if (content.Length > 0 && content.AsSpan().SequenceEqual(_loaded))
+            {
+                return true; // an event of another file, or a write of the same bytes
             }
 
             var (dictionary, errors) = KeywordDictionaryLoader.Load(_path);
@@ -81,6 +100,7 @@ public sealed class KeywordDictionaryWatcher : IDisposable
             }
 
             _holder.Replace(dictionary);
+            _loaded = content;
             Reloads++;
             _logger.LogInformation("keyword file {Path} reloaded: {Keywords} keywords in {Categories} categories", _path, dictionary.Count, dictionary.Categories.Count);
             return true;
@@ -98,13 +118,24 @@ public sealed class KeywordDictionaryWatcher : IDisposable
         _timer.Dispose();
     }
 
+    private static byte[] ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
     private void OnFileEvent(object sender, FileSystemEventArgs e)
     {
-        if (e is RenamedEventArgs renamed && !string.Equals(Path.GetFullPath(renamed.FullPath), _path, StringComparison.Ordinal))
-        {
-            return;
-        }
-
         lock (_gate)
         {
             if (_disposed)

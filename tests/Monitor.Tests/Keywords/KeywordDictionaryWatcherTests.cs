@@ -64,6 +64,61 @@ public sealed class KeywordDictionaryWatcherTests : IDisposable
         Assert.Equal(1, watcher.Reloads);
     }
 
+    /// <summary>
+    /// A ConfigMap volume as the kubelet writes it: keywords.yaml -> ..data/keywords.yaml, ..data ->
+    /// ..v1. An update writes ..v2, points a temporary link at it, renames that over ..data and
+    /// deletes ..v1: no event names keywords.yaml.
+    /// </summary>
+    [Fact]
+    public async Task ConfigMapUpdate_SwappingTheDataSymlink_IsSwappedIn()
+    {
+        Directory.CreateDirectory(Path.Combine(_directory, "..v1"));
+        File.WriteAllText(Path.Combine(_directory, "..v1", "keywords.yaml"), Yaml("投诉"));
+        Directory.CreateSymbolicLink(Path.Combine(_directory, "..data"), "..v1");
+        File.CreateSymbolicLink(FilePath, Path.Combine("..data", "keywords.yaml"));
+        var holder = new KeywordDictionaryHolder(KeywordDictionaryLoader.Load(FilePath).Dictionary!);
+        using var watcher = new KeywordDictionaryWatcher(FilePath, holder, _time, _logger, Debounce);
+
+        Directory.CreateDirectory(Path.Combine(_directory, "..v2"));
+        File.WriteAllText(Path.Combine(_directory, "..v2", "keywords.yaml"), Yaml("差评"));
+        Directory.CreateSymbolicLink(Path.Combine(_directory, "..data_tmp"), "..v2");
+        Rename(Path.Combine(_directory, "..data_tmp"), Path.Combine(_directory, "..data"));
+        Directory.Delete(Path.Combine(_directory, "..v1"), recursive: true);
+        await WaitForChange(watcher);
+
+        _time.Advance(Debounce);
+        Assert.Equal("差评", Assert.Single(holder.Current.Keywords).Text);
+        Assert.Equal(1, watcher.Reloads);
+    }
+
+    [Fact]
+    public async Task AnotherFileOfTheDirectory_Changing_DoesNotReload()
+    {
+        var (holder, watcher) = Start();
+        using var _ = watcher;
+        var before = holder.Current;
+
+        File.WriteAllText(Path.Combine(_directory, "rules.yaml"), "rules: []");
+        await WaitForChange(watcher);
+        _time.Advance(Debounce);
+
+        Assert.Same(before, holder.Current);
+        Assert.Equal(0, watcher.Reloads);
+        Assert.Equal(0, watcher.FailedReloads);
+    }
+
+    /// <summary>rename(2), which replaces a symlink atomically, as the kubelet does (mv -T).</summary>
+    private static void Rename(string from, string to)
+    {
+        if (LibcRename(from, to) != 0)
+        {
+            throw new IOException($"rename {from} -> {to} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int LibcRename(string from, string to);
+
     [Fact]
     public async Task InvalidFile_KeepsThePreviousDictionary_AndLogsTheErrors()
     {
