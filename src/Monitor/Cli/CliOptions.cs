@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Monitor.Core.Metrics;
+using Monitor.Influx;
 using Monitor.Settings;
 
 namespace Monitor.Cli;
@@ -37,6 +38,51 @@ internal static class CliOptions
             return null;
         },
     };
+
+    /// <summary><c>--database</c> of the verbs that write to InfluxDB; without it the settings' <c>influx.database</c> applies.</summary>
+    public static Option<string> InfluxDatabase() => new("--database")
+    {
+        Description = "InfluxDB database (default: the settings' influx.database, else monitor)",
+        DefaultValueFactory = _ => new InfluxOptions().Database,
+    };
+
+    /// <summary>
+    /// Where a verb writes points: the settings' <c>influx</c> section (file and MONITOR_INFLUX_* environment,
+    /// as <c>run</c> reads them: credentials, API, retention policy, org, bucket) with <c>--influx</c> and an
+    /// explicit <c>--database</c> over it; null when neither the settings nor the command line name an InfluxDB.
+    /// </summary>
+    public static InfluxOptions? Influx(ParseResult result, Option<Uri?> url, Option<string> database, MonitorSettings settings)
+    {
+        var explicitUrl = result.GetValue(url);
+        if (explicitUrl is null && settings.Influx is null)
+        {
+            return null;
+        }
+
+        var options = settings.Influx ?? new InfluxOptions();
+        options.Url = explicitUrl ?? options.Url;
+        if (result.GetResult(database) is { Implicit: false })
+        {
+            options.Database = result.GetValue(database)!;
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// The settings of <c>--config</c> (or, without it, the defaults) with the environment applied; the
+    /// errors are printed and null returned when there are any.
+    /// </summary>
+    public static MonitorSettings? LoadSettings(ParseResult result, Option<FileInfo?> config)
+    {
+        var (settings, errors) = SettingsLoader.Load(result.GetValue(config)?.FullName);
+        foreach (var error in errors)
+        {
+            Console.Error.WriteLine(error);
+        }
+
+        return errors.Count == 0 ? settings : null;
+    }
 
     /// <summary>A clear message when simulator settings are out of range, else null.</summary>
     public static string? CheckScenario(int shops, double rate)

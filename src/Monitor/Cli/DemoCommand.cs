@@ -27,14 +27,18 @@ internal static class DemoCommand
         var rate = new Option<double>("--rate") { Description = "Mean events per scenario second before the surge", DefaultValueFactory = _ => 100 };
         var shops = new Option<int>("--shops") { Description = "Number of shops", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
-        var influx = CliOptions.Url("--influx", "InfluxDB base URL, e.g. http://127.0.0.1:8086 (v1 /write; the database is created when missing)");
-        var database = new Option<string>("--database") { Description = "InfluxDB database", DefaultValueFactory = _ => "monitor" };
-        var rulesFile = new Option<FileInfo?>("--rules") { Description = "Alert rule file (default: the shipped war-room rules, deploy/monitor/rules.yaml)" };
+        var influx = CliOptions.Url("--influx", "InfluxDB base URL, e.g. http://127.0.0.1:8086 (default: the settings' influx.url or MONITOR_INFLUX_URL; v1: the database is created when missing)");
+        var database = CliOptions.InfluxDatabase();
+        var config = new Option<FileInfo?>("--config")
+        {
+            Description = "Settings file (monitor.yaml) whose influx and alerting sections (with their credentials, as run reads them) the demo uses; its Kafka, pipeline and shops stay the demo's own",
+        };
+        var rulesFile = new Option<FileInfo?>("--rules") { Description = "Alert rule file (default: the settings' alerting.rules, else the shipped war-room rules, deploy/monitor/rules.yaml)" };
         var alertmanager = CliOptions.Url("--alertmanager", "Alertmanager base URL to send alerts to, e.g. http://127.0.0.1:9093");
         var metricsUrl = new Option<string>("--metrics-url") { Description = "Where to serve /metrics", DefaultValueFactory = _ => "http://127.0.0.1:9464" };
         var command = new Command("demo", "Run everything on embedded defaults: Kafka broker, Double-11 simulator, pipeline, /metrics and a live board.")
         {
-            duration, speed, scenario, rate, shops, seed, influx, database, rulesFile, alertmanager, metricsUrl,
+            duration, speed, scenario, rate, shops, seed, influx, database, config, rulesFile, alertmanager, metricsUrl,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -63,6 +67,11 @@ internal static class DemoCommand
                 return 2;
             }
 
+            if (CliOptions.LoadSettings(result, config) is not { } settings)
+            {
+                return 2;
+            }
+
             var (keywords, keywordErrors) = KeywordSetup.Load(null);
             if (keywords is null)
             {
@@ -70,7 +79,7 @@ internal static class DemoCommand
                 return 1;
             }
 
-            var (rules, ruleErrors) = AlertRulesLoader.Load(result.GetValue(rulesFile)?.FullName ?? AlertRulesLoader.DefaultFile);
+            var (rules, ruleErrors) = AlertRulesLoader.Load(result.GetValue(rulesFile)?.FullName ?? settings.AlertRulesFile ?? AlertRulesLoader.DefaultFile);
             if (rules is null)
             {
                 ruleErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
@@ -93,10 +102,10 @@ internal static class DemoCommand
                         ThroughputPerAgentPerMinute = new Dictionary<string, double> { ["chat"] = 1.0, ["social"] = 1.0, ["email"] = 0.5, ["call"] = 0.5 },
                     },
                 },
-                Influx = result.GetValue(influx) is { } url ? new InfluxOptions { Url = url, Database = result.GetValue(database)! } : null,
+                Influx = CliOptions.Influx(result, influx, database, settings),
                 MetricsUrl = result.GetValue(metricsUrl)!,
                 AlertRules = rules,
-                Alerting = new AlertingOptions { AlertmanagerUrl = result.GetValue(alertmanager) },
+                Alerting = result.GetValue(alertmanager) is { } alertmanagerUrl ? settings.Alerting with { AlertmanagerUrl = alertmanagerUrl } : settings.Alerting,
             };
             if (options.Influx is { } influxOptions && await InfluxDatabase.EnsureAsync(influxOptions, cancellationToken) is { } influxProblem)
             {

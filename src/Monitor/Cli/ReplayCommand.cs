@@ -21,10 +21,10 @@ internal static class ReplayCommand
     {
         var input = new Option<string[]>("--input", "-i") { Description = "JSONL files (one event per line)", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write points as InfluxDB line protocol to this file" };
-        var influx = CliOptions.Url("--influx", "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (v1 /write; the database is created when missing)");
-        var database = new Option<string>("--database") { Description = "InfluxDB database", DefaultValueFactory = _ => "monitor" };
+        var influx = CliOptions.Url("--influx", "InfluxDB base URL to write to, e.g. http://127.0.0.1:8086 (default: the settings' influx.url or MONITOR_INFLUX_URL; v1: the database is created when missing)");
+        var database = CliOptions.InfluxDatabase();
         var deadLetter = new Option<FileInfo?>("--dead-letter") { Description = "Append rejected lines to this file" };
-        var config = new Option<FileInfo?>("--config") { Description = "Settings file for pipeline, shops, crisis and keywords (monitor.yaml); --step/--window/--lateness override it" };
+        var config = new Option<FileInfo?>("--config") { Description = "Settings file (monitor.yaml): pipeline, shops, crisis, keywords, alerting.rules and the influx section with its credentials, as run reads them; --step/--window/--lateness/--influx/--database override it" };
         var rulesFile = new Option<FileInfo?>("--rules") { Description = "Alert rule file to evaluate (default: the settings' alerting.rules); prints the alert history the rules would have produced" };
         var keywordsFile = new Option<FileInfo?>("--keywords") { Description = "Complaint keyword dictionary (default: the settings' keywords.file, else the shipped config/keywords.yaml)" };
         var notAfter = new Option<DateTimeOffset?>("--not-after")
@@ -50,23 +50,16 @@ internal static class ReplayCommand
                 }
             }
 
-            if (result.GetValue(output) is null && result.GetValue(influx) is null && result.GetValue(rulesFile) is null)
+            if (CliOptions.LoadSettings(result, config) is not { } settings)
             {
-                Console.Error.WriteLine("replay: give --out FILE, --influx URL and/or --rules FILE, or nothing would be kept");
                 return 2;
             }
 
-            var settings = new MonitorSettings();
-            if (result.GetValue(config) is { } configFile)
+            var influxOptions = CliOptions.Influx(result, influx, database, settings);
+            if (result.GetValue(output) is null && influxOptions is null && result.GetValue(rulesFile) is null && settings.AlertRulesFile is null)
             {
-                var (loaded, settingsErrors) = SettingsLoader.Load(configFile.FullName);
-                if (settingsErrors.Count > 0)
-                {
-                    settingsErrors.ToList().ForEach(e => Console.Error.WriteLine(e));
-                    return 2;
-                }
-
-                settings = loaded;
+                Console.Error.WriteLine("replay: give --out FILE, --influx URL (or an influx section in --config) and/or --rules FILE, or nothing would be kept");
+                return 2;
             }
 
             var (keywords, keywordErrors) = KeywordSetup.Load(result.GetValue(keywordsFile)?.FullName ?? settings.KeywordsFile);
@@ -109,12 +102,10 @@ internal static class ReplayCommand
 
             using var logging = MonitorCommands.Logging();
             var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
-            InfluxOptions? influxOptions = null;
-            if (result.GetValue(influx) is { } url)
+            if (influxOptions is not null)
             {
-                influxOptions = new InfluxOptions { Url = url, Database = result.GetValue(database)!, BufferFullMode = BufferFullMode.Wait };
-                influxOptions.Password = Environment.GetEnvironmentVariable("MONITOR_INFLUX_PASSWORD");
-                influxOptions.Token = Environment.GetEnvironmentVariable("MONITOR_INFLUX_TOKEN");
+                // Replay has no live clock to keep: wait for room instead of dropping points.
+                influxOptions.BufferFullMode = BufferFullMode.Wait;
                 if (await InfluxDatabase.EnsureAsync(influxOptions, cancellationToken) is { } influxProblem)
                 {
                     Console.Error.WriteLine($"replay: {influxProblem}");

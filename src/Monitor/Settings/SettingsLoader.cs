@@ -12,11 +12,22 @@ namespace Monitor.Settings;
 /// </summary>
 public static class SettingsLoader
 {
-    public static (MonitorSettings Settings, IReadOnlyList<SettingsError> Errors) Load(string path, Func<string, string?>? environment = null)
+    /// <summary>
+    /// The settings of <paramref name="path"/> with the environment (MONITOR_*) applied over them; with a
+    /// null path, the defaults with the environment applied (what <c>replay</c> and <c>demo</c> use
+    /// without <c>--config</c>, so they take the same InfluxDB and Alertmanager settings as <c>run</c>).
+    /// </summary>
+    public static (MonitorSettings Settings, IReadOnlyList<SettingsError> Errors) Load(string? path, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         var settings = new MonitorSettings();
         var errors = new List<SettingsError>();
+        if (path is null)
+        {
+            ApplyEnvironment(settings, environment, new Context("environment", errors));
+            return (settings, errors);
+        }
+
         if (!File.Exists(path))
         {
             errors.Add(new SettingsError(path, 0, 0, "file not found"));
@@ -205,8 +216,9 @@ public static class SettingsLoader
                 case "org": options.Org = context.String(value, "influx.org"); break;
                 case "bucket": options.Bucket = context.String(value, "influx.bucket"); break;
                 case "tokenFile": options.Token = context.SecretFile(value, "influx.tokenFile") ?? options.Token; break;
+                case "passwordFile": options.Password = context.SecretFile(value, "influx.passwordFile") ?? options.Password; break;
                 case "token" or "password":
-                    context.Error(value, $"influx.{key}: secrets do not belong in the file; use MONITOR_INFLUX_TOKEN, MONITOR_INFLUX_PASSWORD or influx.tokenFile");
+                    context.Error(value, $"influx.{key}: secrets do not belong in the file; use MONITOR_INFLUX_TOKEN, MONITOR_INFLUX_PASSWORD, influx.tokenFile or influx.passwordFile");
                     break;
                 case "batchSize": options.BatchSize = context.Int(value, "influx.batchSize", 1, 1_000_000) ?? options.BatchSize; break;
                 case "bufferCapacity": options.BufferCapacity = context.Int(value, "influx.bufferCapacity", 1, 100_000_000) ?? options.BufferCapacity; break;
@@ -215,7 +227,7 @@ public static class SettingsLoader
                 case "maxRetries": options.MaxRetries = context.Int(value, "influx.maxRetries", 0, 100) ?? options.MaxRetries; break;
                 case "maxBlock": options.MaxBlock = context.Duration(value, "influx.maxBlock") ?? options.MaxBlock; break;
                 default:
-                    context.Unknown(value, "influx", key, "url, api, database, retentionPolicy, username, org, bucket, tokenFile, batchSize, bufferCapacity, flushInterval, gzip, maxRetries, maxBlock");
+                    context.Unknown(value, "influx", key, "url, api, database, retentionPolicy, username, passwordFile, org, bucket, tokenFile, batchSize, bufferCapacity, flushInterval, gzip, maxRetries, maxBlock");
                     break;
             }
         }
@@ -447,6 +459,7 @@ public static class SettingsLoader
 
         if (settings.Influx is { } influx)
         {
+            influx.Username = environment("MONITOR_INFLUX_USERNAME") is { Length: > 0 } username ? username : influx.Username;
             influx.Token = environment("MONITOR_INFLUX_TOKEN") is { Length: > 0 } token ? token : influx.Token;
             influx.Password = environment("MONITOR_INFLUX_PASSWORD") is { Length: > 0 } password ? password : influx.Password;
             if (influx.Api == InfluxApi.V2 && string.IsNullOrEmpty(influx.Token))

@@ -43,7 +43,13 @@ public sealed class InfluxServer : IAsyncDisposable
 
     /// <summary>Starts influxd and returns once <c>GET /ping</c> answers 204.</summary>
     /// <exception cref="InvalidOperationException">influxd is not installed, or did not become ready within 30 s (the message holds its output).</exception>
-    public static async Task<InfluxServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<InfluxServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(admin: null, cancellationToken);
+
+    /// <summary>
+    /// Starts influxd with <c>[http] auth-enabled = true</c> and <paramref name="admin"/> (user, password) as its
+    /// one admin user; <see cref="Http"/> (and so <see cref="QueryAsync"/>) sends that user's Basic header.
+    /// </summary>
+    public static async Task<InfluxServer> StartAsync((string User, string Password)? admin, CancellationToken cancellationToken = default)
     {
         var binary = FindBinary();
         var template = await RunToStringAsync(binary, "config", cancellationToken);
@@ -53,7 +59,16 @@ public sealed class InfluxServer : IAsyncDisposable
             var directory = Directory.CreateTempSubdirectory("monitor-influxd-").FullName;
             try
             {
-                return await StartOnceAsync(binary, template, directory, cancellationToken);
+                var server = await StartOnceAsync(binary, template, directory, admin is not null, cancellationToken);
+                if (admin is { } user)
+                {
+                    // With auth on and no user yet, influxd accepts exactly this statement unauthenticated.
+                    await server.QueryAsync(null, $"CREATE USER {QuoteIdentifier(user.User)} WITH PASSWORD {QuoteString(user.Password)} WITH ALL PRIVILEGES", cancellationToken);
+                    server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                        "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user.User}:{user.Password}")));
+                }
+
+                return server;
             }
             catch (PortInUseException) when (attempt < StartAttempts)
             {
@@ -169,12 +184,12 @@ public sealed class InfluxServer : IAsyncDisposable
     /// <summary>Quotes an InfluxQL string literal (tag values in WHERE).</summary>
     public static string QuoteString(string value) => "'" + value.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
 
-    private static async Task<InfluxServer> StartOnceAsync(string binary, string template, string directory, CancellationToken cancellationToken)
+    private static async Task<InfluxServer> StartOnceAsync(string binary, string template, string directory, bool authEnabled, CancellationToken cancellationToken)
     {
         var httpPort = FreeTcpPort.Next();
         var rpcPort = FreeTcpPort.Next();
         var configPath = Path.Combine(directory, "influxdb.conf");
-        await File.WriteAllTextAsync(configPath, RewriteConfig(template, directory, httpPort, rpcPort), cancellationToken);
+        await File.WriteAllTextAsync(configPath, RewriteConfig(template, directory, httpPort, rpcPort, authEnabled), cancellationToken);
         var url = new Uri($"http://127.0.0.1:{httpPort}/");
         var (process, output) = await StartProcessAsync(binary, configPath, directory, url, cancellationToken);
         return new InfluxServer(binary, configPath, process, output, directory, url);
@@ -208,7 +223,7 @@ public sealed class InfluxServer : IAsyncDisposable
     }
 
     /// <summary>Points every listener at loopback ports and every directory into <paramref name="directory"/>.</summary>
-    internal static string RewriteConfig(string template, string directory, int httpPort, int rpcPort)
+    internal static string RewriteConfig(string template, string directory, int httpPort, int rpcPort, bool authEnabled = false)
     {
         var replacements = new Dictionary<(string Section, string Key), string>
         {
@@ -218,6 +233,7 @@ public sealed class InfluxServer : IAsyncDisposable
             [("data", "wal-dir")] = Quote(Path.Combine(directory, "wal")),
             [("http", "bind-address")] = Quote($"127.0.0.1:{httpPort}"),
             [("monitor", "store-enabled")] = "false",
+            [("http", "auth-enabled")] = authEnabled ? "true" : "false",
         };
         var optional = new Dictionary<(string Section, string Key), string>
         {

@@ -205,4 +205,49 @@ public sealed class SettingsLoaderTests : IDisposable
             dir.Delete(recursive: true);
         }
     }
+    [Fact]
+    public void NoFile_TheEnvironmentAloneNamesAnInfluxDb_WithItsCredentials()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["MONITOR_INFLUX_URL"] = "http://influx.test:8086",
+            ["MONITOR_INFLUX_USERNAME"] = "writer",
+            ["MONITOR_INFLUX_PASSWORD"] = "pw",
+        };
+
+        var (settings, errors) = SettingsLoader.Load(null, name => environment.GetValueOrDefault(name));
+        var (none, noErrors) = SettingsLoader.Load(null, _ => null);
+
+        Assert.Empty(errors);
+        Assert.Equal(new Uri("http://influx.test:8086"), settings.Influx!.Url);
+        Assert.Equal("writer", settings.Influx.Username);
+        Assert.Equal("pw", settings.Influx.Password);
+        Assert.Empty(noErrors);
+        Assert.Null(none.Influx);
+    }
+
+    [Fact]
+    public void InfluxPasswordFile_IsRead_AndTheEnvironmentWinsOverIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("monitor-settings-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "influx-password"), "from-file\n");
+            var path = Path.Combine(dir.FullName, "monitor.yaml");
+            File.WriteAllText(path, "influx:\n  url: http://influx.test:8086\n  username: writer\n  retentionPolicy: week\n  passwordFile: influx-password\n");
+
+            var (fromFile, errors) = SettingsLoader.Load(path, _ => null);
+            var (fromEnvironment, _) = SettingsLoader.Load(path, name => name == "MONITOR_INFLUX_PASSWORD" ? "from-env" : null);
+
+            Assert.Empty(errors);
+            Assert.Equal("from-file", fromFile.Influx!.Password);
+            Assert.Equal("week", fromFile.Influx.RetentionPolicy);
+            Assert.DoesNotContain("from-file", fromFile.Influx.ToString());
+            Assert.Equal("from-env", fromEnvironment.Influx!.Password);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
