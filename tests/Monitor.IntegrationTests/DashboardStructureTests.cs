@@ -99,6 +99,24 @@ public sealed class DashboardStructureTests
         }
     }
 
+    [Fact]
+    public void HealthBoard_SelectsTheScrapeJobByAVariable_DefaultMonitor_NeverByAHardCodedName()
+    {
+        var text = File.ReadAllText(Path.Combine(DeployArtifactTests.RepoRoot(), "dashboards", "monitor-health.json"));
+        using var dashboard = JsonDocument.Parse(text);
+
+        var job = Variables(dashboard.RootElement).Single(v => v.GetProperty("name").GetString() == "job");
+        Assert.Equal("query", job.GetProperty("type").GetString());
+        Assert.Equal("monitor", job.GetProperty("current").GetProperty("value").GetString());
+        Assert.StartsWith("label_values(monitor_", job.GetProperty("query").GetProperty("query").GetString());
+        var instance = Variables(dashboard.RootElement).Single(v => v.GetProperty("name").GetString() == "instance");
+        Assert.Contains("job=\"$job\"", instance.GetProperty("query").GetProperty("query").GetString());
+        var exprs = Panels(dashboard.RootElement).SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToArray();
+        Assert.NotEmpty(exprs);
+        Assert.All(exprs, expr => Assert.Contains("job=\"$job\"", expr));
+        Assert.DoesNotContain("job=\\\"monitor\\\"", text);
+    }
+
     private static IEnumerable<JsonElement> Variables(JsonElement dashboard) =>
         dashboard.GetProperty("templating").GetProperty("list").EnumerateArray().Select(v => v.Clone()).ToArray();
 

@@ -35,7 +35,8 @@ public sealed class DeployArtifactTests
         {
             Assert.Contains(cases, c => c.Name == name && c.Fires);
             Assert.Contains(cases, c => c.Name == name && !c.Fires);
-            Assert.Equal($"docs/runbook.md#{name.ToLowerInvariant()}", runbookUrl);
+            // Absolute: a notification is read on a phone, where a repo-relative path leads nowhere.
+            Assert.Equal($"{Monitor.Alerting.RunbookLinks.DefaultBase}docs/runbook.md#{name.ToLowerInvariant()}", runbookUrl);
             Assert.Contains($"## {name}", runbook);
         }
     }
@@ -92,7 +93,7 @@ public sealed class DeployArtifactTests
 
         var services = ServicesOf(config.Output);
         Assert.Equal(
-            ["alertmanager", "grafana", "influxdb", "kafka", "monitor", "prometheus", "simulator"],
+            ["alert-receiver", "alertmanager", "grafana", "influxdb", "kafka", "monitor", "prometheus", "simulator"],
             services.Keys.Order(StringComparer.Ordinal));
 
         foreach (var name in new[] { "monitor", "simulator" })
@@ -127,6 +128,139 @@ public sealed class DeployArtifactTests
         Assert.Equal("/var/lib/grafana/dashboards/war-room.json", Scalar(grafana, "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
         Assert.True(File.Exists(Path.Combine(RepoRoot(), "dashboards", "war-room.json")));
     }
+
+    [Fact]
+    public async Task ComposeFile_KeepsEveryServicesStateInANamedVolume_SoDownAndUpLoseNothing()
+    {
+        var (services, volumes) = await ComposeConfigAsync();
+
+        // service → the directory its image keeps state in.
+        var state = new Dictionary<string, string>
+        {
+            ["kafka"] = "/var/lib/kafka/data",
+            ["influxdb"] = "/var/lib/influxdb",
+            ["prometheus"] = "/prometheus",
+            ["alertmanager"] = "/alertmanager",
+            ["grafana"] = "/var/lib/grafana",
+        };
+        foreach (var (service, directory) in state)
+        {
+            var mounts = ((YamlSequenceNode)services[service]["volumes"]).Select(v => ((YamlScalarNode)v).Value!.Split(':')).ToArray();
+            var mount = mounts.SingleOrDefault(m => m[1] == directory);
+            Assert.True(mount is not null, $"{service} keeps {directory} in no volume: `down` would lose it");
+            Assert.Contains(mount[0], volumes);
+        }
+
+        // Kafka writes where the volume is, and formats it with one fixed cluster id.
+        var kafka = (YamlMappingNode)services["kafka"]["environment"];
+        Assert.Equal("/var/lib/kafka/data", Scalar(kafka, "KAFKA_LOG_DIRS"));
+        Assert.Equal(16, Convert.FromBase64String(Scalar(kafka, "CLUSTER_ID").Replace('-', '+').Replace('_', '/') + "==").Length);
+        var alertmanagerArgs = ((YamlSequenceNode)services["alertmanager"]["command"]).Select(n => ((YamlScalarNode)n).Value!).ToArray();
+        Assert.Contains("--storage.path=/alertmanager", alertmanagerArgs);
+    }
+
+    [Fact]
+    public async Task ComposeFile_ResolvesEveryWebhookHostAlertmanagerSendsTo()
+    {
+        var (services, _) = await ComposeConfigAsync();
+        var names = services.SelectMany(service => new[] { service.Key }.Concat(Aliases(service.Value))).ToHashSet(StringComparer.Ordinal);
+
+        var alertmanager = Load(Path.Combine(RepoRoot(), "deploy", "alertmanager", "alertmanager.yml"));
+        var hooks = ((YamlSequenceNode)alertmanager["receivers"]).Cast<YamlMappingNode>()
+            .Where(receiver => receiver.Children.ContainsKey("webhook_configs"))
+            .SelectMany(receiver => ((YamlSequenceNode)receiver["webhook_configs"]).Cast<YamlMappingNode>())
+            .Select(hook => new Uri(Scalar(hook, "url")))
+            .ToArray();
+        Assert.NotEmpty(hooks);
+        foreach (var hook in hooks)
+        {
+            Assert.True(names.Contains(hook.Host), $"alertmanager.yml sends to {hook}, but no compose service or alias is named {hook.Host}");
+        }
+
+        var prometheus = Load(Path.Combine(RepoRoot(), "deploy", "prometheus", "prometheus.yml"));
+        var alertmanagers = ((YamlSequenceNode)((YamlMappingNode)prometheus["alerting"])["alertmanagers"]).Cast<YamlMappingNode>()
+            .SelectMany(a => ((YamlSequenceNode)a["static_configs"]).Cast<YamlMappingNode>())
+            .SelectMany(c => ((YamlSequenceNode)c["targets"]).Select(t => ((YamlScalarNode)t).Value!.Split(':')[0]));
+        Assert.All(alertmanagers, host => Assert.Contains(host, names));
+    }
+
+    [Fact]
+    public async Task ComposeFile_PinsTheVersionsTheTestsRun_AndDocsNameThem()
+    {
+        var (services, _) = await ComposeConfigAsync();
+        var images = services.Where(s => s.Value.Children.ContainsKey("image") && !s.Value.Children.ContainsKey("build"))
+            .ToDictionary(s => s.Key, s => Scalar(s.Value, "image"));
+        foreach (var (service, image) in images)
+        {
+            var tag = image.Contains(':') ? image[(image.LastIndexOf(':') + 1)..] : "";
+            Assert.True(tag.Length > 0 && tag != "latest" && char.IsAsciiDigit(tag.TrimStart('v')[0]), $"{service}: image {image} is not pinned to a version");
+        }
+
+        // The servers the integration tests start are the Debian packages; compose runs the same lines.
+        var prometheus = await RunAsync("prometheus", RepoRoot(), "--version");
+        var amtool = await RunAsync("amtool", RepoRoot(), "--version");
+        var influxd = await RunAsync("influxd", RepoRoot(), "version");
+        Assert.Contains($"version {images["prometheus"].Split(":v")[1]}", prometheus.Output);
+        Assert.Contains($"version {images["alertmanager"].Split(":v")[1]}", amtool.Output);
+        var influxLine = string.Join('.', images["influxdb"].Split(':')[1].Split('.').Take(2));
+        Assert.Contains($"InfluxDB v{influxLine}.", influxd.Output);
+
+        var docs = await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "docs", "deploy.md"));
+        foreach (var image in images.Values)
+        {
+            Assert.Contains($"`{image}`", docs);
+        }
+    }
+
+    [Fact]
+    public async Task DevSecrets_CreatesEverySecretFileAlertmanagerNames_AndKeepsExistingOnes()
+    {
+        var directory = Directory.CreateTempSubdirectory("monitor-dev-secrets-").FullName;
+        try
+        {
+            var source = Path.Combine(RepoRoot(), "deploy", "alertmanager");
+            File.Copy(Path.Combine(source, "alertmanager.yml"), Path.Combine(directory, "alertmanager.yml"));
+            File.Copy(Path.Combine(source, "dev-secrets.sh"), Path.Combine(directory, "dev-secrets.sh"));
+            Directory.CreateDirectory(Path.Combine(directory, "secrets"));
+            await File.WriteAllTextAsync(Path.Combine(directory, "secrets", "smtp-password"), "the real one");
+
+            var run = await RunAsync("bash", directory, "dev-secrets.sh");
+
+            Assert.True(run.ExitCode == 0, run.Output);
+            var named = System.Text.RegularExpressions.Regex.Matches(await File.ReadAllTextAsync(Path.Combine(directory, "alertmanager.yml")), "/etc/alertmanager/secrets/([A-Za-z0-9._-]+)")
+                .Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(4, named.Length);
+            Assert.Equal(named, Directory.GetFiles(Path.Combine(directory, "secrets")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal("the real one", await File.ReadAllTextAsync(Path.Combine(directory, "secrets", "smtp-password")));
+            Assert.All(named.Where(n => n != "smtp-password"), n => Assert.True(new FileInfo(Path.Combine(directory, "secrets", n)).Length >= 16));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<(Dictionary<string, YamlMappingNode> Services, HashSet<string> Volumes)> ComposeConfigAsync()
+    {
+        var config = await RunAsync(
+            "docker-compose", RepoRoot(), new Dictionary<string, string> { ["GRAFANA_ADMIN_PASSWORD"] = "test-only" },
+            "-f", "deploy/docker-compose.yml", "config");
+        Assert.True(config.ExitCode == 0, config.Error);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(config.Output));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var volumes = root.Children.TryGetValue("volumes", out var v)
+            ? ((YamlMappingNode)v).Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToHashSet(StringComparer.Ordinal)
+            : [];
+        return (ServicesOf(config.Output), volumes);
+    }
+
+    private static IEnumerable<string> Aliases(YamlMappingNode service) =>
+        service.Children.TryGetValue("networks", out var networks) && networks is YamlMappingNode byName
+            ? byName.Children.Values.OfType<YamlMappingNode>()
+                .Where(n => n.Children.ContainsKey("aliases"))
+                .SelectMany(n => ((YamlSequenceNode)n["aliases"]).Select(a => ((YamlScalarNode)a).Value!))
+            : [];
 
     [Fact]
     public async Task ComposeFile_WithoutGrafanaAdminPassword_IsRejected()
@@ -217,6 +351,9 @@ public sealed class DeployArtifactTests
 
         return root?.FullName ?? throw new InvalidOperationException("Monitor.sln not found above the test binaries");
     }
+
+    internal static Task<(int ExitCode, string Output)> RunToolAsync(string tool, string directory, params string[] arguments) =>
+        RunAsync(tool, directory, arguments);
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string tool, string directory, params string[] arguments)
     {

@@ -10,16 +10,17 @@ namespace Monitor.IntegrationTests;
 public sealed class KubernetesDeployArtifactTests
 {
     private static readonly string Manifests = Path.Combine(RepoRoot(), "deploy", "k8s");
+    private static readonly string OperatorManifests = Path.Combine(RepoRoot(), "deploy", "k8s-prometheus-operator");
 
     [Fact]
-    public void Kustomization_AppliesNamespaceConfigMapDeploymentAndService_ButNotTheSecretTemplate()
+    public void Kustomization_AppliesNamespaceConfigMapDeploymentServiceAndDisruptionBudget_ButNotTheSecretTemplate()
     {
         var resources = ((YamlSequenceNode)Load(Path.Combine(Manifests, "kustomization.yaml"))["resources"])
             .Select(r => ((YamlScalarNode)r).Value!)
             .ToArray();
 
         var kinds = resources.Select(file => Scalar(Load(Path.Combine(Manifests, file)), "kind")).Order(StringComparer.Ordinal);
-        Assert.Equal(["ConfigMap", "Deployment", "Namespace", "Service"], kinds);
+        Assert.Equal(["ConfigMap", "Deployment", "Namespace", "PodDisruptionBudget", "Service"], kinds);
         Assert.DoesNotContain("secret.template.yaml", resources);
 
         var secret = Load(Path.Combine(Manifests, "secret.template.yaml"));
@@ -124,6 +125,104 @@ public sealed class KubernetesDeployArtifactTests
         finally
         {
             dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void EveryManifest_HasTheApiVersionOfItsKind_ANameAndTheNamespace()
+    {
+        var apiVersions = new Dictionary<string, string>
+        {
+            ["Namespace"] = "v1",
+            ["ConfigMap"] = "v1",
+            ["Secret"] = "v1",
+            ["Service"] = "v1",
+            ["Deployment"] = "apps/v1",
+            ["PodDisruptionBudget"] = "policy/v1",
+            ["ServiceMonitor"] = "monitoring.coreos.com/v1",
+            ["PrometheusRule"] = "monitoring.coreos.com/v1",
+        };
+        var files = Directory.GetFiles(Manifests, "*.yaml").Concat(Directory.GetFiles(OperatorManifests, "*.yaml"))
+            .Where(f => Path.GetFileName(f) != "kustomization.yaml")
+            .ToArray();
+        Assert.Equal(8, files.Length);
+        foreach (var file in files)
+        {
+            var manifest = Load(file);
+            var kind = Scalar(manifest, "kind");
+            Assert.True(apiVersions.TryGetValue(kind, out var apiVersion), $"{file}: unexpected kind {kind}");
+            Assert.Equal(apiVersion, Scalar(manifest, "apiVersion"));
+            var metadata = (YamlMappingNode)manifest["metadata"];
+            Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", Scalar(metadata, "name"));
+            if (kind != "Namespace")
+            {
+                Assert.Equal("service-monitor", Scalar(metadata, "namespace"));
+            }
+        }
+    }
+
+    [Fact]
+    public void DisruptionBudget_CoversTheDeploymentsPods_AndLeavesMostOfThemServing()
+    {
+        var budget = (YamlMappingNode)Load(Path.Combine(Manifests, "pdb.yaml"))["spec"];
+        var deployment = (YamlMappingNode)Load(Path.Combine(Manifests, "deployment.yaml"))["spec"];
+
+        Assert.False(budget.Children.ContainsKey("minAvailable"), "a PodDisruptionBudget takes minAvailable or maxUnavailable, not both");
+        Assert.Equal("1", Scalar(budget, "maxUnavailable"));
+        Assert.True(int.Parse(Scalar(deployment, "replicas")) > 1);
+        var podLabels = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)deployment["template"])["metadata"])["labels"];
+        var selector = (YamlMappingNode)((YamlMappingNode)budget["selector"])["matchLabels"];
+        Assert.All(selector.Children, label => Assert.Equal(label.Value, podLabels[label.Key]));
+    }
+
+    [Fact]
+    public void OperatorOverlay_ScrapesTheServiceAsJobMonitor_WithTheBaseManifests()
+    {
+        var resources = ((YamlSequenceNode)Load(Path.Combine(OperatorManifests, "kustomization.yaml"))["resources"]).Select(r => ((YamlScalarNode)r).Value!).ToArray();
+        Assert.Equal(["../k8s", "servicemonitor.yaml", "prometheusrule.yaml"], resources);
+
+        var monitor = (YamlMappingNode)Load(Path.Combine(OperatorManifests, "servicemonitor.yaml"))["spec"];
+        var service = Load(Path.Combine(Manifests, "service.yaml"));
+        var serviceLabels = (YamlMappingNode)((YamlMappingNode)service["metadata"])["labels"];
+        var selector = (YamlMappingNode)((YamlMappingNode)monitor["selector"])["matchLabels"];
+        Assert.All(selector.Children, label => Assert.Equal(label.Value, serviceLabels[label.Key]));
+
+        // The job label the operator sets is the Service's value of jobLabel: the job the health rules and board expect.
+        Assert.Equal("monitor", Scalar(serviceLabels, Scalar(monitor, "jobLabel")));
+        var servicePorts = ((YamlSequenceNode)((YamlMappingNode)service["spec"])["ports"]).Cast<YamlMappingNode>().Select(p => Scalar(p, "name")).ToArray();
+        var endpoint = (YamlMappingNode)((YamlSequenceNode)monitor["endpoints"]).Single();
+        Assert.Contains(Scalar(endpoint, "port"), servicePorts);
+        Assert.Equal("/metrics", Scalar(endpoint, "path"));
+        var rules = File.ReadAllText(Path.Combine(RepoRoot(), "deploy", "prometheus", "monitor-rules.yml"));
+        Assert.Contains("up{job=\"monitor\"}", rules);
+    }
+
+    [Fact]
+    public async Task PrometheusRule_CarriesTheHealthRulesOfThePrometheusDirectory_AndPassesPromtool()
+    {
+        var manifest = Load(Path.Combine(OperatorManifests, "prometheusrule.yaml"));
+        Assert.Equal("PrometheusRule", Scalar(manifest, "kind"));
+
+        // spec is monitor-rules.yml without its comments, indented by two.
+        var text = File.ReadAllText(Path.Combine(OperatorManifests, "prometheusrule.yaml"));
+        var spec = string.Concat(text[(text.IndexOf("\nspec:\n", StringComparison.Ordinal) + "\nspec:\n".Length)..]
+            .Split('\n').Select(line => (line.StartsWith("  ", StringComparison.Ordinal) ? line[2..] : line) + "\n"))
+            .TrimEnd('\n') + "\n";
+        var source = string.Concat(File.ReadAllLines(Path.Combine(RepoRoot(), "deploy", "prometheus", "monitor-rules.yml"))
+            .Where(line => !line.StartsWith('#')).Select(line => line + "\n"));
+        Assert.True(source == spec, "deploy/k8s-prometheus-operator/prometheusrule.yaml is stale: run deploy/k8s/generate-configmap.sh");
+
+        var directory = Directory.CreateTempSubdirectory("monitor-prometheusrule-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "rules.yml"), spec);
+            var check = await RunToolAsync("promtool", directory, "check", "rules", "rules.yml");
+            Assert.True(check.ExitCode == 0, check.Output);
+            Assert.Contains("SUCCESS: 11 rules found", check.Output);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
         }
     }
 

@@ -42,7 +42,8 @@ public sealed class MonitorHealthDashboardTests(MonitorHealthDashboardTests.Live
             var query = expr
                 .Replace("$__rate_interval", RateInterval, StringComparison.Ordinal)
                 .Replace("$__interval", "1s", StringComparison.Ordinal)
-                .Replace("$instance", ".*", StringComparison.Ordinal);
+                .Replace("$instance", ".*", StringComparison.Ordinal)
+                .Replace("$job", "monitor", StringComparison.Ordinal);
             Assert.False(query.Contains('$'), $"panel '{title}' has a variable the test does not set: {query}");
             var data = await scraped.Prometheus.QueryRangeAsync(query, scraped.ScrapedFrom, end, TimeSpan.FromSeconds(1));
             Assert.Equal("matrix", data.GetProperty("resultType").GetString());
@@ -84,6 +85,10 @@ public sealed class MonitorHealthDashboardTests(MonitorHealthDashboardTests.Live
             await scraped.Prometheus.QueryAsync(expr);
             output.WriteLine($"{alert}: accepted");
         }
+
+        // The board's job variable finds the scrape job among the monitor's series.
+        var jobs = await scraped.Prometheus.QueryAsync("count by (job) (monitor_events_consumed_total)");
+        Assert.Equal("monitor", Assert.Single(jobs.GetProperty("result").EnumerateArray()).GetProperty("metric").GetProperty("job").GetString());
 
         var up = await scraped.Prometheus.QueryAsync("up{job=\"monitor\"}");
         Assert.Equal("1", Assert.Single(up.GetProperty("result").EnumerateArray()).GetProperty("value")[1].GetString());

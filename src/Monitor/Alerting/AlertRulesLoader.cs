@@ -18,6 +18,14 @@ public static class AlertRulesLoader
     /// <summary>The war-room defaults (deploy/monitor/rules.yaml) shipped beside the executable; the demo uses them.</summary>
     public static string DefaultFile => Path.Combine(AppContext.BaseDirectory, "config", "rules.yaml");
 
+    /// <summary>Reads <paramref name="path"/> with each rule's repo-relative runbook resolved against <paramref name="runbookBase"/> (<see cref="RunbookLinks"/>).</summary>
+    public static (AlertRuleSet? Rules, IReadOnlyList<SettingsError> Errors) Load(string path, Uri runbookBase)
+    {
+        var (rules, errors) = Load(path);
+        return (rules is null ? null : RunbookLinks.Apply(rules, runbookBase), errors);
+    }
+
+    /// <summary>Reads <paramref name="path"/>; runbooks stay as written.</summary>
     public static (AlertRuleSet? Rules, IReadOnlyList<SettingsError> Errors) Load(string path)
     {
         if (!File.Exists(path))

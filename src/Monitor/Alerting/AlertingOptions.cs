@@ -23,6 +23,12 @@ public sealed record AlertingOptions
     /// <summary>Grafana base address for <c>generatorURL</c> (<c>{GrafanaUrl}/d/{uid}?viewPanel={id}</c>); null omits it.</summary>
     public Uri? GrafanaUrl { get; init; }
 
+    /// <summary>
+    /// Base of every rule's repo-relative <c>runbook</c> (<c>docs/runbook.md#…</c>), so the <c>runbook_url</c>
+    /// of a notification opens; default <see cref="RunbookLinks.DefaultBase"/> (the repository's web view).
+    /// </summary>
+    public Uri RunbookBaseUrl { get; init; } = RunbookLinks.DefaultBase;
+
     /// <summary>Alertmanager basic-auth user; with <see cref="Password"/>. Not sent to webhooks.</summary>
     public string? Username { get; init; }
 
@@ -99,6 +105,8 @@ public sealed record AlertingOptions
         {
             OptionChecks.HttpUrl(GrafanaUrl, Owner, nameof(GrafanaUrl));
         }
+
+        OptionChecks.HttpUrl(RunbookBaseUrl, Owner, nameof(RunbookBaseUrl));
 
         if (!string.IsNullOrEmpty(BearerToken) && !string.IsNullOrEmpty(Username))
         {

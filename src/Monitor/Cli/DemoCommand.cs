@@ -79,7 +79,7 @@ internal static class DemoCommand
                 return 1;
             }
 
-            var (rules, ruleErrors) = AlertRulesLoader.Load(result.GetValue(rulesFile)?.FullName ?? settings.AlertRulesFile ?? AlertRulesLoader.DefaultFile);
+            var (rules, ruleErrors) = AlertRulesLoader.Load(result.GetValue(rulesFile)?.FullName ?? settings.AlertRulesFile ?? AlertRulesLoader.DefaultFile, settings.Alerting.RunbookBaseUrl);
             if (rules is null)
             {
                 ruleErrors.ToList().ForEach(e => Console.Error.WriteLine(e));

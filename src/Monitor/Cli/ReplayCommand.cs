@@ -72,7 +72,7 @@ internal static class ReplayCommand
             AlertRuleSet? rules = null;
             if ((result.GetValue(rulesFile)?.FullName ?? settings.AlertRulesFile) is { } rulesPath)
             {
-                var (loadedRules, ruleErrors) = AlertRulesLoader.Load(rulesPath);
+                var (loadedRules, ruleErrors) = AlertRulesLoader.Load(rulesPath, settings.Alerting.RunbookBaseUrl);
                 if (loadedRules is null)
                 {
                     ruleErrors.ToList().ForEach(e => Console.Error.WriteLine(e));

@@ -38,7 +38,7 @@ internal static class RunCommand
             AlertRuleSet? rules = null;
             if (settings.AlertRulesFile is { } rulesFile)
             {
-                var (loaded, ruleErrors) = AlertRulesLoader.Load(rulesFile);
+                var (loaded, ruleErrors) = AlertRulesLoader.Load(rulesFile, settings.Alerting.RunbookBaseUrl);
                 if (loaded is null)
                 {
                     ruleErrors.ToList().ForEach(e => Console.Error.WriteLine(e));

@@ -125,8 +125,9 @@ public static class SettingsLoader
                     alerting = alerting with { WebhookUrls = hooks.Children.Select((n, i) => context.Url(n, $"alerting.webhooks[{i}]")).OfType<Uri>().ToArray() };
                     break;
                 case "grafanaUrl": alerting = alerting with { GrafanaUrl = context.Url(value, "alerting.grafanaUrl") }; break;
+                case "runbookBaseUrl": alerting = alerting with { RunbookBaseUrl = context.Url(value, "alerting.runbookBaseUrl") ?? alerting.RunbookBaseUrl }; break;
                 case "early": settings.EarlyAlerts = context.Bool(value, "alerting.early") ?? settings.EarlyAlerts; break;
-                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, grafanaUrl"); break;
+                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, grafanaUrl, runbookBaseUrl"); break;
             }
         }
 
@@ -435,6 +436,18 @@ public static class SettingsLoader
             else
             {
                 context.Errors.Add(new SettingsError("MONITOR_ALERTMANAGER_URL", 0, 0, "not an absolute http(s) URL"));
+            }
+        }
+
+        if (environment("MONITOR_RUNBOOK_BASE_URL") is { Length: > 0 } runbookBase)
+        {
+            if (Uri.TryCreate(runbookBase, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                settings.Alerting = settings.Alerting with { RunbookBaseUrl = uri };
+            }
+            else
+            {
+                context.Errors.Add(new SettingsError("MONITOR_RUNBOOK_BASE_URL", 0, 0, "not an absolute http(s) URL"));
             }
         }
 
