@@ -127,15 +127,15 @@ internal static class ReplayCommand
 
             using var deadLetters = new FileDeadLetterSink(result.GetValue(deadLetter)?.FullName, logging.CreateLogger("replay"));
             var router = new PointRouter(metrics, sinks);
-            var history = rules is null ? null : new AlertHistoryWriter(Console.Out);
+            var status = StatusLine.ForConsole();
+            var history = rules is null ? null : new AlertHistoryWriter(status.Above(Console.Out));
             var runner = new ReplayRunner(engine, metrics, router, deadLetters)
             {
                 AlertRules = rules,
                 AlertChanged = history is null ? null : history.Write,
                 NotAfter = result.GetValue(notAfter) ?? DateTimeOffset.UtcNow + LiveOptions.DefaultMaxFutureSkew,
             };
-            var progress = new SyncProgress<ReplayProgress>(p => Console.Error.WriteLine(
-                $"replay: {p.Lines:N0} lines, event time {(p.EventTimeMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("u") : "-")}, {p.LinesPerSecond:N0} lines/s"));
+            var progress = new SyncProgress<ReplayProgress>(p => status.Show(ProgressText.Format(p), p.Elapsed, final: p.Done));
             ReplaySummary summary;
             try
             {

@@ -3,7 +3,8 @@ using Monitor.Core.Events;
 namespace Monitor.Replay;
 
 /// <summary>One line of a replay file: its bytes and where it came from.</summary>
-public readonly record struct JsonlLine(string File, long LineNumber, string? FileTopic, byte[] Bytes);
+/// <param name="BytesRead">Bytes of all the files read up to the end of this line (for progress against their total size).</param>
+public readonly record struct JsonlLine(string File, long LineNumber, string? FileTopic, byte[] Bytes, long BytesRead = 0);
 
 /// <summary>
 /// Reads JSONL files (DESIGN §6): one event per line; the topic comes from the event's
@@ -29,6 +30,7 @@ public static class JsonlSource
 
     public static IEnumerable<JsonlLine> Read(IEnumerable<string> files)
     {
+        long before = 0; // bytes of the files already read
         foreach (var file in files)
         {
             var topic = TopicFromFileName(file);
@@ -36,6 +38,7 @@ public static class JsonlSource
             var buffer = new byte[1 << 16];
             var pending = new MemoryStream();
             long lineNumber = 0;
+            long consumed = 0; // bytes of this file before the buffer
             int read;
             while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
             {
@@ -51,7 +54,7 @@ public static class JsonlSource
                     pending.Write(buffer, start, i - start);
                     if (Line(pending) is { } bytes)
                     {
-                        yield return new JsonlLine(file, lineNumber, topic, bytes);
+                        yield return new JsonlLine(file, lineNumber, topic, bytes, before + consumed + i + 1);
                     }
 
                     pending.SetLength(0);
@@ -59,6 +62,7 @@ public static class JsonlSource
                 }
 
                 pending.Write(buffer, start, read - start);
+                consumed += read;
             }
 
             if (pending.Length > 0)
@@ -66,9 +70,11 @@ public static class JsonlSource
                 lineNumber++;
                 if (Line(pending) is { } last)
                 {
-                    yield return new JsonlLine(file, lineNumber, topic, last);
+                    yield return new JsonlLine(file, lineNumber, topic, last, before + consumed);
                 }
             }
+
+            before += consumed;
         }
     }
 

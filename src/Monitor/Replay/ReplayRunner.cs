@@ -18,8 +18,23 @@ public sealed record ReplaySummary(long Lines, long Accepted, long Invalid, long
     public long AlertChanges { get; init; }
 }
 
-/// <summary>Progress of a replay, reported about once a second.</summary>
-public readonly record struct ReplayProgress(long Lines, long? EventTimeMs, double LinesPerSecond);
+/// <summary>Progress of a replay, reported about four times a second and once at the end.</summary>
+/// <param name="BytesRead">Bytes of the input files read so far.</param>
+/// <param name="TotalBytes">Size of all the input files at the start.</param>
+/// <param name="Elapsed">Time since the replay started.</param>
+public readonly record struct ReplayProgress(long Lines, long? EventTimeMs, double LinesPerSecond, long BytesRead = 0, long TotalBytes = 0, TimeSpan Elapsed = default)
+{
+    /// <summary>The last report: the replay has finished (windows flushed).</summary>
+    public bool Done { get; init; }
+
+    /// <summary>Share of the input read, 0..1 (1 for empty input).</summary>
+    public double Fraction => TotalBytes <= 0 ? 1 : Math.Clamp((double)BytesRead / TotalBytes, 0, 1);
+
+    /// <summary>Time left at the rate so far; null before anything was read.</summary>
+    public TimeSpan? Remaining => BytesRead <= 0 || Elapsed <= TimeSpan.Zero
+        ? null
+        : TimeSpan.FromSeconds(Math.Max(0, TotalBytes - BytesRead) * Elapsed.TotalSeconds / BytesRead);
+}
 
 /// <summary>
 /// Runs JSONL events through the same pipeline as live mode, in pure event time: no clock ticks,
@@ -41,6 +56,8 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
     /// </summary>
     public DateTimeOffset? NotAfter { get; init; }
 
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
     public ReplaySummary Run(IEnumerable<string> files, IProgress<ReplayProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         long? notAfterMs = NotAfter?.ToUnixTimeMilliseconds();
@@ -48,15 +65,19 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
         long lines = 0;
         long late = 0;
         long? eventTime = null;
+        long bytesRead = 0;
+        var inputFiles = files as IReadOnlyCollection<string> ?? files.ToArray();
+        var totalBytes = inputFiles.Sum(file => new FileInfo(file).Length);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
 
         var inputs = Observable.Create<PipelineInput>(observer =>
         {
-            foreach (var line in JsonlSource.Read(files))
+            foreach (var line in JsonlSource.Read(inputFiles))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 lines++;
+                bytesRead = line.BytesRead;
                 var topic = line.FileTopic is { } name && Names.TryParseTopic(name, out var parsed) ? parsed : (Topic?)null;
                 var e = intake.Accept(line.FileTopic ?? "unknown", topic, null, line.Bytes, $"{line.File}:{line.LineNumber}");
                 if (e is not null)
@@ -65,10 +86,10 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
                     observer.OnNext(PipelineInput.Of(e));
                 }
 
-                if (progress is not null && clock.Elapsed - lastReport >= TimeSpan.FromSeconds(1))
+                if (progress is not null && (lines & 1023) == 0 && clock.Elapsed - lastReport >= ProgressInterval)
                 {
                     lastReport = clock.Elapsed;
-                    progress.Report(new ReplayProgress(lines, eventTime, lines / clock.Elapsed.TotalSeconds));
+                    progress.Report(new ReplayProgress(lines, eventTime, lines / clock.Elapsed.TotalSeconds, bytesRead, totalBytes, clock.Elapsed));
                 }
             }
 
@@ -101,7 +122,8 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
             throw failure is OperationCanceledException ? failure : new InvalidOperationException($"replay failed: {failure.Message}", failure);
         }
 
-        progress?.Report(new ReplayProgress(lines, eventTime, lines / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
+        // Every byte was read, blank lines at the end included.
+        progress?.Report(new ReplayProgress(lines, eventTime, lines / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), totalBytes, totalBytes, clock.Elapsed) { Done = true });
         return new ReplaySummary(lines, intake.Accepted, intake.Invalid, intake.Duplicates, late, router.PointsRouted, clock.Elapsed) { AlertChanges = alertChanges };
     }
 }
