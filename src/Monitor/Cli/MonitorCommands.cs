@@ -25,6 +25,7 @@ public static class MonitorCommands
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";
             })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout stays the verb's output
             .AddFilter("Microsoft", LogLevel.Warning)
             .SetMinimumLevel(minimum));
 }

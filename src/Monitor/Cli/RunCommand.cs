@@ -58,6 +58,8 @@ internal static class RunCommand
                 Alerting = settings.Alerting,
                 EarlyAlerts = settings.EarlyAlerts,
                 LookBack = settings.LookBack,
+                LogFormat = settings.LogFormat,
+                LogLevel = settings.LogLevel,
             };
             var app = LiveHost.Build(options, TimeProvider.System);
 
@@ -67,8 +69,14 @@ internal static class RunCommand
                 keywords,
                 TimeProvider.System,
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keywords"));
-            Console.WriteLine($"Serving {options.MetricsUrl}/metrics, /healthz, /readyz, /api/alerts; InfluxDB: {options.Influx?.Url.ToString() ?? "off"}; " +
-                $"alerts: {rules?.Count ?? 0} rules, Alertmanager {(options.Alerting.AlertmanagerUrl is { } am ? AlertingOptions.Show(am) : "off")}, {options.Alerting.WebhookUrls.Count} webhook(s)");
+            // Through the logger, so that with logging.format json every stdout line is one JSON object.
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Monitor").LogInformation(
+                "Serving {MetricsUrl}/metrics, /healthz, /readyz, /api/alerts; InfluxDB: {Influx}; alerts: {Rules} rules, Alertmanager {Alertmanager}, {Webhooks} webhook(s)",
+                options.MetricsUrl,
+                options.Influx is null ? "off" : AlertingOptions.Show(options.Influx.Url),
+                rules?.Count ?? 0,
+                options.Alerting.AlertmanagerUrl is { } am ? AlertingOptions.Show(am) : "off",
+                options.Alerting.WebhookUrls.Count);
 
             // Resolved before RunAsync, which disposes the host when it returns.
             var worker = app.Services.GetRequiredService<MonitorWorker>();

@@ -24,10 +24,23 @@ public static class LiveHost
         builder.Logging.ClearProviders();
         if (logging is null)
         {
-            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            if (options.LogFormat == LogFormat.Json)
+            {
+                builder.Logging.AddJsonConsole(o =>
+                {
+                    o.UseUtcTimestamp = true;
+                    o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+                    o.IncludeScopes = false;
+                });
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            }
+
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning); // a line per InfluxDB write otherwise
-            if (Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("MONITOR_LOG_LEVEL"), ignoreCase: true, out var level))
+            if (options.LogLevel is { } level)
             {
                 builder.Logging.SetMinimumLevel(level); // e.g. Debug: librdkafka's own log lines too
             }

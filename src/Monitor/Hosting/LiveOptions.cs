@@ -16,6 +16,12 @@ public sealed record LiveOptions
     /// <summary>InfluxDB to write to; null writes nowhere (Prometheus and the board still work).</summary>
     public InfluxOptions? Influx { get; init; }
 
+    /// <summary>How the host writes its log lines to the console (<c>logging.format</c>); default one text line each.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary>Least level logged (<c>logging.level</c>, MONITOR_LOG_LEVEL); null: Information.</summary>
+    public LogLevel? LogLevel { get; init; }
+
     /// <summary>Where /metrics, /healthz and /readyz are served (default http://127.0.0.1:9464).</summary>
     public string MetricsUrl { get; init; } = "http://127.0.0.1:9464";
 
@@ -61,4 +67,14 @@ public sealed record LiveOptions
 
     /// <summary>eventIds remembered for duplicate detection (default 1,000,000).</summary>
     public int DedupCapacity { get; init; } = 1_000_000;
+}
+
+/// <summary>Console log format of <c>monitor run</c>.</summary>
+public enum LogFormat
+{
+    /// <summary>One line per entry: <c>HH:mm:ss level: category[id] message</c>.</summary>
+    Text,
+
+    /// <summary>One JSON object per line (the runtime's JSON console formatter), UTC timestamps, for log shippers.</summary>
+    Json,
 }

@@ -38,6 +38,12 @@ public sealed class MonitorSettings
     /// <summary>Live alerts from early results reconciled with final values (default true); false waits for final values.</summary>
     public bool EarlyAlerts { get; set; } = true;
 
+    /// <summary>Console log format (<c>logging.format</c>, MONITOR_LOG_FORMAT): text (default) or json.</summary>
+    public Hosting.LogFormat LogFormat { get; set; } = Hosting.LogFormat.Text;
+
+    /// <summary>Least level logged (<c>logging.level</c>, MONITOR_LOG_LEVEL); null: Information.</summary>
+    public LogLevel? LogLevel { get; set; }
+
     /// <summary>Where alerts go: Alertmanager, webhooks, Grafana links.</summary>
     public AlertingOptions Alerting { get; set; } = new();
 

@@ -87,6 +87,38 @@ public static class SettingsLoader
 
                     break;
                 case "alerting": ReadAlerting(value, settings, context); break;
+                case "logging":
+                    foreach (var (k, v) in context.Mapping(value, "logging"))
+                    {
+                        switch (k)
+                        {
+                            case "format":
+                                if (ParseLogFormat(context.String(v, "logging.format")) is { } format)
+                                {
+                                    settings.LogFormat = format;
+                                }
+                                else
+                                {
+                                    context.Error(v, $"logging.format must be text or json, not '{context.String(v, "logging.format")}'");
+                                }
+
+                                break;
+                            case "level":
+                                if (ParseLogLevel(context.String(v, "logging.level")) is { } level)
+                                {
+                                    settings.LogLevel = level;
+                                }
+                                else
+                                {
+                                    context.Error(v, $"logging.level must be one of {LogLevels}, not '{context.String(v, "logging.level")}'");
+                                }
+
+                                break;
+                            default: context.Unknown(v, "logging", k, "format, level"); break;
+                        }
+                    }
+
+                    break;
                 case "metrics":
                     foreach (var (k, v) in context.Mapping(value, "metrics"))
                     {
@@ -101,7 +133,7 @@ public static class SettingsLoader
                     }
 
                     break;
-                default: context.Unknown(keyNode, "top level", key, "kafka, influx, pipeline, shops, crisis, keywords, alerting, metrics"); break;
+                default: context.Unknown(keyNode, "top level", key, "kafka, influx, pipeline, shops, crisis, keywords, alerting, logging, metrics"); break;
             }
         }
     }
@@ -402,8 +434,46 @@ public static class SettingsLoader
         settings.Engine = settings.Engine with { Crisis = crisis };
     }
 
+    private const string LogLevels = "Trace, Debug, Information, Warning, Error, Critical";
+
+    private static Hosting.LogFormat? ParseLogFormat(string? text) => text?.ToLowerInvariant() switch
+    {
+        "text" => Hosting.LogFormat.Text,
+        "json" => Hosting.LogFormat.Json,
+        _ => null,
+    };
+
+    private static LogLevel? ParseLogLevel(string? text) =>
+        Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) && level is >= LogLevel.Trace and <= LogLevel.Critical && !int.TryParse(text, out _)
+            ? level
+            : null;
+
     private static void ApplyEnvironment(MonitorSettings settings, Func<string, string?> environment, Context context)
     {
+        if (environment("MONITOR_LOG_FORMAT") is { Length: > 0 } logFormat)
+        {
+            if (ParseLogFormat(logFormat) is { } format)
+            {
+                settings.LogFormat = format;
+            }
+            else
+            {
+                context.Errors.Add(new SettingsError("MONITOR_LOG_FORMAT", 0, 0, $"must be text or json, not '{logFormat}'"));
+            }
+        }
+
+        if (environment("MONITOR_LOG_LEVEL") is { Length: > 0 } logLevel)
+        {
+            if (ParseLogLevel(logLevel) is { } level)
+            {
+                settings.LogLevel = level;
+            }
+            else
+            {
+                context.Errors.Add(new SettingsError("MONITOR_LOG_LEVEL", 0, 0, $"must be one of {LogLevels}, not '{logLevel}'"));
+            }
+        }
+
         if (environment("MONITOR_KAFKA_BOOTSTRAP_SERVERS") is { Length: > 0 } bootstrap)
         {
             settings.KafkaBootstrapServers = bootstrap;

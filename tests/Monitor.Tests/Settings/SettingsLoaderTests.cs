@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Monitor.Influx;
 using Monitor.Settings;
 
@@ -249,5 +250,23 @@ public sealed class SettingsLoaderTests : IDisposable
         {
             dir.Delete(recursive: true);
         }
+    }
+    [Fact]
+    public void Logging_FormatAndLevel_ComeFromTheFileOrTheEnvironment_AndNonsenseIsReported()
+    {
+        File.WriteAllText(_path, "logging:\n  format: json\n  level: warning\n");
+        var (fromFile, errors) = SettingsLoader.Load(_path, _ => null);
+        var (fromEnvironment, _) = SettingsLoader.Load(null, name => name switch { "MONITOR_LOG_FORMAT" => "JSON", "MONITOR_LOG_LEVEL" => "Debug", _ => null });
+        var (defaults, _) = SettingsLoader.Load(null, _ => null);
+        File.WriteAllText(_path, "logging:\n  format: xml\n  level: loud\n  colour: red\n");
+        var (_, bad) = SettingsLoader.Load(_path, _ => null);
+
+        Assert.Empty(errors);
+        Assert.Equal((Monitor.Hosting.LogFormat.Json, LogLevel.Warning), (fromFile.LogFormat, fromFile.LogLevel));
+        Assert.Equal((Monitor.Hosting.LogFormat.Json, LogLevel.Debug), (fromEnvironment.LogFormat, fromEnvironment.LogLevel));
+        Assert.Equal((Monitor.Hosting.LogFormat.Text, (LogLevel?)null), (defaults.LogFormat, defaults.LogLevel));
+        Assert.Equal(
+            ["logging.format must be text or json, not 'xml'", "logging.level must be one of Trace, Debug, Information, Warning, Error, Critical, not 'loud'", "logging: unknown key 'colour' (known: format, level)"],
+            bad.Select(e => e.Message));
     }
 }
