@@ -7,22 +7,32 @@ using Spectre.Console.Rendering;
 
 namespace Monitor.Cli;
 
-/// <summary>The demo's terminal board: a live table on a terminal, plain lines every 5 s otherwise.</summary>
+/// <summary>
+/// The demo's terminal board: a live table on a terminal, plain lines every 5 s otherwise. It shows how
+/// long the demo has run and has left, and the latest warnings in a section of their own (the demo's
+/// log goes to a <see cref="BoardLog"/>, so no log line tears the table).
+/// </summary>
 internal static class DemoBoard
 {
     private static readonly string[] Topics = ["chats", "calls", "orders", "agents"];
 
+    /// <summary>What the board says about the run itself: since when (a <see cref="TimeProvider"/> timestamp), for how long, and its log.</summary>
+    public sealed record RunInfo(TimeProvider Clock, long StartedAt, TimeSpan? Limit, BoardLog Log)
+    {
+        public TimeSpan Elapsed => Clock.GetElapsedTime(StartedAt);
+    }
+
     public static double Consumed(MonitorMetrics metrics) => Topics.Sum(t => metrics.EventsConsumed.WithLabels(t).Value);
 
-    public static async Task RunAsync(ShopBoard board, MonitorMetrics metrics, AlertDispatcher alerts, TimeProvider scenarioClock, CancellationToken stop)
+    public static async Task RunAsync(ShopBoard board, MonitorMetrics metrics, AlertDispatcher alerts, TimeProvider scenarioClock, RunInfo run, CancellationToken stop)
     {
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            await PlainAsync(board, metrics, alerts, scenarioClock, stop);
+            await PlainAsync(board, metrics, alerts, scenarioClock, run, stop);
             return;
         }
 
-        await AnsiConsole.Live(Render(board, metrics, alerts, scenarioClock, 0))
+        await AnsiConsole.Live(Render(board, metrics, alerts.Snapshot(), scenarioClock, 0, run))
             .AutoClear(false)
             .StartAsync(async context =>
             {
@@ -31,15 +41,21 @@ internal static class DemoBoard
                 {
                     await Delay(TimeSpan.FromSeconds(1), stop);
                     var now = Consumed(metrics);
-                    context.UpdateTarget(Render(board, metrics, alerts, scenarioClock, now - previous));
+                    context.UpdateTarget(Render(board, metrics, alerts.Snapshot(), scenarioClock, now - previous, run));
                     previous = now;
                 }
             });
     }
 
-    private static async Task PlainAsync(ShopBoard board, MonitorMetrics metrics, AlertDispatcher alerts, TimeProvider scenarioClock, CancellationToken stop)
+    /// <summary><c>elapsed 1:05 of 2:00, 0:55 left</c>, or <c>elapsed 1:05, until Ctrl+C</c> without a limit.</summary>
+    public static string RunTime(TimeSpan elapsed, TimeSpan? limit) => limit is { } total
+        ? $"elapsed {ProgressText.Duration(elapsed < total ? elapsed : total, roundUp: false)} of {ProgressText.Duration(total)}, {ProgressText.Duration(total > elapsed ? total - elapsed : TimeSpan.Zero)} left"
+        : $"elapsed {ProgressText.Duration(elapsed, roundUp: false)}, until Ctrl+C";
+
+    private static async Task PlainAsync(ShopBoard board, MonitorMetrics metrics, AlertDispatcher alerts, TimeProvider scenarioClock, RunInfo run, CancellationToken stop)
     {
         var previous = Consumed(metrics);
+        long logged = 0;
         while (!stop.IsCancellationRequested)
         {
             await Delay(TimeSpan.FromSeconds(5), stop);
@@ -48,14 +64,58 @@ internal static class DemoBoard
             var line = string.Join("; ", top.Select(s =>
                 $"{s.Shop} waiting {s.Waiting} oldest {s.OldestWaitSeconds:N0}s p90 {(s.ChatP90Seconds is { } p ? $"{p:N0}s" : "-")} level {(s.CrisisLevel?.ToString() ?? "-")}"));
             Console.WriteLine(
-                $"[{scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):HH:mm:ss} CST] events {now:N0} (+{(now - previous) / 5:N0}/s), shops {board.ShopCount}, " +
+                $"[{scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):HH:mm:ss} CST, {RunTime(run.Elapsed, run.Limit)}] events {now:N0} (+{(now - previous) / 5:N0}/s), shops {board.ShopCount}, " +
                 $"invalid {InvalidTotal(metrics):N0}, late {metrics.EventsLate.WithLabels("chats").Value:N0}, alerts firing {alerts.Snapshot().Active.Count} | {line}");
             previous = now;
+
+            // Entries since the last report, as many as the log still holds.
+            var total = run.Log.Warnings + run.Log.Errors;
+            foreach (var entry in run.Log.Latest.TakeLast((int)Math.Min(total - logged, int.MaxValue)))
+            {
+                Console.WriteLine($"  {Label(entry.Level)} {entry.Category}: {entry.Message}");
+            }
+
+            logged = total;
         }
     }
 
-    private static IRenderable Render(ShopBoard board, MonitorMetrics metrics, AlertDispatcher alerts, TimeProvider scenarioClock, double perSecond) =>
-        new Rows(Shops(board, metrics, scenarioClock, perSecond), Alerts(alerts.Snapshot()));
+    internal static IRenderable Render(ShopBoard board, MonitorMetrics metrics, AlertsSnapshot alerts, TimeProvider scenarioClock, double perSecond, RunInfo run)
+    {
+        var rows = new List<IRenderable> { Shops(board, metrics, scenarioClock, perSecond, run), Alerts(alerts) };
+        if (run.Log.Latest.Count > 0)
+        {
+            rows.Add(Warnings(run.Log));
+        }
+
+        return new Rows(rows);
+    }
+
+    /// <summary>The latest warnings and errors, one line each, under the tables instead of through them.</summary>
+    private static Table Warnings(BoardLog log)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Expand();
+        table.Title = new TableTitle($"[yellow]Warnings: {log.Warnings:N0}[/] · [red]errors: {log.Errors:N0}[/] (latest below; the demo lists them again when it stops)");
+        table.AddColumns("Time", "Level", "From", "Message");
+        foreach (var entry in log.Latest.Reverse())
+        {
+            table.AddRow(
+                entry.At.ToLocalTime().ToString("HH:mm:ss"),
+                entry.Level >= LogLevel.Error ? $"[red]{Label(entry.Level)}[/]" : $"[yellow]{Label(entry.Level)}[/]",
+                Markup.Escape(entry.Category),
+                Markup.Escape(entry.Message.Length <= 200 ? entry.Message : entry.Message[..200] + "…"));
+        }
+
+        return table;
+    }
+
+    internal static string Label(LogLevel level) => level switch
+    {
+        LogLevel.Critical => "critical",
+        LogLevel.Error => "error",
+        LogLevel.Warning => "warning",
+        LogLevel.Information => "info",
+        _ => level.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>How many alerts fire, by severity, and the latest changes.</summary>
     private static Table Alerts(AlertsSnapshot snapshot)
@@ -88,14 +148,14 @@ internal static class DemoBoard
         _ => "blue",
     };
 
-    private static Table Shops(ShopBoard board, MonitorMetrics metrics, TimeProvider scenarioClock, double perSecond)
+    private static Table Shops(ShopBoard board, MonitorMetrics metrics, TimeProvider scenarioClock, double perSecond, RunInfo run)
     {
         var table = new Table().Border(TableBorder.Rounded).Expand();
         var boundary = board.BoundaryMs is { } b ? DateTimeOffset.FromUnixTimeMilliseconds(b).ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss") : "waiting for the first window";
         table.Title = new TableTitle(
             $"Service Monitor — scenario {scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):MM-dd HH:mm:ss} CST, points at {boundary}");
         table.Caption = new TableTitle(
-            $"events {Consumed(metrics):N0} ({perSecond:N0}/s) · invalid {InvalidTotal(metrics):N0} · shops {board.ShopCount} · influx written {metrics.InfluxPointsWritten.Value:N0} · Ctrl+C to stop");
+            $"{RunTime(run.Elapsed, run.Limit)} · events {Consumed(metrics):N0} ({perSecond:N0}/s) · invalid {InvalidTotal(metrics):N0} · shops {board.ShopCount} · influx written {metrics.InfluxPointsWritten.Value:N0} · Ctrl+C to stop");
         table.AddColumns("Shop", "Waiting (all queues)", "Oldest wait", "Chat reply p90", "Chat replies (5 min)", "CQ (level)", "Complaint hits (5 min)");
         foreach (var shop in board.Top(15))
         {

@@ -113,11 +113,13 @@ internal static class DemoCommand
                 return 1;
             }
 
+            // The host's log goes onto the board (console lines would tear its live table).
+            var boardLog = new BoardLog(settings.LogLevel ?? LogLevel.Warning);
             var board = new ShopBoard();
             var app = LiveHost.Build(options, clock, board, logging => logging
-                .AddSimpleConsole(o => o.SingleLine = true)
+                .AddProvider(boardLog)
                 .AddFilter("Microsoft", LogLevel.Warning)
-                .SetMinimumLevel(LogLevel.Warning));
+                .SetMinimumLevel(boardLog.Minimum));
             try
             {
                 await app.StartAsync(cancellationToken);
@@ -137,7 +139,8 @@ internal static class DemoCommand
             Console.WriteLine($"  influxdb: {(options.Influx is null ? "off (add --influx http://127.0.0.1:8086)" : options.Influx.Url + " database " + options.Influx.Database)}");
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
-            if (result.GetValue(duration) is { } limit)
+            var run = new DemoBoard.RunInfo(TimeProvider.System, TimeProvider.System.GetTimestamp(), result.GetValue(duration), boardLog);
+            if (run.Limit is { } limit)
             {
                 stop.CancelAfter(limit);
             }
@@ -160,7 +163,7 @@ internal static class DemoCommand
                 CancellationToken.None);
 
             var metrics = app.Services.GetRequiredService<MonitorMetrics>();
-            await DemoBoard.RunAsync(board, metrics, app.Services.GetRequiredService<AlertDispatcher>(), clock, stop.Token);
+            await DemoBoard.RunAsync(board, metrics, app.Services.GetRequiredService<AlertDispatcher>(), clock, run, stop.Token);
 
             try
             {
@@ -173,7 +176,15 @@ internal static class DemoCommand
             producer.Dispose();
             await app.StopAsync(CancellationToken.None);
             var failed = app.Services.GetRequiredService<MonitorWorker>().Failure is not null;
-            Console.WriteLine($"demo: stopped after {DemoBoard.Consumed(metrics):N0} events consumed");
+            Console.WriteLine($"demo: stopped after {DemoBoard.Consumed(metrics):N0} events consumed in {ProgressText.Duration(run.Elapsed, roundUp: false)}");
+            if (boardLog.Warnings + boardLog.Errors > 0)
+            {
+                Console.Error.WriteLine($"demo: {boardLog.Warnings:N0} warnings and {boardLog.Errors:N0} errors while it ran; the latest:");
+                foreach (var entry in boardLog.Latest)
+                {
+                    Console.Error.WriteLine($"  {entry.At.ToLocalTime():HH:mm:ss} {DemoBoard.Label(entry.Level)} {entry.Category}: {entry.Message}");
+                }
+            }
 
             // Release the host's Kafka clients before the embedded broker goes away.
             await app.DisposeAsync();

@@ -15,10 +15,11 @@ internal static class ProgressText
         return $"replay [{bar}] {progress.Fraction * 100,5:0.0}%  {progress.Lines:N0} lines  {progress.LinesPerSecond:N0} lines/s  {eta}  event time {eventTime}";
     }
 
-    /// <summary><c>m:ss</c>, or <c>h:mm:ss</c> from an hour on.</summary>
-    public static string Duration(TimeSpan value)
+    /// <summary><c>m:ss</c>, or <c>h:mm:ss</c> from an hour on; rounded up (a time left), or down with <paramref name="roundUp"/> false (a time elapsed).</summary>
+    public static string Duration(TimeSpan value, bool roundUp = true)
     {
-        var seconds = (long)Math.Ceiling(Math.Max(0, value.TotalSeconds));
+        var exact = Math.Max(0, value.TotalSeconds);
+        var seconds = (long)(roundUp ? Math.Ceiling(exact) : Math.Floor(exact));
         return seconds >= 3600 ? $"{seconds / 3600}:{seconds / 60 % 60:00}:{seconds % 60:00}" : $"{seconds / 60}:{seconds % 60:00}";
     }
 }
