@@ -28,6 +28,9 @@ public sealed class OffsetTests
                 Kafka = new KafkaSourceOptions { BootstrapServers = cluster.BootstrapServers, GroupId = "offsets" },
                 Engine = new EngineOptions { AllowedLateness = TimeSpan.FromSeconds(5) },
                 MetricsUrl = $"http://127.0.0.1:{FreeTcpPort.Next()}",
+
+                // The clock stands at T0 while the events run a minute past it.
+                MaxFutureSkew = TimeSpan.FromMinutes(5),
             },
             new FakeTimeProvider(T0),
             logging: logging => logging.SetMinimumLevel(LogLevel.Warning));

@@ -50,20 +50,21 @@ public sealed class EventDecoder(DecoderOptions options)
     /// <summary>
     /// Decodes a message read from <paramref name="topic"/>. When <paramref name="topic"/> is null
     /// (a replay line), the event's own <c>topic</c> field, if any, must agree with its type.
-    /// <paramref name="notAfterMs"/> bounds event time from above (live mode: clock + skew).
+    /// <paramref name="notAfterMs"/> bounds event time from above (live mode: clock + the allowed
+    /// future), <paramref name="notBeforeMs"/> from below (live mode: clock − the look-back).
     /// The event is a new instance, the caller's to keep.
     /// </summary>
-    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs = null) =>
-        DecodeInto(utf8Json, topic, notAfterMs, new MonitorEvent(empty: true));
+    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs = null, long? notBeforeMs = null) =>
+        DecodeInto(utf8Json, topic, notAfterMs, new MonitorEvent(empty: true), notBeforeMs);
 
     /// <summary>
     /// As <see cref="Decode"/>, refilling the decoder's own event: the hot path (the pipeline
     /// applies an event before the next message is read and keeps none). Valid until the next call.
     /// </summary>
-    public DecodeResult DecodeShared(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs = null)
+    public DecodeResult DecodeShared(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs = null, long? notBeforeMs = null)
     {
         _spanText = true;
-        return DecodeInto(utf8Json, topic, notAfterMs, _shared);
+        return DecodeInto(utf8Json, topic, notAfterMs, _shared, notBeforeMs);
     }
 
     /// <summary>
@@ -71,7 +72,7 @@ public sealed class EventDecoder(DecoderOptions options)
     /// only the strings a message brings new (its eventId, texts). The event is valid until
     /// <paramref name="target"/> is refilled; keep a <see cref="MonitorEvent.Clone"/> otherwise.
     /// </summary>
-    public DecodeResult DecodeInto(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs, MonitorEvent target)
+    public DecodeResult DecodeInto(ReadOnlySpan<byte> utf8Json, Topic? topic, long? notAfterMs, MonitorEvent target, long? notBeforeMs = null)
     {
         if (utf8Json.Length > options.MaxMessageBytes)
         {
@@ -113,7 +114,7 @@ public sealed class EventDecoder(DecoderOptions options)
         _target = target;
         try
         {
-            return Validate(raw, topic, notAfterMs);
+            return Validate(raw, topic, notAfterMs, notBeforeMs);
         }
         finally
         {
@@ -334,7 +335,7 @@ public sealed class EventDecoder(DecoderOptions options)
         return WireField.Unknown;
     }
 
-    private DecodeResult Validate(RawEvent raw, Topic? topic, long? notAfterMs)
+    private DecodeResult Validate(RawEvent raw, Topic? topic, long? notAfterMs, long? notBeforeMs)
     {
         if (raw.Type is null)
         {
@@ -380,6 +381,11 @@ public sealed class EventDecoder(DecoderOptions options)
         if (notAfterMs is { } limit && ts.Milliseconds > limit)
         {
             return DecodeResult.Fail(InvalidReason.FutureTimestamp, "ts is too far ahead of the clock");
+        }
+
+        if (notBeforeMs is { } floor && ts.Milliseconds < floor)
+        {
+            return DecodeResult.Fail(InvalidReason.TooOld, "ts is older than the look-back");
         }
 
         return type switch

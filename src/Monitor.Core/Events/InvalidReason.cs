@@ -17,6 +17,9 @@ public enum InvalidReason : byte
     BadTimestamp,
     FutureTimestamp,
     InvalidValue,
+
+    /// <summary>Event time older than the look-back (live: the clock − the max age): it would open an item "waiting" for years.</summary>
+    TooOld,
 }
 
 public static class InvalidReasons
@@ -34,6 +37,7 @@ public static class InvalidReasons
         InvalidReason.BadTimestamp => "bad_timestamp",
         InvalidReason.FutureTimestamp => "future_timestamp",
         InvalidReason.InvalidValue => "invalid_value",
+        InvalidReason.TooOld => "too_old",
         _ => "unknown",
     };
 }

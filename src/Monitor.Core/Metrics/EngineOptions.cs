@@ -45,6 +45,13 @@ public sealed record EngineOptions
     /// <summary>Window of order metrics (default 60 min).</summary>
     public TimeSpan OrdersWindow { get; init; } = TimeSpan.FromMinutes(60);
 
+    /// <summary>
+    /// How far back state reaches: the longest window plus the lateness and a step (61 min with the
+    /// defaults). The look-back rebuild reads this far; an event older than this behind the clock
+    /// (replay: behind its newest event) is rejected as <c>too_old</c>.
+    /// </summary>
+    public TimeSpan DefaultMaxAge => (ConversationWindow > OrdersWindow ? ConversationWindow : OrdersWindow) + AllowedLateness + Step;
+
     /// <summary>Ship deadline after payment when the event gives no shipBy (default 24 h).</summary>
     public TimeSpan ShipSla { get; init; } = TimeSpan.FromHours(24);
 

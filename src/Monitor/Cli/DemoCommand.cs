@@ -104,6 +104,10 @@ internal static class DemoCommand
                 },
                 Influx = CliOptions.Influx(result, influx, database, settings),
                 MetricsUrl = result.GetValue(metricsUrl)!,
+
+                // The scenario clock trails the simulator by 2 s of real time (events in flight are
+                // not late), which is 2 s × speed of event time ahead of it.
+                MaxFutureSkew = new EngineOptions().AllowedLateness + TimeSpan.FromSeconds(3 * speedValue),
                 AlertRules = rules,
                 Alerting = result.GetValue(alertmanager) is { } alertmanagerUrl ? settings.Alerting with { AlertmanagerUrl = alertmanagerUrl } : settings.Alerting,
             };

@@ -29,7 +29,7 @@ internal static class ReplayCommand
         var keywordsFile = new Option<FileInfo?>("--keywords") { Description = "Complaint keyword dictionary (default: the settings' keywords.file, else the shipped config/keywords.yaml)" };
         var notAfter = new Option<DateTimeOffset?>("--not-after")
         {
-            Description = "Reject events later than this (RFC 3339) as future_timestamp; default: the wall clock at start + 5 minutes, as live mode does",
+            Description = "Reject events later than this (RFC 3339) as future_timestamp; default: the wall clock at start + pipeline.maxFuture (the lateness), as live mode does",
         };
         var step = CliOptions.Step();
         var window = CliOptions.Window();
@@ -133,7 +133,8 @@ internal static class ReplayCommand
             {
                 AlertRules = rules,
                 AlertChanged = history is null ? null : history.Write,
-                NotAfter = result.GetValue(notAfter) ?? DateTimeOffset.UtcNow + LiveOptions.DefaultMaxFutureSkew,
+                NotAfter = result.GetValue(notAfter) ?? DateTimeOffset.UtcNow + (settings.MaxFuture ?? engine.AllowedLateness),
+                MaxAge = settings.MaxAge,
             };
             var progress = new SyncProgress<ReplayProgress>(p => status.Show(ProgressText.Format(p), p.Elapsed, final: p.Done));
             ReplaySummary summary;

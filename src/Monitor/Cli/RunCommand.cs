@@ -58,6 +58,8 @@ internal static class RunCommand
                 Alerting = settings.Alerting,
                 EarlyAlerts = settings.EarlyAlerts,
                 LookBack = settings.LookBack,
+                MaxFutureSkew = settings.MaxFuture,
+                MaxAge = settings.MaxAge,
                 LogFormat = settings.LogFormat,
                 LogLevel = settings.LogLevel,
             };

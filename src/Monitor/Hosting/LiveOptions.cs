@@ -25,11 +25,25 @@ public sealed record LiveOptions
     /// <summary>Where /metrics, /healthz and /readyz are served (default http://127.0.0.1:9464).</summary>
     public string MetricsUrl { get; init; } = "http://127.0.0.1:9464";
 
-    /// <summary>Events stamped further ahead of the clock than this are rejected as future_timestamp (default 5 min).</summary>
-    public TimeSpan MaxFutureSkew { get; init; } = DefaultMaxFutureSkew;
+    /// <summary>
+    /// Events stamped further ahead of the clock than this are rejected as <c>future_timestamp</c>
+    /// (<c>pipeline.maxFuture</c>); null (default): the allowed lateness, so no accepted event can hold
+    /// the watermark ahead of the clock by more than the lateness it already waits.
+    /// </summary>
+    public TimeSpan? MaxFutureSkew { get; init; }
 
-    /// <summary>Default of <see cref="MaxFutureSkew"/>; replay applies it to its own start time.</summary>
-    public static readonly TimeSpan DefaultMaxFutureSkew = TimeSpan.FromMinutes(5);
+    /// <summary>The bound in effect: <see cref="MaxFutureSkew"/>, or the engine's allowed lateness.</summary>
+    public TimeSpan EffectiveMaxFuture => MaxFutureSkew ?? Engine.AllowedLateness;
+
+    /// <summary>
+    /// Events stamped further behind the clock than this are rejected as <c>too_old</c> (<c>pipeline.maxAge</c>),
+    /// on every input path: live, the look-back rebuild, replay (behind its newest event) and the demo.
+    /// Null (default): what the windows need, as <see cref="EffectiveLookBack"/> computes it (61 min).
+    /// </summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>The bound in effect: <see cref="MaxAge"/>, or the engine's <see cref="EngineOptions.DefaultMaxAge"/>.</summary>
+    public TimeSpan EffectiveMaxAge => MaxAge ?? Engine.DefaultMaxAge;
 
     /// <summary>
     /// Processing-time tick (default 250 ms): it advances an idle stream's watermark and, with
@@ -62,7 +76,7 @@ public sealed record LiveOptions
     {
         { } zero when zero <= TimeSpan.Zero => null,
         { } set => set,
-        null => (Engine.ConversationWindow > Engine.OrdersWindow ? Engine.ConversationWindow : Engine.OrdersWindow) + Engine.AllowedLateness + Engine.Step,
+        null => Engine.DefaultMaxAge,
     };
 
     /// <summary>eventIds remembered for duplicate detection (default 1,000,000).</summary>

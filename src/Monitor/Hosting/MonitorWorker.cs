@@ -28,13 +28,17 @@ public sealed class MonitorWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var skewMs = (long)options.MaxFutureSkew.TotalMilliseconds;
+        // One rule for the live messages and the look-back rebuild (the same intake): not further ahead
+        // of the clock than the allowed future, not further behind than the max age.
+        var aheadMs = (long)options.EffectiveMaxFuture.TotalMilliseconds;
+        var behindMs = (long)options.EffectiveMaxAge.TotalMilliseconds;
         var intake = new EventIntake(
             new EventDecoder(),
             new EventIdDeduplicator(options.DedupCapacity),
             metrics,
             deadLetters,
-            () => clock.GetUtcNow().ToUnixTimeMilliseconds() + skewMs)
+            () => clock.GetUtcNow().ToUnixTimeMilliseconds() + aheadMs,
+            () => clock.GetUtcNow().ToUnixTimeMilliseconds() - behindMs)
         {
             // The pipeline applies each event before the consumer reads the next one and keeps none.
             ReuseEvents = true,

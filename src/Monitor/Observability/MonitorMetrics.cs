@@ -24,6 +24,10 @@ public sealed class MonitorMetrics
             "monitor_duplicate_events_total", "Events dropped because their eventId was already seen.", "topic");
         EventsReplayed = factory.CreateCounter(
             "monitor_events_replayed_total", "Events read again on partition assignment to rebuild state from the look-back window (not counted as consumed).", "topic");
+        EventsRebuildRejected = factory.CreateCounter(
+            "monitor_events_rebuild_rejected_total",
+            "Events read again for the look-back rebuild and rejected by the same validation as live (future_timestamp, too_old, ...); dead-lettered the first time, not again.",
+            "topic", "reason");
         EventsLate = factory.CreateCounter(
             "monitor_late_events_total", "Events that arrived after the watermark had passed their timestamp; applied to state, not to emitted windows.", "topic");
         DeadLetterFailures = factory.CreateCounter(
@@ -123,6 +127,11 @@ public sealed class MonitorMetrics
             {
                 EventsInvalid.WithLabels(topic, InvalidReasons.Label(reason));
             }
+
+            foreach (var reason in new[] { InvalidReason.FutureTimestamp, InvalidReason.TooOld })
+            {
+                EventsRebuildRejected.WithLabels(topic, InvalidReasons.Label(reason));
+            }
         }
 
         if (rules is null)
@@ -144,6 +153,7 @@ public sealed class MonitorMetrics
     public Counter EventsDuplicate { get; }
 
     public Counter EventsReplayed { get; }
+    public Counter EventsRebuildRejected { get; }
     public Counter EventsLate { get; }
     public Counter DeadLetterFailures { get; }
     public Counter ConsumeErrors { get; }

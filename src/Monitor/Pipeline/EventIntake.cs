@@ -16,16 +16,19 @@ public sealed class EventIntake
     private readonly MonitorMetrics _metrics;
     private readonly IDeadLetterSink _deadLetters;
     private readonly Func<long?> _notAfterMs;
+    private readonly Func<long?> _notBeforeMs;
     private readonly Dictionary<string, Counter.Child> _consumed = new(StringComparer.Ordinal);
 
-    /// <param name="notAfterMs">Latest acceptable event time now (live mode: clock + skew), or null for none (replay).</param>
-    public EventIntake(EventDecoder decoder, EventIdDeduplicator deduplicator, MonitorMetrics metrics, IDeadLetterSink deadLetters, Func<long?>? notAfterMs = null)
+    /// <param name="notAfterMs">Latest acceptable event time now (live mode: clock + the allowed future), or null for none.</param>
+    /// <param name="notBeforeMs">Earliest acceptable event time now (live mode: clock − the max age), or null for none.</param>
+    public EventIntake(EventDecoder decoder, EventIdDeduplicator deduplicator, MonitorMetrics metrics, IDeadLetterSink deadLetters, Func<long?>? notAfterMs = null, Func<long?>? notBeforeMs = null)
     {
         _decoder = decoder;
         _deduplicator = deduplicator;
         _metrics = metrics;
         _deadLetters = deadLetters;
         _notAfterMs = notAfterMs ?? (() => null);
+        _notBeforeMs = notBeforeMs ?? (() => null);
     }
 
     /// <summary>
@@ -52,14 +55,23 @@ public sealed class EventIntake
 
     /// <summary>
     /// A message read again to rebuild state (the look-back before the committed offset): it was
-    /// counted, dead-lettered and de-duplicated the first time, so here it is only decoded, and
+    /// counted, dead-lettered and de-duplicated the first time, so here it is decoded under the same
+    /// validation as live (time bounds included: a message stamped years ahead must not move the
+    /// watermark now any more than it could then), rejections are counted in
+    /// <c>monitor_events_rebuild_rejected_total</c> but not dead-lettered again, and it is
     /// de-duplicated against <paramref name="rebuildIds"/> (this rebuild's own ids) instead of the
     /// live ids. Null for an invalid or repeated message.
     /// </summary>
     public MonitorEvent? AcceptReplayed(Topic? topic, byte[] payload, EventIdDeduplicator rebuildIds)
     {
-        var e = Decode(payload, topic, null).Event;
-        if (e is null || !rebuildIds.FirstSeen(e.EventId))
+        var result = Decode(payload, topic, _notAfterMs(), _notBeforeMs());
+        if (result.Event is not { } e)
+        {
+            _metrics.EventsRebuildRejected.WithLabels(topic is { } t ? Names.Of(t) : "unknown", InvalidReasons.Label(result.Reason)).Inc();
+            return null;
+        }
+
+        if (!rebuildIds.FirstSeen(e.EventId))
         {
             return null;
         }
@@ -75,7 +87,7 @@ public sealed class EventIntake
     /// </summary>
     public MonitorEvent? Accept(string topicName, Topic? topic, byte[]? key, byte[] payload, string origin)
     {
-        var result = Decode(payload, topic, _notAfterMs());
+        var result = Decode(payload, topic, _notAfterMs(), _notBeforeMs());
         var label = result.Event is { } decoded ? Names.Of(decoded.Topic) : topicName;
         Consumed(label).Inc();
         if (result.Event is not { } e)
@@ -97,8 +109,8 @@ public sealed class EventIntake
         return e;
     }
 
-    private DecodeResult Decode(byte[] payload, Topic? topic, long? notAfterMs) =>
-        ReuseEvents ? _decoder.DecodeShared(payload, topic, notAfterMs) : _decoder.Decode(payload, topic, notAfterMs);
+    private DecodeResult Decode(byte[] payload, Topic? topic, long? notAfterMs, long? notBeforeMs) =>
+        ReuseEvents ? _decoder.DecodeShared(payload, topic, notAfterMs, notBeforeMs) : _decoder.Decode(payload, topic, notAfterMs, notBeforeMs);
 
     private Counter.Child Consumed(string topic)
     {

@@ -56,15 +56,27 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
     /// </summary>
     public DateTimeOffset? NotAfter { get; init; }
 
+    /// <summary>
+    /// Events further behind the newest event applied so far than this are rejected as <c>too_old</c>
+    /// (the live rule, with the replay's own event time for the clock); null: the engine's
+    /// <see cref="EngineOptions.DefaultMaxAge"/>.
+    /// </summary>
+    public TimeSpan? MaxAge { get; init; }
+
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
     public ReplaySummary Run(IEnumerable<string> files, IProgress<ReplayProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         long? notAfterMs = NotAfter?.ToUnixTimeMilliseconds();
-        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters, () => notAfterMs) { ReuseEvents = true };
+        var maxAgeMs = (long)(MaxAge ?? engine.DefaultMaxAge).TotalMilliseconds;
+        long? eventTime = null;
+        var intake = new EventIntake(
+            new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters, () => notAfterMs, () => eventTime - maxAgeMs)
+        {
+            ReuseEvents = true,
+        };
         long lines = 0;
         long late = 0;
-        long? eventTime = null;
         long bytesRead = 0;
         var inputFiles = files as IReadOnlyCollection<string> ?? files.ToArray();
         var totalBytes = inputFiles.Sum(file => new FileInfo(file).Length);

@@ -26,6 +26,12 @@ public sealed class MonitorSettings
 
     public string MetricsUrl { get; set; } = "http://127.0.0.1:9464";
 
+    /// <summary>Furthest an event may be stamped ahead of the clock (<c>pipeline.maxFuture</c>); null: the lateness.</summary>
+    public TimeSpan? MaxFuture { get; set; }
+
+    /// <summary>Furthest an event may be stamped behind the clock (<c>pipeline.maxAge</c>); null: what the windows need.</summary>
+    public TimeSpan? MaxAge { get; set; }
+
     /// <summary>Look-back re-read on partition assignment (null: what the windows need; 0: none).</summary>
     public TimeSpan? LookBack { get; set; }
 

@@ -285,6 +285,8 @@ public static class SettingsLoader
                 "lateness" => engine with { AllowedLateness = context.Duration(value, "pipeline.lateness") ?? engine.AllowedLateness },
                 "seriesTtl" => engine with { SeriesTtl = context.Duration(value, "pipeline.seriesTtl") ?? engine.SeriesTtl },
                 "lookBack" => LookBack(value),
+                "maxFuture" => Bound(value, "pipeline.maxFuture", d => settings.MaxFuture = d),
+                "maxAge" => Bound(value, "pipeline.maxAge", d => settings.MaxAge = d),
                 _ => Unknown(value, key),
             };
         }
@@ -301,7 +303,24 @@ public static class SettingsLoader
 
         Monitor.Core.Metrics.EngineOptions Unknown(YamlNode value, string key)
         {
-            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack");
+            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack, maxFuture, maxAge");
+            return engine;
+        }
+
+        Monitor.Core.Metrics.EngineOptions Bound(YamlNode value, string what, Action<TimeSpan> set)
+        {
+            if (context.Duration(value, what) is { } duration)
+            {
+                if (duration <= TimeSpan.Zero)
+                {
+                    context.Error(value, $"{what} must be above zero");
+                }
+                else
+                {
+                    set(duration);
+                }
+            }
+
             return engine;
         }
 

@@ -131,7 +131,17 @@ public sealed class EventDecoderTests
         Assert.True(result.IsValid);
     }
 
-    public sealed record BadInput(string Name, byte[] Utf8, Topic? Topic, InvalidReason Reason, long? NotAfterMs = null, DecoderOptions? Options = null, string[]? Forbidden = null)
+    [Fact]
+    public void OldTimestamp_AtTheLimit_IsAccepted_AndOneMillisecondBefore_IsTooOld()
+    {
+        var json = Encoding.UTF8.GetBytes(Json("call_ended", "\"callId\":\"k-1\""));
+
+        Assert.True(new EventDecoder().Decode(json, Topic.Calls, notAfterMs: null, notBeforeMs: Noon).IsValid);
+        Assert.Equal(InvalidReason.TooOld, new EventDecoder().Decode(json, Topic.Calls, notAfterMs: null, notBeforeMs: Noon + 1).Reason);
+        Assert.Equal("too_old", InvalidReasons.Label(InvalidReason.TooOld));
+    }
+
+    public sealed record BadInput(string Name, byte[] Utf8, Topic? Topic, InvalidReason Reason, long? NotAfterMs = null, DecoderOptions? Options = null, string[]? Forbidden = null, long? NotBeforeMs = null)
     {
         public override string ToString() => Name;
     }
@@ -212,6 +222,7 @@ public sealed class EventDecoderTests
                 new("too large", Encoding.UTF8.GetBytes(Json("message", $"\"conversationId\":\"c-1\",\"sender\":\"customer\",\"text\":\"{new string('x', 70_000)}\"")), Topic.Chats, InvalidReason.TooLarge),
                 new("larger than a configured limit", Encoding.UTF8.GetBytes(Json("message", message)), Topic.Chats, InvalidReason.TooLarge, Options: new DecoderOptions { MaxMessageBytes = 64 }, Forbidden: ["SECRET"]),
                 new("future timestamp", Encoding.UTF8.GetBytes(Json("message", message)), Topic.Chats, InvalidReason.FutureTimestamp, NotAfterMs: Noon - 1, Forbidden: ["SECRET", "2024"]),
+                new("older than the look-back", Encoding.UTF8.GetBytes(Json("message", message)), Topic.Chats, InvalidReason.TooOld, NotBeforeMs: Noon + 1, Forbidden: ["SECRET", "2024"]),
             };
         }
     }
@@ -222,7 +233,7 @@ public sealed class EventDecoderTests
     {
         var decoder = new EventDecoder(input.Options ?? new DecoderOptions());
 
-        var result = decoder.Decode(input.Utf8, input.Topic, input.NotAfterMs);
+        var result = decoder.Decode(input.Utf8, input.Topic, input.NotAfterMs, input.NotBeforeMs);
 
         Assert.False(result.IsValid);
         Assert.Null(result.Event);
