@@ -12,7 +12,7 @@ public sealed class DeployArtifactTests
         var directory = Path.Combine(RepoRoot(), "deploy", "prometheus");
         var check = await RunAsync("promtool", directory, "check", "rules", "monitor-rules.yml");
         Assert.True(check.ExitCode == 0, check.Output);
-        Assert.Contains("SUCCESS: 11 rules found", check.Output);
+        Assert.Contains("SUCCESS: 13 rules found", check.Output);
 
         var test = await RunAsync("promtool", directory, "test", "rules", "monitor-rules.test.yml");
         Assert.True(test.ExitCode == 0, test.Output);

@@ -218,7 +218,7 @@ public sealed class KubernetesDeployArtifactTests
             await File.WriteAllTextAsync(Path.Combine(directory, "rules.yml"), spec);
             var check = await RunToolAsync("promtool", directory, "check", "rules", "rules.yml");
             Assert.True(check.ExitCode == 0, check.Output);
-            Assert.Contains("SUCCESS: 11 rules found", check.Output);
+            Assert.Contains("SUCCESS: 13 rules found", check.Output);
         }
         finally
         {
