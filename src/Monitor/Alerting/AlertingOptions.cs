@@ -143,7 +143,7 @@ public sealed record AlertingOptions
         [
             (nameof(AlertmanagerUrl), Show(AlertmanagerUrl)),
             (nameof(ResendInterval), ResendInterval),
-            (nameof(WebhookUrls), "[" + string.Join(", ", (WebhookUrls ?? []).Select(Show)) + "]"),
+            (nameof(WebhookUrls), "[" + string.Join(", ", (WebhookUrls ?? []).Select(Redact)) + "]"),
             (nameof(GrafanaUrl), Show(GrafanaUrl)),
             (nameof(Username), Username),
             (nameof(Password), OptionChecks.Redact(Password)),
@@ -160,6 +160,25 @@ public sealed record AlertingOptions
     }
 
     /// <summary>Scheme, host, port and path only: a webhook URL's query string may hold a key, so it is never shown.</summary>
+    /// <summary>
+    /// A webhook address fit for logs and errors: scheme, host, port and the first path segment. Chat
+    /// robots and hook services put their key in the rest of the path (<c>/services/T0/B0/XXXX</c>,
+    /// <c>/open-apis/bot/v2/hook/&lt;token&gt;</c>) or in the query (<c>?access_token=</c>, <c>?key=</c>), so
+    /// both become <c>…</c>; user info never shows.
+    /// </summary>
+    public static string Redact(Uri? url)
+    {
+        if (url is null)
+        {
+            return "(none)";
+        }
+
+        var root = url.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+        var segments = url.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var hidden = segments.Length > 1 || url.Query.Length > 1 || url.Fragment.Length > 1;
+        return root + (segments.Length > 0 ? "/" + segments[0] : "") + (hidden ? "/…" : segments.Length > 0 ? "" : "/");
+    }
+
     internal static string Show(Uri? url) =>
         url is null ? "(none)" : url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 }

@@ -21,7 +21,7 @@ public sealed class WebhookSink : HttpAlertSink
     private readonly PendingQueue<Queued> _queue;
 
     /// <summary>Validates <paramref name="options"/> and starts the send loop.</summary>
-    /// <param name="url">Where to POST; its query string (it may hold a key) is never logged.</param>
+    /// <param name="url">Where to POST; only <see cref="AlertingOptions.Redact"/> of it is logged (the path and query may hold a key).</param>
     /// <param name="http">Client to send with (owned by the caller); null makes one the sink disposes.</param>
     /// <param name="name">The <c>sink</c> label; default <c>webhook</c> (give each webhook its own, e.g. <c>webhook2</c>).</param>
     /// <param name="jitter">Source of backoff jitter; <see cref="Random.Shared"/> when null.</param>
@@ -38,7 +38,7 @@ public sealed class WebhookSink : HttpAlertSink
     {
         OptionChecks.HttpUrl(url, "Alerting webhook", nameof(url));
         _queue = new PendingQueue<Queued>(options.MaxPendingNotifications);
-        var shown = AlertingOptions.Show(url);
+        var shown = AlertingOptions.Redact(url);
         Logger.LogInformation("Sending alert changes to webhook {Sink} at {Url}", name, shown);
         Start($"Webhook {name} ({shown})", url, http, null, jitter);
     }

@@ -123,6 +123,7 @@ internal static class DemoCommand
             var app = LiveHost.Build(options, clock, board, logging => logging
                 .AddProvider(boardLog)
                 .AddFilter("Microsoft", LogLevel.Warning)
+                .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning) // request lines carry full URLs
                 .SetMinimumLevel(boardLog.Minimum));
             try
             {

@@ -56,7 +56,10 @@ public sealed class InfluxOptions
     /// <summary>V2: bucket name.</summary>
     public string? Bucket { get; set; }
 
-    /// <summary>V2: API token, sent as <c>Authorization: Token &lt;token&gt;</c>. Secret.</summary>
+    /// <summary>
+    /// API token, sent as <c>Authorization: Token &lt;token&gt;</c>: v2, or v1 without a user name (the v1
+    /// compatibility API of InfluxDB 2.x/3.x, or InfluxDB 1.8+ with <c>user:password</c> as the token). Secret.
+    /// </summary>
     public string? Token { get; set; }
 
     /// <summary>Most points (lines) in one request; default 5000.</summary>
@@ -112,6 +115,13 @@ public sealed class InfluxOptions
         if (Api == InfluxApi.V2 && (string.IsNullOrWhiteSpace(Org) || string.IsNullOrWhiteSpace(Bucket)))
         {
             throw new ArgumentException("Influx Org and Bucket are required for the v2 API.", nameof(Bucket));
+        }
+
+        if (Api == InfluxApi.V1 && !string.IsNullOrEmpty(Token) && !string.IsNullOrEmpty(Username))
+        {
+            throw new ArgumentException(
+                "Influx v1 takes a user name with a password (HTTP Basic) or a token, not both: drop influx.username to send the token, or the token to send the user name.",
+                nameof(Token));
         }
 
         OptionChecks.Positive(BatchSize, Owner, nameof(BatchSize));

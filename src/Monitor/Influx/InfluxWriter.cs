@@ -666,8 +666,13 @@ public sealed class InfluxWriter : IPointSink
     }
 
     /// <summary>v1 credentials go in a Basic header, never in the URL, where proxies and logs would keep them; v2 sends its token.</summary>
+    /// <summary>
+    /// The credentials of every request: v1 with a user name, HTTP Basic; a token (v2, or v1 against the
+    /// compatibility API of InfluxDB 2.x/3.x, or 1.8's <c>user:password</c> token), <c>Token</c>; else none.
+    /// <see cref="InfluxOptions.Validate"/> refuses a user name and a token together.
+    /// </summary>
     internal static AuthenticationHeaderValue? AuthorizationFor(InfluxOptions options) =>
-        options.Api == InfluxApi.V2 && !string.IsNullOrEmpty(options.Token)
+        !string.IsNullOrEmpty(options.Token) && (options.Api == InfluxApi.V2 || string.IsNullOrEmpty(options.Username))
             ? new AuthenticationHeaderValue("Token", options.Token)
             : options.Api == InfluxApi.V1 && !string.IsNullOrEmpty(options.Username)
                 ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")))

@@ -210,9 +210,9 @@ public static class SettingsLoader
                 case "properties":
                     foreach (var (k, v) in context.Mapping(value, "kafka.properties"))
                     {
-                        if (k.Contains("password", StringComparison.OrdinalIgnoreCase) || k.Contains("secret", StringComparison.OrdinalIgnoreCase))
+                        if (Kafka.KafkaSecrets.IsSecret(k))
                         {
-                            context.Error(v, $"kafka.properties.{k}: secrets do not belong in the file; set MONITOR_KAFKA_SASL_PASSWORD");
+                            context.Error(v, $"kafka.properties.{k}: secrets do not belong in the file; name a file holding it under kafka.secretFiles (sasl.password: also MONITOR_KAFKA_SASL_PASSWORD)");
                         }
                         else if (context.String(v, $"kafka.properties.{k}") is { } s)
                         {
@@ -221,7 +221,18 @@ public static class SettingsLoader
                     }
 
                     break;
-                default: context.Unknown(value, "kafka", key, "bootstrapServers, groupId, timeIndex, properties"); break;
+                case "secretFiles":
+                    // property → file holding its value (a mounted Secret), relative to this file.
+                    foreach (var (k, v) in context.Mapping(value, "kafka.secretFiles"))
+                    {
+                        if (context.SecretFile(v, $"kafka.secretFiles.{k}") is { } secret)
+                        {
+                            settings.KafkaProperties[k] = secret;
+                        }
+                    }
+
+                    break;
+                default: context.Unknown(value, "kafka", key, "bootstrapServers, groupId, timeIndex, properties, secretFiles"); break;
             }
         }
     }
@@ -567,6 +578,13 @@ public static class SettingsLoader
             if (influx.Api == InfluxApi.V2 && string.IsNullOrEmpty(influx.Token))
             {
                 context.Errors.Add(new SettingsError(context.File, 0, 0, "influx api v2 needs a token: set MONITOR_INFLUX_TOKEN or influx.tokenFile"));
+            }
+
+            if (influx.Api == InfluxApi.V1 && !string.IsNullOrEmpty(influx.Token) && !string.IsNullOrEmpty(influx.Username))
+            {
+                context.Errors.Add(new SettingsError(
+                    context.File, 0, 0,
+                    "influx api v1 has both a user name and a token (MONITOR_INFLUX_TOKEN or influx.tokenFile): give a user name with MONITOR_INFLUX_PASSWORD for HTTP Basic, or only the token (InfluxDB 2.x/3.x v1 compatibility, or 1.8's user:password token)"));
             }
         }
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Text.Json;
 using Monitor.Alerting;
@@ -65,6 +66,30 @@ public sealed class WebhookSinkTests : AlertSinkTestBase<WebhookSink>
         Assert.Equal(3, Metrics.AlertDelivery.WithLabels("chat-bot").Count);
         Assert.All(Logger.Entries, e => Assert.DoesNotContain("abc123", e.Message));
     }
+
+    [Fact]
+    public async Task AKeyInThePathOrTheQuery_NeverReachesTheLog_EvenWhenDeliveryFails()
+    {
+        Handler.Enqueue(HttpStatusCode.ServiceUnavailable);
+        var options = new AlertingOptions { InitialBackoff = TimeSpan.FromMilliseconds(200) };
+        var url = new Uri("https://open.feishu.test/open-apis/bot/v2/hook/9f1c-path-KEY-77?sign=query-KEY-88");
+        Sink = new WebhookSink(url, options, Http, Time, Metrics, Logger, "feishu", new FixedRandom(0.5));
+        await PublishAndWaitAsync(Fired("s1", Severity.Warning, StartMs), 1);
+        await Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(Patience);
+
+        Assert.Contains(Logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("https://open.feishu.test/open-apis/…", StringComparison.Ordinal));
+        Assert.All(Logger.Entries, e => Assert.DoesNotContain("KEY", e.Message, StringComparison.Ordinal));
+        Assert.DoesNotContain("KEY", new AlertingOptions { WebhookUrls = [url] }.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://hooks.slack.test/services/T000/B000/XXXX", "https://hooks.slack.test/services/…")]
+    [InlineData("https://oapi.dingtalk.test/robot/send?access_token=abc", "https://oapi.dingtalk.test/robot/…")]
+    [InlineData("https://qyapi.weixin.test/cgi-bin/webhook/send?key=abc", "https://qyapi.weixin.test/cgi-bin/…")]
+    [InlineData("http://bridge:8080/alertmanager", "http://bridge:8080/alertmanager")]
+    [InlineData("http://user:pw@bridge:8080/", "http://bridge:8080/")]
+    public void Redact_KeepsHostAndFirstSegment_AndHidesTheRest(string url, string shown) =>
+        Assert.Equal(shown, AlertingOptions.Redact(new Uri(url)));
 
     [Fact]
     public async Task Retry_503ThenOk_SendsTheSameChangesInOrder_WithWhatArrivedMeanwhile()

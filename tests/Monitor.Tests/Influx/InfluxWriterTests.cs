@@ -352,6 +352,42 @@ public sealed class InfluxWriterTests : InfluxWriterTestBase
     }
 
     [Fact]
+    public async Task V1_WithAToken_SendsIt_AsTheV1CompatibilityApiOfInfluxDb2Expects()
+    {
+        var writer = CreateWriter(o => o.Token = "v1-compat-token");
+
+        await writer.WriteAsync([Point(1)]);
+        await writer.FlushAsync().WaitAsync(Patience);
+
+        var request = Assert.Single(Handler.Requests);
+        Assert.Equal("http://influx.test:8086/write?db=monitor&precision=ms", request.Uri.AbsoluteUri);
+        Assert.Equal("Token v1-compat-token", request.Authorization);
+    }
+
+    [Fact]
+    public void V1_WithAUserNameAndAToken_IsRefused_ByTheOptionsAndBySettingsAndCheck()
+    {
+        var options = new InfluxOptions { Username = "writer", Token = "tok-secret" };
+        var settings = Path.Combine(Path.GetTempPath(), $"monitor-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(settings, "influx:\n  url: http://influx.test:8086\n  username: writer\n");
+        try
+        {
+            var refused = Assert.Throws<ArgumentException>(options.Validate);
+            var (_, errors) = Monitor.Settings.SettingsLoader.Load(settings, name => name == "MONITOR_INFLUX_TOKEN" ? "tok-secret" : null);
+
+            Assert.Contains("not both", refused.Message);
+            Assert.DoesNotContain("tok-secret", refused.Message);
+            var error = Assert.Single(errors);
+            Assert.Contains("influx api v1 has both a user name and a token", error.Message);
+            Assert.DoesNotContain("tok-secret", error.ToString());
+        }
+        finally
+        {
+            File.Delete(settings);
+        }
+    }
+
+    [Fact]
     public async Task V2_PostsToApiV2WriteWithTokenHeader()
     {
         var writer = CreateWriter(o =>

@@ -269,4 +269,49 @@ public sealed class SettingsLoaderTests : IDisposable
             ["logging.format must be text or json, not 'xml'", "logging.level must be one of Trace, Debug, Information, Warning, Error, Critical, not 'loud'", "logging: unknown key 'colour' (known: format, level)"],
             bad.Select(e => e.Message));
     }
+    [Theory]
+    [InlineData("ssl.key.pem")]
+    [InlineData("ssl_key")]
+    [InlineData("ssl.key.password")]
+    [InlineData("ssl.keystore.password")]
+    [InlineData("sasl.password")]
+    [InlineData("sasl.oauthbearer.config")]
+    [InlineData("sasl.oauthbearer.client.secret")]
+    [InlineData("sasl.oauthbearer.assertion.private.key.passphrase")]
+    public void KafkaSecretProperties_AreRefusedInTheFile_WithoutEchoingTheValue(string property)
+    {
+        File.WriteAllText(_path, $"kafka:\n  properties:\n    {property}: hunter2-value\n    sasl.username: monitor\n    ssl.key.location: /run/secrets/client.key\n");
+
+        var (settings, errors) = SettingsLoader.Load(_path, _ => null);
+
+        var error = Assert.Single(errors);
+        Assert.Contains($"kafka.properties.{property}: secrets do not belong in the file", error.Message);
+        Assert.Equal(3, error.Line);
+        Assert.DoesNotContain("hunter2", error.ToString());
+        Assert.False(settings.KafkaProperties.ContainsKey(property));
+        Assert.Equal("monitor", settings.KafkaProperties["sasl.username"]);
+        Assert.Equal("/run/secrets/client.key", settings.KafkaProperties["ssl.key.location"]);
+    }
+
+    [Fact]
+    public void KafkaSecretFiles_GiveTheSecretPropertiesTheirValues()
+    {
+        var dir = Directory.CreateTempSubdirectory("monitor-settings-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "oidc-secret"), "s3cret-from-file\n");
+            var path = Path.Combine(dir.FullName, "monitor.yaml");
+            File.WriteAllText(path, "kafka:\n  properties:\n    sasl.mechanism: OAUTHBEARER\n    sasl.oauthbearer.method: oidc\n    sasl.oauthbearer.token.endpoint.url: https://idp.test/token\n  secretFiles:\n    sasl.oauthbearer.client.secret: oidc-secret\n");
+
+            var (settings, errors) = SettingsLoader.Load(path, _ => null);
+
+            Assert.Empty(errors);
+            Assert.Equal("oidc", settings.KafkaProperties["sasl.oauthbearer.method"]);
+            Assert.Equal("s3cret-from-file", settings.KafkaProperties["sasl.oauthbearer.client.secret"]);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
