@@ -98,9 +98,9 @@ public static class LiveHost
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("DeadLetters");
             var producer = new ProducerBuilder<byte[]?, byte[]>(config)
                 .SetLogHandler((_, log) => logger.LogDebug("librdkafka {Facility}: {Message}", log.Facility, log.Message))
-                .SetErrorHandler((_, error) => logger.LogDebug("Kafka: {Reason}", error.Reason))
+                .SetErrorHandler((_, error) => logger.LogWarning("Dead-letter producer: {Reason}", error.Reason))
                 .Build();
-            return new KafkaDeadLetterSink(producer, metrics, logger);
+            return new KafkaDeadLetterSink(producer, metrics, logger, KafkaDeadLetterSink.MaxPayloadFor(config.MessageMaxBytes));
         });
         services.AddSingleton<MonitorWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitorWorker>());

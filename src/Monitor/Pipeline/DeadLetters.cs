@@ -13,11 +13,21 @@ public interface IDeadLetterSink
 
 /// <summary>
 /// Writes rejected messages to <c>&lt;topic&gt;.dlq</c> with headers <c>dlq-reason</c> (the label of
-/// monitor_events_invalid_total), <c>dlq-detail</c> and <c>dlq-origin</c>. A failed delivery is
-/// counted in monitor_dead_letter_failures_total and logged without the payload.
+/// monitor_events_invalid_total), <c>dlq-detail</c> and <c>dlq-origin</c>. A message larger than the
+/// producer may send (<paramref name="maxPayloadBytes"/>: its <c>message.max.bytes</c> less room for key
+/// and headers) goes as its first bytes, with <c>dlq-truncated: true</c> and <c>dlq-original-size</c>,
+/// rather than not at all. A failed delivery is counted in monitor_dead_letter_failures_total and
+/// logged at Warning without the payload.
 /// </summary>
-public sealed class KafkaDeadLetterSink(IProducer<byte[]?, byte[]> producer, MonitorMetrics metrics, ILogger logger) : IDeadLetterSink, IDisposable
+public sealed class KafkaDeadLetterSink(IProducer<byte[]?, byte[]> producer, MonitorMetrics metrics, ILogger logger, int maxPayloadBytes = KafkaDeadLetterSink.DefaultMaxPayloadBytes)
+    : IDeadLetterSink, IDisposable
 {
+    /// <summary>librdkafka's default <c>message.max.bytes</c> (1,000,000) less 64 KiB for key, headers and framing.</summary>
+    public const int DefaultMaxPayloadBytes = 1_000_000 - 65_536;
+
+    /// <summary>The payload limit for a producer whose <c>message.max.bytes</c> is <paramref name="messageMaxBytes"/>.</summary>
+    public static int MaxPayloadFor(int? messageMaxBytes) => Math.Max(1024, (messageMaxBytes ?? 1_000_000) - 65_536);
+
     public void Send(string sourceTopic, byte[]? key, byte[] payload, InvalidReason reason, string detail, string origin)
     {
         var headers = new Headers
@@ -26,9 +36,17 @@ public sealed class KafkaDeadLetterSink(IProducer<byte[]?, byte[]> producer, Mon
             { "dlq-detail", System.Text.Encoding.UTF8.GetBytes(detail) },
             { "dlq-origin", System.Text.Encoding.UTF8.GetBytes(origin) },
         };
+        var value = payload;
+        if (payload.Length > maxPayloadBytes)
+        {
+            value = payload[..maxPayloadBytes];
+            headers.Add("dlq-truncated", "true"u8.ToArray());
+            headers.Add("dlq-original-size", System.Text.Encoding.ASCII.GetBytes(payload.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
         try
         {
-            producer.Produce(sourceTopic + ".dlq", new Message<byte[]?, byte[]> { Key = key, Value = payload, Headers = headers }, report =>
+            producer.Produce(sourceTopic + ".dlq", new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers }, report =>
             {
                 if (report.Error.IsError)
                 {
