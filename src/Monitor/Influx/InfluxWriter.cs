@@ -14,7 +14,7 @@ namespace Monitor.Influx;
 /// Writes points to InfluxDB as line protocol over HTTP: a bounded buffer, one background loop that
 /// sends a batch when it holds <see cref="InfluxOptions.BatchSize"/> points or when its oldest point
 /// has waited <see cref="InfluxOptions.FlushInterval"/>, gzip, and retries with capped exponential
-/// backoff and full jitter (honouring <c>Retry-After</c>) on 408, 429, 5xx, network errors and timeouts,
+/// backoff and full jitter (honouring <c>Retry-After</c>) on 401, 403 (credentials rotated), 408, 429, 5xx, network errors and timeouts,
 /// by default until InfluxDB accepts the batch: an outage fills the buffer instead of losing points.
 /// </summary>
 /// <remarks>
@@ -550,9 +550,11 @@ public sealed class InfluxWriter : IPointSink
 
                     var status = (int)response.StatusCode;
                     var error = await ReadErrorAsync(response, linked.Token).ConfigureAwait(false);
-                    if (!HttpRetry.IsRetryable(response.StatusCode) && response.StatusCode != System.Net.HttpStatusCode.RequestTimeout)
+                    // Refused credentials come back when the secret catches up with a rotation: keep the batch.
+                    var refused = response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden;
+                    if (!refused && !HttpRetry.IsRetryable(response.StatusCode) && response.StatusCode != System.Net.HttpStatusCode.RequestTimeout)
                     {
-                        // Permanent (bad line protocol, credentials, missing database): the same body would fail again.
+                        // Permanent (bad line protocol, missing database, too large): the same body would fail again.
                         Answered(up: false);
                         _logger.LogError(
                             "InfluxDB rejected {Points} points with HTTP {Status}: {Error}",
@@ -780,7 +782,10 @@ public sealed record InfluxWriterStatus(TimeSpan? UnreachableFor, string? LastPr
         var sb = new StringBuilder();
         if (UnreachableFor is { } down)
         {
-            sb.Append(culture, $"InfluxDB unreachable for {Math.Floor(down.TotalSeconds):0} s, ");
+            var seconds = Math.Floor(down.TotalSeconds).ToString("0", culture);
+            sb.Append(LastProblem is { } problem && (problem.StartsWith("HTTP 401", StringComparison.Ordinal) || problem.StartsWith("HTTP 403", StringComparison.Ordinal))
+                ? $"InfluxDB refuses the credentials ({problem[..8]}) for {seconds} s, "
+                : $"InfluxDB unreachable for {seconds} s, ");
         }
 
         sb.Append(culture, $"{Buffered:N0} points buffered of {Capacity:N0}, {Dropped:N0} dropped");

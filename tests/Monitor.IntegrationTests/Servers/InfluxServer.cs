@@ -89,6 +89,23 @@ public sealed class InfluxServer : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>Freezes influxd (SIGSTOP): it keeps its sockets, accepts connections and answers nothing, as a hung server does.</summary>
+    public void Freeze() => Signal(19);
+
+    /// <summary>Lets a frozen influxd run again (SIGCONT).</summary>
+    public void Thaw() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     /// <summary>Starts influxd again on the same ports and data directory; returns once <c>GET /ping</c> answers 204.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {

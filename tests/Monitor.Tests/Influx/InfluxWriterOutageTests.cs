@@ -64,8 +64,6 @@ public sealed class InfluxWriterOutageTests : InfluxWriterTestBase
 
     [Theory]
     [InlineData(HttpStatusCode.BadRequest)]
-    [InlineData(HttpStatusCode.Unauthorized)]
-    [InlineData(HttpStatusCode.Forbidden)]
     [InlineData(HttpStatusCode.NotFound)]
     [InlineData(HttpStatusCode.RequestEntityTooLarge)]
     public async Task PermanentRejection_CountsTheBatchFailed_WithoutRetry(HttpStatusCode status)
@@ -97,6 +95,33 @@ public sealed class InfluxWriterOutageTests : InfluxWriterTestBase
         Assert.Equal(2, Handler.Requests.Count);
         Assert.Equal(3, Metrics.InfluxPointsWritten.Value);
         Assert.Equal(0, Metrics.InfluxPointsFailed.Value);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.Unauthorized)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    public async Task RefusedCredentials_KeepTheBatchAndRetry_UntilTheCredentialsWorkAgain(HttpStatusCode status)
+    {
+        // A password rotated on the server before the monitor's secret: the points wait, they are not lost.
+        Handler.Enqueue(status, r => r.Content = new StringContent("{\"error\":\"authorization failed\"}"));
+        Handler.Enqueue(status, r => r.Content = new StringContent("{\"error\":\"authorization failed\"}"));
+        var writer = CreateWriter(o => o.InitialBackoff = TimeSpan.FromMilliseconds(100));
+
+        await writer.WriteAsync(Points(1, 3));
+        var flush = writer.FlushAsync();
+        await Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(Patience);
+        var during = writer.Status;
+        Time.Advance(TimeSpan.FromMilliseconds(100));
+        await Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromMilliseconds(200));
+        await flush.WaitAsync(Patience);
+
+        Assert.True(during.Degraded);
+        Assert.StartsWith($"InfluxDB refuses the credentials (HTTP {(int)status}) for", during.Describe());
+        Assert.Equal(3, Handler.Requests.Count);
+        Assert.Equal(3, Metrics.InfluxPointsWritten.Value);
+        Assert.Equal(0, Metrics.InfluxPointsFailed.Value);
+        Assert.False(writer.Status.Degraded);
     }
 
     [Fact]
