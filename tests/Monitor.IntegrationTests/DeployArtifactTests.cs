@@ -87,7 +87,7 @@ public sealed class DeployArtifactTests
     public async Task ComposeFile_PassesDockerComposeConfig_AndStartsInHealthyOrder()
     {
         var config = await RunAsync(
-            "docker-compose", RepoRoot(), new Dictionary<string, string> { ["GRAFANA_ADMIN_PASSWORD"] = "test-only" },
+            "docker-compose", RepoRoot(), ComposeSecrets,
             "-f", "deploy/docker-compose.yml", "config");
         Assert.True(config.ExitCode == 0, config.Error);
 
@@ -215,9 +215,12 @@ public sealed class DeployArtifactTests
     [Fact]
     public async Task DevSecrets_CreatesEverySecretFileAlertmanagerNames_AndKeepsExistingOnes()
     {
-        var directory = Directory.CreateTempSubdirectory("monitor-dev-secrets-").FullName;
+        var parent = Directory.CreateTempSubdirectory("monitor-dev-secrets-").FullName;
+        var directory = Path.Combine(parent, "alertmanager");
+        Directory.CreateDirectory(directory);
         try
         {
+            await File.WriteAllTextAsync(Path.Combine(parent, ".env"), "GRAFANA_ADMIN_PASSWORD=mine\n");
             var source = Path.Combine(RepoRoot(), "deploy", "alertmanager");
             File.Copy(Path.Combine(source, "alertmanager.yml"), Path.Combine(directory, "alertmanager.yml"));
             File.Copy(Path.Combine(source, "dev-secrets.sh"), Path.Combine(directory, "dev-secrets.sh"));
@@ -233,17 +236,23 @@ public sealed class DeployArtifactTests
             Assert.Equal(named, Directory.GetFiles(Path.Combine(directory, "secrets")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
             Assert.Equal("the real one", await File.ReadAllTextAsync(Path.Combine(directory, "secrets", "smtp-password")));
             Assert.All(named.Where(n => n != "smtp-password"), n => Assert.True(new FileInfo(Path.Combine(directory, "secrets", n)).Length >= 16));
+
+            // deploy/.env: every password compose requires, the one already there kept.
+            var variables = (await File.ReadAllLinesAsync(Path.Combine(parent, ".env"))).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            Assert.Equal(ComposeSecrets.Keys.Order(StringComparer.Ordinal), variables.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal("mine", variables["GRAFANA_ADMIN_PASSWORD"]);
+            Assert.All(variables.Where(v => v.Key != "GRAFANA_ADMIN_PASSWORD"), v => Assert.Matches("^[A-Za-z0-9]{24}$", v.Value));
         }
         finally
         {
-            Directory.Delete(directory, recursive: true);
+            Directory.Delete(parent, recursive: true);
         }
     }
 
     private static async Task<(Dictionary<string, YamlMappingNode> Services, HashSet<string> Volumes)> ComposeConfigAsync()
     {
         var config = await RunAsync(
-            "docker-compose", RepoRoot(), new Dictionary<string, string> { ["GRAFANA_ADMIN_PASSWORD"] = "test-only" },
+            "docker-compose", RepoRoot(), ComposeSecrets,
             "-f", "deploy/docker-compose.yml", "config");
         Assert.True(config.ExitCode == 0, config.Error);
         var stream = new YamlStream();
@@ -262,15 +271,74 @@ public sealed class DeployArtifactTests
                 .SelectMany(n => ((YamlSequenceNode)n["aliases"]).Select(a => ((YamlScalarNode)a).Value!))
             : [];
 
-    [Fact]
-    public async Task ComposeFile_WithoutGrafanaAdminPassword_IsRejected()
+    /// <summary>The passwords compose requires (deploy/.env on a real machine), as test values.</summary>
+    private static readonly Dictionary<string, string> ComposeSecrets = new()
     {
-        var config = await RunAsync(
-            "docker-compose", RepoRoot(), new Dictionary<string, string> { ["GRAFANA_ADMIN_PASSWORD"] = "" },
-            "-f", "deploy/docker-compose.yml", "config");
+        ["GRAFANA_ADMIN_PASSWORD"] = "test-only",
+        ["INFLUXDB_ADMIN_PASSWORD"] = "test-admin",
+        ["INFLUXDB_MONITOR_PASSWORD"] = "test-monitor",
+        ["INFLUXDB_GRAFANA_PASSWORD"] = "test-grafana",
+    };
+
+    [Theory]
+    [InlineData("GRAFANA_ADMIN_PASSWORD")]
+    [InlineData("INFLUXDB_ADMIN_PASSWORD")]
+    [InlineData("INFLUXDB_MONITOR_PASSWORD")]
+    [InlineData("INFLUXDB_GRAFANA_PASSWORD")]
+    public async Task ComposeFile_WithoutAPassword_IsRejected(string missing)
+    {
+        var environment = new Dictionary<string, string>(ComposeSecrets) { [missing] = "" };
+
+        var config = await RunAsync("docker-compose", RepoRoot(), environment, "-f", "deploy/docker-compose.yml", "config");
 
         Assert.NotEqual(0, config.ExitCode);
-        Assert.Contains("GRAFANA_ADMIN_PASSWORD", config.Error);
+        Assert.Contains(missing, config.Error);
+    }
+
+    [Fact]
+    public async Task ComposeFile_PublishesOnlyGrafanaAndTheMonitor_AndTheLocalOverrideOnlyOnLoopback()
+    {
+        var (services, _) = await ComposeConfigAsync();
+        var published = services.Where(s => s.Value.Children.ContainsKey("ports")).Select(s => s.Key).Order(StringComparer.Ordinal);
+        Assert.Equal(["grafana", "monitor"], published);
+
+        var local = await RunAsync(
+            "docker-compose", RepoRoot(), ComposeSecrets, "-f", "deploy/docker-compose.yml", "-f", "deploy/docker-compose.local.yml", "config");
+        Assert.True(local.ExitCode == 0, local.Error);
+        var withLocal = ServicesOf(local.Output);
+        foreach (var name in new[] { "kafka", "influxdb", "prometheus", "alertmanager" })
+        {
+            var ports = ((YamlSequenceNode)withLocal[name]["ports"]).Cast<YamlNode>().ToArray();
+            Assert.NotEmpty(ports);
+            Assert.All(ports, port => Assert.Equal("127.0.0.1", port is YamlMappingNode long_ ? Scalar(long_, "host_ip") : ((YamlScalarNode)port).Value!.Split(':')[0]));
+        }
+    }
+
+    [Fact]
+    public async Task ComposeFile_RunsInfluxDbWithAuthentication_TheMonitorWritesAndGrafanaReads_WithPasswordsFromTheEnvironment()
+    {
+        var (services, _) = await ComposeConfigAsync();
+        var influx = (YamlMappingNode)services["influxdb"]["environment"];
+        Assert.Equal("true", Scalar(influx, "INFLUXDB_HTTP_AUTH_ENABLED"));
+        Assert.Equal("test-admin", Scalar(influx, "INFLUXDB_ADMIN_PASSWORD"));
+        Assert.Equal(("monitor", "test-monitor"), (Scalar(influx, "INFLUXDB_WRITE_USER"), Scalar(influx, "INFLUXDB_WRITE_USER_PASSWORD")));
+        Assert.Equal(("grafana", "test-grafana"), (Scalar(influx, "INFLUXDB_READ_USER"), Scalar(influx, "INFLUXDB_READ_USER_PASSWORD")));
+        var health = string.Join(" ", ((YamlSequenceNode)((YamlMappingNode)services["influxdb"]["healthcheck"])["test"]).Select(n => ((YamlScalarNode)n).Value));
+        Assert.Contains("-password", health);
+
+        // The monitor writes as the write user: user name in its settings, password from the same variable.
+        var monitorEnvironment = (YamlMappingNode)services["monitor"]["environment"];
+        Assert.Equal("test-monitor", Scalar(monitorEnvironment, "MONITOR_INFLUX_PASSWORD"));
+        var (settings, errors) = Monitor.Settings.SettingsLoader.Load(Path.Combine(RepoRoot(), "deploy", "monitor.yaml"), name => name == "MONITOR_INFLUX_PASSWORD" ? "test-monitor" : null);
+        Assert.Empty(errors);
+        Assert.Equal(("monitor", "test-monitor"), (settings.Influx!.Username, settings.Influx.Password));
+
+        // Grafana reads as the read user, its password expanded from its own environment.
+        Assert.Equal("test-grafana", Scalar((YamlMappingNode)services["grafana"]["environment"], "INFLUXDB_GRAFANA_PASSWORD"));
+        var datasource = ((YamlSequenceNode)Load(Path.Combine(RepoRoot(), "deploy", "grafana", "provisioning", "datasources", "datasources.yml"))["datasources"])
+            .Cast<YamlMappingNode>().Single(d => Scalar(d, "type") == "influxdb");
+        Assert.Equal("grafana", Scalar(datasource, "user"));
+        Assert.Equal("$INFLUXDB_GRAFANA_PASSWORD", Scalar((YamlMappingNode)datasource["secureJsonData"], "password"));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class KubernetesDeployArtifactTests
             .ToArray();
 
         var kinds = resources.Select(file => Scalar(Load(Path.Combine(Manifests, file)), "kind")).Order(StringComparer.Ordinal);
-        Assert.Equal(["ConfigMap", "Deployment", "Namespace", "PodDisruptionBudget", "Service"], kinds);
+        Assert.Equal(["ConfigMap", "Deployment", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "Service"], kinds);
         Assert.DoesNotContain("secret.template.yaml", resources);
 
         var secret = Load(Path.Combine(Manifests, "secret.template.yaml"));
@@ -139,13 +139,14 @@ public sealed class KubernetesDeployArtifactTests
             ["Service"] = "v1",
             ["Deployment"] = "apps/v1",
             ["PodDisruptionBudget"] = "policy/v1",
+            ["NetworkPolicy"] = "networking.k8s.io/v1",
             ["ServiceMonitor"] = "monitoring.coreos.com/v1",
             ["PrometheusRule"] = "monitoring.coreos.com/v1",
         };
         var files = Directory.GetFiles(Manifests, "*.yaml").Concat(Directory.GetFiles(OperatorManifests, "*.yaml"))
             .Where(f => Path.GetFileName(f) != "kustomization.yaml")
             .ToArray();
-        Assert.Equal(8, files.Length);
+        Assert.Equal(9, files.Length);
         foreach (var file in files)
         {
             var manifest = Load(file);
@@ -173,6 +174,25 @@ public sealed class KubernetesDeployArtifactTests
         var podLabels = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)deployment["template"])["metadata"])["labels"];
         var selector = (YamlMappingNode)((YamlMappingNode)budget["selector"])["matchLabels"];
         Assert.All(selector.Children, label => Assert.Equal(label.Value, podLabels[label.Key]));
+    }
+
+    [Fact]
+    public void NetworkPolicy_AdmitsOnlyTheMetricsPort_FromThisNamespaceAndLabelledScrapers()
+    {
+        var spec = (YamlMappingNode)Load(Path.Combine(Manifests, "networkpolicy.yaml"))["spec"];
+        var deployment = (YamlMappingNode)Load(Path.Combine(Manifests, "deployment.yaml"))["spec"];
+        var podLabels = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)deployment["template"])["metadata"])["labels"];
+
+        var selector = (YamlMappingNode)((YamlMappingNode)spec["podSelector"])["matchLabels"];
+        Assert.All(selector.Children, label => Assert.Equal(label.Value, podLabels[label.Key]));
+        Assert.Equal(["Ingress"], ((YamlSequenceNode)spec["policyTypes"]).Select(t => ((YamlScalarNode)t).Value));
+        var rule = (YamlMappingNode)((YamlSequenceNode)spec["ingress"]).Single();
+        var port = (YamlMappingNode)((YamlSequenceNode)rule["ports"]).Single();
+        Assert.Equal(("TCP", "9464"), (Scalar(port, "protocol"), Scalar(port, "port")));
+        var from = ((YamlSequenceNode)rule["from"]).Cast<YamlMappingNode>().ToArray();
+        Assert.Equal(2, from.Length);
+        Assert.Empty((YamlMappingNode)from[0]["podSelector"]);
+        Assert.Equal("true", Scalar((YamlMappingNode)((YamlMappingNode)from[1]["namespaceSelector"])["matchLabels"], "service-monitor/scrape"));
     }
 
     [Fact]
