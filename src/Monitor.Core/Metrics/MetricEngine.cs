@@ -91,6 +91,9 @@ public sealed class MetricEngine : IOpenItemSource
     /// <summary>Shops currently held in state.</summary>
     public int Shops => _shops.Count;
 
+    /// <summary>Shops whose owning source (partition) the engine remembers; none outlives its shop's state.</summary>
+    internal int TrackedShopSources => _shopSource.Count;
+
     /// <summary>
     /// Accepts one event from <paramref name="source"/> (a Kafka partition; 0 for a single
     /// stream). Returns false when it is late (older than the watermark); it is then applied to
@@ -506,7 +509,10 @@ public sealed class MetricEngine : IOpenItemSource
             shop.Emit(boundaryMs, _emit);
             if (shop.IsIdle(boundaryMs))
             {
+                // The shop leaves with every trace of it: with a million shop ids passing through,
+                // an entry kept per id would be a leak.
                 _shops.Remove(shop.ShopId);
+                _shopSource.Remove(shop.ShopId);
                 removed = true;
             }
         }

@@ -50,6 +50,13 @@ public sealed record AlertingOptions
     /// <summary>Most alert instances the Alertmanager sink keeps firing; a new one beyond is dropped and counted. Default 50 000.</summary>
     public int MaxActiveAlerts { get; init; } = 50_000;
 
+    /// <summary>
+    /// Most alert instances one shop (its <c>shop</c> label) keeps firing at Alertmanager; a new one beyond is
+    /// dropped and counted, so a flood of one shop's (or fake shops') alerts leaves room for the others. The
+    /// shipped rules give a shop at most about 30 instances (one per rule, keyword categories apart). Default 100.
+    /// </summary>
+    public int MaxActiveAlertsPerShop { get; init; } = 100;
+
     /// <summary>Most notifications waiting to be sent per sink (Alertmanager resolves, webhook changes); the oldest is dropped and counted beyond. Default 10 000.</summary>
     public int MaxPendingNotifications { get; init; } = 10_000;
 
@@ -129,7 +136,7 @@ public sealed record AlertingOptions
 
         foreach (var (value, name) in new[]
         {
-            (MaxActiveAlerts, nameof(MaxActiveAlerts)), (MaxPendingNotifications, nameof(MaxPendingNotifications)), (MaxBatchSize, nameof(MaxBatchSize)),
+            (MaxActiveAlerts, nameof(MaxActiveAlerts)), (MaxActiveAlertsPerShop, nameof(MaxActiveAlertsPerShop)), (MaxPendingNotifications, nameof(MaxPendingNotifications)), (MaxBatchSize, nameof(MaxBatchSize)),
         })
         {
             OptionChecks.Positive(value, Owner, name);
@@ -152,6 +159,7 @@ public sealed record AlertingOptions
             (nameof(InitialBackoff), InitialBackoff),
             (nameof(MaxBackoff), MaxBackoff),
             (nameof(MaxActiveAlerts), MaxActiveAlerts),
+            (nameof(MaxActiveAlertsPerShop), MaxActiveAlertsPerShop),
             (nameof(MaxPendingNotifications), MaxPendingNotifications),
             (nameof(MaxBatchSize), MaxBatchSize),
             (nameof(ShutdownTimeout), ShutdownTimeout),

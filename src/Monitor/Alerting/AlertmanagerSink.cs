@@ -25,7 +25,8 @@ namespace Monitor.Alerting;
 /// unless another monitor instance takes over.
 /// <c>startsAt</c> is the change's <see cref="AlertChange.StartsAtMs"/>; <c>endsAt</c> and the re-send
 /// schedule follow the injected <see cref="TimeProvider"/> (wall clock). Retries: see <see cref="DeliveryLoop"/>.
-/// Memory is bounded by <see cref="AlertingOptions.MaxActiveAlerts"/> (a new instance beyond is dropped)
+/// Memory is bounded by <see cref="AlertingOptions.MaxActiveAlerts"/> and, per <c>shop</c> label, by
+/// <see cref="AlertingOptions.MaxActiveAlertsPerShop"/> (a new instance beyond either is dropped)
 /// and <see cref="AlertingOptions.MaxPendingNotifications"/> (oldest pending resolve dropped), both counted
 /// in <c>monitor_alert_notifications_total{sink="alertmanager",outcome="dropped"}</c>.
 /// </summary>
@@ -38,6 +39,9 @@ public sealed class AlertmanagerSink : HttpAlertSink
     public const int EndsAtResendIntervals = 4;
 
     private readonly Dictionary<string, Active> _active = new(StringComparer.Ordinal);
+
+    /// <summary>Firing instances per <c>shop</c> label, for <see cref="AlertingOptions.MaxActiveAlertsPerShop"/>.</summary>
+    private readonly Dictionary<string, int> _activePerShop = new(StringComparer.Ordinal);
     private readonly HashSet<string> _due = new(StringComparer.Ordinal);
     private readonly PendingQueue<Resolve> _resolves;
     private DateTimeOffset _nextResend;
@@ -82,19 +86,20 @@ public sealed class AlertmanagerSink : HttpAlertSink
         var generatorUrl = Options.GeneratorUrl(change.Panel);
         var dropped = 0;
         var full = false;
+        string? shopFull = null;
         lock (Gate)
         {
             _active.TryGetValue(change.InstanceKey, out var current);
             if (change.Kind == AlertChangeKind.HandedOver)
             {
                 // Another instance owns the shop now and sends these labels itself: stop re-sending, resolve nothing.
-                _active.Remove(change.InstanceKey);
+                RemoveActive(change.InstanceKey);
                 _due.Remove(change.InstanceKey);
             }
             else if (!change.IsFiring)
             {
                 // An instance unknown here (fired before a restart) is resolved all the same: Alertmanager may still hold it.
-                _active.Remove(change.InstanceKey);
+                RemoveActive(change.InstanceKey);
                 _due.Remove(change.InstanceKey);
                 var resolved = new Notification(current?.Alert.Labels ?? change.Labels, change.Annotations, current?.Alert.StartsAt ?? StartsAt(change), generatorUrl, received);
                 dropped += _resolves.Add(new Resolve(resolved, now));
@@ -109,11 +114,25 @@ public sealed class AlertmanagerSink : HttpAlertSink
                     dropped += _resolves.Add(new Resolve(previous with { Received = null }, now));
                 }
 
-                full = current is null && _active.Count >= Options.MaxActiveAlerts;
-                if (!full)
+                var shop = change.Label("shop") ?? "";
+                if (current is null && _active.Count >= Options.MaxActiveAlerts)
                 {
+                    full = true;
+                }
+                else if (current is null && _activePerShop.GetValueOrDefault(shop) >= Options.MaxActiveAlertsPerShop)
+                {
+                    // One shop (or a flood of fake ones) cannot take the whole set from the others.
+                    shopFull = shop;
+                }
+                else
+                {
+                    if (current is null)
+                    {
+                        _activePerShop[shop] = _activePerShop.GetValueOrDefault(shop) + 1;
+                    }
+
                     _active[change.InstanceKey] = new Active(
-                        new Notification(change.Labels, change.Annotations, StartsAt(change), generatorUrl, received), ++_version);
+                        new Notification(change.Labels, change.Annotations, StartsAt(change), generatorUrl, received), ++_version, shop);
                     _due.Add(change.InstanceKey);
                 }
             }
@@ -127,6 +146,27 @@ public sealed class AlertmanagerSink : HttpAlertSink
         if (full)
         {
             Telemetry.Dropped(1, $"{Options.MaxActiveAlerts} alerts were already firing (MaxActiveAlerts); a new one was not sent");
+        }
+
+        if (shopFull is not null)
+        {
+            Telemetry.Dropped(1, $"{Options.MaxActiveAlertsPerShop} alerts were already firing for one shop (MaxActiveAlertsPerShop); a new one was not sent");
+        }
+    }
+
+    /// <summary>Forgets a firing instance, and its place in its shop's count.</summary>
+    private void RemoveActive(string instanceKey)
+    {
+        if (_active.Remove(instanceKey, out var gone))
+        {
+            if (_activePerShop.TryGetValue(gone.Shop, out var count) && count > 1)
+            {
+                _activePerShop[gone.Shop] = count - 1;
+            }
+            else
+            {
+                _activePerShop.Remove(gone.Shop);
+            }
         }
     }
 
@@ -273,7 +313,7 @@ public sealed class AlertmanagerSink : HttpAlertSink
         string? GeneratorUrl,
         long? Received);
 
-    private sealed record Active(Notification Alert, long Version);
+    private sealed record Active(Notification Alert, long Version, string Shop);
 
     private sealed record Resolve(Notification Alert, DateTimeOffset EndsAt);
 

@@ -212,4 +212,28 @@ public sealed class WatermarkSourceTests
         Assert.Equal(["kept"], shops);
         Assert.Equal(1, engine.Shops);
     }
+    [Fact]
+    public void ShopsPassingThrough_LeaveNoBookkeepingBehind_OnceIdle()
+    {
+        // 2,000 distinct shop ids, each one conversation, over about half an hour: once their series
+        // outlive the TTL (1 h) nothing of any of them stays, the shop-to-source map included.
+        var events = new ChatEvents();
+        var engine = new MetricEngine(Options, _ => { });
+        engine.OpenSource(1);
+        const int shops = 2_000;
+        for (var i = 0; i < shops; i++)
+        {
+            var shop = $"passing-{i}";
+            engine.Accept(events.Customer($"c{i}", At(i), shop: shop), source: 1);
+            engine.Accept(events.Agent($"c{i}", At(i + 0.5), shop: shop), source: 1);
+            engine.Accept(events.Closed($"c{i}", At(i + 0.8), shop: shop), source: 1);
+        }
+
+        Assert.True(engine.TrackedShopSources > 0, "the shops still live within the TTL");
+        engine.Accept(events.Customer("last", At(shops + 3 * 3600), shop: "stays"), source: 1);
+        engine.AdvanceTo(At(shops + 3 * 3600));
+
+        Assert.Equal(1, engine.Shops);
+        Assert.Equal(1, engine.TrackedShopSources);
+    }
 }

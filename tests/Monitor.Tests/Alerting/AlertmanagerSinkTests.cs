@@ -359,6 +359,32 @@ public sealed class AlertmanagerSinkTests : AlertSinkTestBase<AlertmanagerSink>
     }
 
     [Fact]
+    public async Task OneShopsFlood_IsCappedPerShop_AndOtherShopsStillFire()
+    {
+        var gate = Handler.EnqueueBlocked();
+        var sink = CreateSink(o => o with { MaxActiveAlerts = 100, MaxActiveAlertsPerShop = 3 });
+        for (var i = 0; i < 10; i++)
+        {
+            sink.Publish(Fired("flooding-shop", Severity.Warning, StartMs, rule: $"Rule{i}"));
+        }
+
+        sink.Publish(Fired("quiet-shop", Severity.Critical, StartMs));
+        gate.SetResult();
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+
+        Assert.Equal(4, sink.ActiveCount);
+        Assert.Equal(7, Notifications("dropped"));
+        Assert.Contains(Logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("MaxActiveAlertsPerShop"));
+
+        // A resolve frees its shop's place.
+        sink.Publish(Resolved(Fired("flooding-shop", Severity.Warning, StartMs, rule: "Rule0"), StartMs + 60_000));
+        sink.Publish(Fired("flooding-shop", Severity.Warning, StartMs, rule: "Rule9"));
+        await Handler.WaitForRequestsAsync(2).WaitAsync(Patience);
+        Assert.Equal(4, sink.ActiveCount);
+        Assert.Equal(7, Notifications("dropped"));
+    }
+
+    [Fact]
     public async Task Auth_BearerTokenOrBasic_IsSent_AndNeverLogged()
     {
         CreateSink(o => o with { BearerToken = "s3cret-token" });
