@@ -54,8 +54,8 @@ public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper ou
         Assert.True(restarted.WrittenAtKill > 0, "nothing had reached InfluxDB before the kill");
         Assert.True(restarted.ReplayedAfterRestart > 0, "the restart rebuilt nothing from the look-back");
 
-        var expected = await ContentsAsync("crash_reference", cutoffMs, timeout);
-        var actual = await ContentsAsync("crash_killed", cutoffMs, timeout);
+        var expected = await influx.Server.ContentsAsync("crash_reference", cutoffMs, cancellationToken: timeout);
+        var actual = await influx.Server.ContentsAsync("crash_killed", cutoffMs, cancellationToken: timeout);
         output.WriteLine($"{expected.Count:N0} points up to the cutoff, {expected.Count(p => p.StartsWith("alerts,", StringComparison.Ordinal)):N0} of them alert changes");
         Assert.True(expected.Count > 10_000, $"expected a real run, got {expected.Count} points");
         Assert.Contains(expected, p => p.StartsWith("alerts,", StringComparison.Ordinal));
@@ -187,26 +187,6 @@ public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper ou
         }
 
         return (child, metrics);
-    }
-
-    /// <summary>Every point of <paramref name="database"/> at or before <paramref name="cutoffMs"/>, as "measurement,tags time fields" lines.</summary>
-    private async Task<HashSet<string>> ContentsAsync(string database, long cutoffMs, CancellationToken timeout)
-    {
-        var points = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var s in await influx.Server.AllSeriesAsync(database, $"time <= {cutoffMs}ms", timeout))
-        {
-            var tags = string.Join(",", s.Tags.Where(t => t.Value.Length > 0).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
-            foreach (var row in s.Rows)
-            {
-                var fields = string.Join(",", row
-                    .Where(c => c.Key != "time" && c.Value.ValueKind != JsonValueKind.Null)
-                    .OrderBy(c => c.Key, StringComparer.Ordinal)
-                    .Select(c => $"{c.Key}={c.Value.GetRawText()}"));
-                points.Add($"{s.Name},{tags} {row["time"].GetInt64()} {fields}");
-            }
-        }
-
-        return points;
     }
 
     private static long Committed(EmbeddedKafkaCluster cluster, string group)

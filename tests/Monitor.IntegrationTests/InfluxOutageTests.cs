@@ -52,7 +52,8 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
         try
         {
             using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(timeout);
-            var load = Task.Run(() => ProduceLoad(cluster.BootstrapServers, perSecond: 2_000, TimeSpan.FromSeconds(85), stopLoad.Token), timeout);
+            var produced = new List<string>();
+            var load = Task.Run(() => ProduceLoad(cluster.BootstrapServers, perSecond: 2_000, TimeSpan.FromSeconds(85), stopLoad.Token, produced), timeout);
             sampler = new Sampler(http, options.MetricsUrl, metrics);
             var sampling = sampler.RunAsync(timeout);
 
@@ -64,11 +65,14 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
             // While InfluxDB is down: three chats wait in one shop, and the alert goes on /api/alerts.
             await Task.Delay(TimeSpan.FromSeconds(5), timeout);
             var consumedEarly = Consumed(metrics);
+            var alertChats = new List<string>();
             using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
             {
                 for (var i = 1; i <= 3; i++)
                 {
-                    await AlertingFixtures.ProduceChatAsync(producer, AlertShop, $"outage-c{i}", "customer", timeout);
+                    var json = $$"""{"eventId":"outage-c{{i}}","type":"message","shopId":"{{AlertShop}}","ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"conversationId":"outage-c{{i}}","channel":"chat","sender":"customer"}""";
+                    await producer.ProduceAsync("chats", new Message<string, byte[]> { Key = AlertShop, Value = Encoding.UTF8.GetBytes(json) }, timeout);
+                    alertChats.Add(json);
                 }
             }
 
@@ -99,6 +103,12 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
             var rows = await CountRowsAsync(influx, "outage", timeout);
             var seconds = watch.Elapsed.TotalSeconds;
 
+            // The independent count: the same events replayed (pure event time, no outage) into another
+            // database; up to the last boundary both runs passed, their points must be the same rows.
+            var (replayed, cutoffMs) = await ReplayAsync(influx, options, produced.Concat(alertChats), timeout);
+            var live = await influx.ContentsAsync("outage", cutoffMs, ["alerts"], timeout);
+            output.WriteLine($"replay of the {produced.Count + alertChats.Count} events: {replayed.Count} rows up to {DateTimeOffset.FromUnixTimeMilliseconds(cutoffMs):u}, live {live.Count}");
+
             output.WriteLine($"points routed {router.PointsRouted} in {seconds:0} s ({router.PointsRouted / seconds:0} points/s); rows in InfluxDB {rows}");
             output.WriteLine($"degraded from {(firstDegraded?.At - outageStarted)?.TotalSeconds:0.0} s into the outage; {degradedDuringOutage.LastOrDefault()}");
             output.WriteLine($"peak buffered {peak}; drained {drained.TotalSeconds:0.0} s after the restart; alert on /api/alerts {alertAt.TotalSeconds:0.0} s into the outage");
@@ -108,6 +118,9 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
             Assert.Equal(0, metrics.InfluxPointsFailed.Value);
             Assert.Equal(router.PointsRouted, (long)metrics.InfluxPointsWritten.Value);
             Assert.Equal(router.PointsRouted, rows);
+            Assert.True(replayed.Count > 10_000, $"{replayed.Count} rows in the replay");
+            Assert.Empty(replayed.Except(live).Take(5));
+            Assert.Empty(live.Except(replayed).Take(5));
             Assert.Equal(0, metrics.EventsLate.WithLabels("chats").Value);
             Assert.True(consumedLate > consumedEarly + 50_000, $"consumption went on during the outage: {consumedEarly} -> {consumedLate}");
             Assert.NotNull(firstDegraded);
@@ -200,7 +213,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
     /// Chats stamped now at a steady rate over 2,000 shops: each conversation is a customer message
     /// answered by an agent, so backlogs stay small and response times are emitted.
     /// </summary>
-    private static void ProduceLoad(string bootstrap, int perSecond, TimeSpan duration, CancellationToken cancellationToken)
+    private static void ProduceLoad(string bootstrap, int perSecond, TimeSpan duration, CancellationToken cancellationToken, List<string>? produced = null)
     {
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 20 }).Build();
         var watch = Stopwatch.StartNew();
@@ -219,6 +232,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
                     try
                     {
                         producer.Produce("chats", new Message<string, byte[]> { Key = shop, Value = Encoding.UTF8.GetBytes(json) });
+                        produced?.Add(json);
                         break;
                     }
                     catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
@@ -232,6 +246,49 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
         }
 
         producer.Flush(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// Replays <paramref name="events"/> with the live run's engine and rules into database
+    /// <c>outage_replay</c> and returns its rows (the <c>alerts</c> history apart: live alerts come from
+    /// early reads, docs/alerts.md) up to a cutoff both runs passed: the last event less the lateness and a step.
+    /// </summary>
+    private static async Task<(HashSet<string> Rows, long CutoffMs)> ReplayAsync(InfluxServer influx, LiveOptions live, IEnumerable<string> events, CancellationToken cancellationToken)
+    {
+        // In event-time order, as live read them (the alert shop's chats went out from another producer mid-load).
+        var lines = events.Select(line => (Line: line, Ts: JsonDocument.Parse(line).RootElement.GetProperty("ts").GetInt64()))
+            .OrderBy(e => e.Ts)
+            .ToArray();
+        var directory = Directory.CreateTempSubdirectory("monitor-outage-replay-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "chats.jsonl");
+            await File.WriteAllLinesAsync(file, lines.Select(e => e.Line), cancellationToken);
+            await influx.CreateDatabaseAsync("outage_replay", cancellationToken);
+            var metrics = new MonitorMetrics(Prometheus.Metrics.NewCustomRegistry());
+            using var http = new HttpClient();
+            await using (var writer = new InfluxWriter(
+                new InfluxOptions { Url = influx.Url, Database = "outage_replay", BufferFullMode = BufferFullMode.Wait },
+                http, metrics, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<InfluxWriter>.Instance))
+            {
+                using var deadLetters = new Monitor.Pipeline.FileDeadLetterSink(null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+                var summary = new Monitor.Replay.ReplayRunner(live.Engine, metrics, new PointRouter(metrics, [writer]), deadLetters)
+                {
+                    AlertRules = live.AlertRules,
+                    NotAfter = DateTimeOffset.UtcNow.AddDays(1),
+                }.Run([file], cancellationToken: cancellationToken);
+                Assert.Equal(lines.Length, summary.Accepted);
+            }
+
+            var lastEventMs = lines[^1].Ts;
+            var stepMs = (long)live.Engine.Step.TotalMilliseconds;
+            var cutoffMs = (lastEventMs - (long)live.Engine.AllowedLateness.TotalMilliseconds - stepMs) / stepMs * stepMs;
+            return (await influx.ContentsAsync("outage_replay", cutoffMs, ["alerts"], cancellationToken), cutoffMs);
+        }
+        finally
+        {
+            ServerProcess.TryDeleteDirectory(directory);
+        }
     }
 
     private static double Consumed(MonitorMetrics metrics) => metrics.EventsConsumed.WithLabels("chats").Value;

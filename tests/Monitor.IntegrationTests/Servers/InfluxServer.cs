@@ -182,6 +182,35 @@ public sealed class InfluxServer : IAsyncDisposable
         return all;
     }
 
+    /// <summary>
+    /// Every point of <paramref name="database"/> at or before <paramref name="cutoffMs"/>, as
+    /// "measurement,tags time fields" lines (tags and fields sorted, empty tags left out), without the
+    /// measurements in <paramref name="except"/>: what two runs are compared by.
+    /// </summary>
+    public async Task<HashSet<string>> ContentsAsync(string database, long cutoffMs, IReadOnlyCollection<string>? except = null, CancellationToken cancellationToken = default)
+    {
+        var points = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in await AllSeriesAsync(database, $"time <= {cutoffMs}ms", cancellationToken))
+        {
+            if (except?.Contains(s.Name) == true)
+            {
+                continue;
+            }
+
+            var tags = string.Join(",", s.Tags.Where(t => t.Value.Length > 0).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+            foreach (var row in s.Rows)
+            {
+                var fields = string.Join(",", row
+                    .Where(c => c.Key != "time" && c.Value.ValueKind != JsonValueKind.Null)
+                    .OrderBy(c => c.Key, StringComparer.Ordinal)
+                    .Select(c => $"{c.Key}={c.Value.GetRawText()}"));
+                points.Add($"{s.Name},{tags} {row["time"].GetInt64()} {fields}");
+            }
+        }
+
+        return points;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
