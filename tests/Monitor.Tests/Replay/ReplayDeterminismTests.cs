@@ -115,6 +115,36 @@ public sealed class ReplayDeterminismTests : IDisposable
         Assert.InRange(newestMs, 1700000030000, 1700000000000 + (long)TimeSpan.FromHours(1).TotalMilliseconds);
     }
 
+    [Fact]
+    public async Task Replay_RejectsEventsOlderThanTheMaxAgeBehindItsNewest_AsTooOld()
+    {
+        var file = Path.Combine(_directory, "calls-old.jsonl");
+        await File.WriteAllLinesAsync(file,
+        [
+            "{\"type\":\"call_queued\",\"eventId\":\"e1\",\"shopId\":\"s1\",\"ts\":1700000000000,\"callId\":\"k1\"}",
+            "{\"type\":\"call_queued\",\"eventId\":\"e2\",\"shopId\":\"s1\",\"ts\":1700007200000,\"callId\":\"k2\"}",
+            // 2001, and one 2 h behind the newest: both beyond the 61 min a shop's state reaches back.
+            "{\"type\":\"call_queued\",\"eventId\":\"e3\",\"shopId\":\"s1\",\"ts\":\"2001-01-01T00:00:00Z\",\"callId\":\"k3\"}",
+            "{\"type\":\"call_answered\",\"eventId\":\"e4\",\"shopId\":\"s1\",\"ts\":1700000000500,\"callId\":\"k1\"}",
+            // 50 min behind: older than the watermark (late), younger than the max age: applied.
+            "{\"type\":\"call_queued\",\"eventId\":\"e5\",\"shopId\":\"s1\",\"ts\":1700004200000,\"callId\":\"k5\"}",
+        ]);
+        var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+        ReplaySummary summary;
+        await using (var sink = new LineProtocolFileSink(Path.Combine(_directory, "old.lp")))
+        {
+            using var deadLetters = new FileDeadLetterSink(null, NullLogger.Instance);
+            summary = new ReplayRunner(new EngineOptions(), metrics, new PointRouter(metrics, [sink]), deadLetters)
+            {
+                NotAfter = DateTimeOffset.FromUnixTimeMilliseconds(1700000000000).AddDays(1),
+            }.Run([file]);
+        }
+
+        Assert.Equal(3, summary.Accepted);
+        Assert.Equal(2, metrics.EventsInvalid.WithLabels("calls", "too_old").Value);
+        Assert.Equal(1, summary.Late);
+    }
+
     private async Task<byte[]> ReplayToFileAsync(string input, string name)
     {
         var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
