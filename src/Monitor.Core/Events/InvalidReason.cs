@@ -20,6 +20,9 @@ public enum InvalidReason : byte
 
     /// <summary>Event time older than the look-back (live: the clock − the max age): it would open an item "waiting" for years.</summary>
     TooOld,
+
+    /// <summary>A new shop beyond the instance's cap (<c>pipeline.maxShops</c>); the shops already here keep working.</summary>
+    OverCapacity,
 }
 
 public static class InvalidReasons
@@ -38,6 +41,7 @@ public static class InvalidReasons
         InvalidReason.FutureTimestamp => "future_timestamp",
         InvalidReason.InvalidValue => "invalid_value",
         InvalidReason.TooOld => "too_old",
+        InvalidReason.OverCapacity => "over_capacity",
         _ => "unknown",
     };
 }

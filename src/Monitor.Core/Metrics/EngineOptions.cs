@@ -19,6 +19,13 @@ public sealed record EngineOptions
     public TimeSpan SeriesTtl { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// Most shops one instance holds (<c>pipeline.maxShops</c>, default 50,000, about 500 MB of shop state): an event of a new shop
+    /// beyond is dead-lettered as <c>over_capacity</c> on every input path. A shop counts from its first
+    /// event until it had none for the series TTL plus the orders window.
+    /// </summary>
+    public int MaxShops { get; init; } = 50_000;
+
+    /// <summary>
     /// Live mode: a source (partition) that delivered nothing for this much clock time is idle, and
     /// only while every source is idle does the clock move event time (default 5 s).
     /// </summary>

@@ -34,9 +34,17 @@ internal static class StateBench
             Type = EventType.RefundRequested, EventId = $"r{i}", ShopId = "shop-001", TimestampMs = T0 + i,
             OrderId = $"ord-{i:D9}", RefundId = $"rf-{i:D9}", Amount = 20,
         });
+
+        // What pipeline.maxShops bounds: a shop with one waiting chat, its state and series included.
+        var shops = Math.Min(items, 100_000);
+        Measure("shop (one waiting chat)", shops, i => new MonitorEvent
+        {
+            Type = EventType.Message, EventId = $"s{i}", ShopId = $"shop-{i:D7}", TimestampMs = T0 + i,
+            ConversationId = $"conv-{i:D9}", Sender = Sender.Customer, Channel = TextChannel.Chat,
+        }, "shop");
     }
 
-    private static void Measure(string kind, int items, Func<int, MonitorEvent> open)
+    private static void Measure(string kind, int items, Func<int, MonitorEvent> open, string unit = "open item")
     {
         // Zero lateness and one step per item keep the reorder buffer empty: only item state remains.
         var options = new EngineOptions { AllowedLateness = TimeSpan.Zero, Step = TimeSpan.FromSeconds(10), SeriesTtl = TimeSpan.FromHours(1) };
@@ -51,6 +59,6 @@ internal static class StateBench
         engine.AdvanceTo(T0 + items + 1);
         var after = GC.GetTotalMemory(forceFullCollection: true);
         GC.KeepAlive(engine);
-        Console.WriteLine($"bench: {kind,-21} {(after - before) / (double)items,7:N0} bytes per open item ({engine.Pending} pending events, {points:N0} points)");
+        Console.WriteLine($"bench: {kind,-23} {(after - before) / (double)items,7:N0} bytes per {unit} ({engine.Pending} pending events, {points:N0} points)");
     }
 }

@@ -172,7 +172,8 @@ internal static class ThroughputBench
     {
         var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
         var deadLetters = new FileDeadLetterSink(null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(), metrics, deadLetters) { ReuseEvents = true };
+        // As live: the shop cap applies (the time bounds need a clock; the events here are from the past).
+        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(), metrics, deadLetters) { ReuseEvents = true, Admission = ShopAdmission.For(new EngineOptions()) };
         var router = new PointRouter(metrics, []);
         var inputs = Observable.Create<PipelineInput>(observer =>
         {

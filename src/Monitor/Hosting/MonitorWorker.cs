@@ -42,6 +42,7 @@ public sealed class MonitorWorker(
         {
             // The pipeline applies each event before the consumer reads the next one and keeps none.
             ReuseEvents = true,
+            Admission = ShopAdmission.For(options.Engine),
         };
         var watermarkView = new WatermarkView();
         var kafka = new KafkaInputs(options.Kafka with { LookBack = options.EffectiveLookBack }, intake, metrics, health, watermarkView, TimeProvider.System, logger);

@@ -38,6 +38,9 @@ public sealed class EventIntake
     /// </summary>
     public bool ReuseEvents { get; init; }
 
+    /// <summary>The cap on shops (<see cref="ShopAdmission"/>); null admits every shop.</summary>
+    public ShopAdmission? Admission { get; init; }
+
     public long Accepted { get; private set; }
 
     public long Invalid { get; private set; }
@@ -65,6 +68,11 @@ public sealed class EventIntake
     public MonitorEvent? AcceptReplayed(Topic? topic, byte[] payload, EventIdDeduplicator rebuildIds)
     {
         var result = Decode(payload, topic, _notAfterMs(), _notBeforeMs());
+        if (result.Event is { } decoded && Admission?.Admit(decoded.ShopId, decoded.TimestampMs) == false)
+        {
+            result = DecodeResult.Fail(InvalidReason.OverCapacity, OverCapacityDetail);
+        }
+
         if (result.Event is not { } e)
         {
             _metrics.EventsRebuildRejected.WithLabels(topic is { } t ? Names.Of(t) : "unknown", InvalidReasons.Label(result.Reason)).Inc();
@@ -89,6 +97,11 @@ public sealed class EventIntake
     {
         var result = Decode(payload, topic, _notAfterMs(), _notBeforeMs());
         var label = result.Event is { } decoded ? Names.Of(decoded.Topic) : topicName;
+        if (result.Event is { } admitted && Admission?.Admit(admitted.ShopId, admitted.TimestampMs) == false)
+        {
+            result = DecodeResult.Fail(InvalidReason.OverCapacity, OverCapacityDetail);
+        }
+
         Consumed(label).Inc();
         if (result.Event is not { } e)
         {
@@ -108,6 +121,10 @@ public sealed class EventIntake
         Accepted++;
         return e;
     }
+
+    private string? _overCapacityDetail;
+
+    private string OverCapacityDetail => _overCapacityDetail ??= $"a new shop beyond pipeline.maxShops ({Admission!.MaxShops:N0} shops already here)";
 
     private DecodeResult Decode(byte[] payload, Topic? topic, long? notAfterMs, long? notBeforeMs) =>
         ReuseEvents ? _decoder.DecodeShared(payload, topic, notAfterMs, notBeforeMs) : _decoder.Decode(payload, topic, notAfterMs, notBeforeMs);

@@ -74,6 +74,7 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
             new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters, () => notAfterMs, () => eventTime - maxAgeMs)
         {
             ReuseEvents = true,
+            Admission = ShopAdmission.For(engine),
         };
         long lines = 0;
         long late = 0;

@@ -295,6 +295,7 @@ public static class SettingsLoader
                 "window" => engine with { ConversationWindow = context.Duration(value, "pipeline.window") ?? engine.ConversationWindow },
                 "lateness" => engine with { AllowedLateness = context.Duration(value, "pipeline.lateness") ?? engine.AllowedLateness },
                 "seriesTtl" => engine with { SeriesTtl = context.Duration(value, "pipeline.seriesTtl") ?? engine.SeriesTtl },
+                "maxShops" => engine with { MaxShops = context.Int(value, "pipeline.maxShops", 1, 10_000_000) ?? engine.MaxShops },
                 "lookBack" => LookBack(value),
                 "maxFuture" => Bound(value, "pipeline.maxFuture", d => settings.MaxFuture = d),
                 "maxAge" => Bound(value, "pipeline.maxAge", d => settings.MaxAge = d),
@@ -314,7 +315,7 @@ public static class SettingsLoader
 
         Monitor.Core.Metrics.EngineOptions Unknown(YamlNode value, string key)
         {
-            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack, maxFuture, maxAge");
+            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack, maxFuture, maxAge, maxShops");
             return engine;
         }
 

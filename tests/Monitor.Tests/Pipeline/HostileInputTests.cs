@@ -163,6 +163,35 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.Equal(1, metrics.EventsInvalid.WithLabels("calls", "future_timestamp").Value);
     }
 
+    [Fact]
+    public void ShopCap_RefusesANewShopBeyondIt_AsOverCapacity_ExistingShopsGoOn_AndQuietShopsMakeRoom()
+    {
+        var t0 = SimulationOptions.DefaultStart.ToUnixTimeMilliseconds();
+        var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+        var deadLetters = new RecordingDeadLetters();
+        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(), metrics, deadLetters)
+        {
+            Admission = new ShopAdmission(maxShops: 3, forgetAfter: TimeSpan.FromHours(2)),
+        };
+        var id = 0;
+        MonitorEvent? Call(string shop, long ts) =>
+            intake.Accept("calls", Topic.Calls, null, System.Text.Encoding.UTF8.GetBytes($$"""{"type":"call_queued","eventId":"e{{++id}}","shopId":"{{shop}}","ts":{{ts}},"callId":"c{{id}}"}"""), $"calls[0]@{id}");
+
+        Assert.NotNull(Call("s1", t0));
+        Assert.NotNull(Call("s2", t0 + 1));
+        Assert.NotNull(Call("s3", t0 + 2));
+        Assert.Null(Call("fake-1", t0 + 3));
+        Assert.Equal("over_capacity", deadLetters.LastReason);
+        Assert.Contains("pipeline.maxShops", deadLetters.LastDetail);
+        Assert.NotNull(Call("s1", t0 + 4)); // a shop already here keeps working
+
+        // Three hours on, s2 and s3 have been quiet past the TTL and window: a new shop finds room.
+        Assert.NotNull(Call("s1", t0 + 3 * 3_600_000));
+        Assert.NotNull(Call("s4", t0 + 3 * 3_600_000 + 1));
+        Assert.Equal(1, metrics.EventsInvalid.WithLabels("calls", "over_capacity").Value);
+        Assert.Equal(1, deadLetters.Count);
+    }
+
     private static string EventId(SimulatedEvent e) =>
         System.Text.Json.JsonDocument.Parse(e.Json).RootElement.GetProperty("eventId").GetString()!;
 

@@ -71,6 +71,19 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void MaxShops_IsRead_AndZeroIsRefused()
+    {
+        File.WriteAllText(_path, "pipeline:\n  maxShops: 200000\n");
+        var (settings, errors) = SettingsLoader.Load(_path, _ => null);
+        Assert.Empty(errors);
+        Assert.Equal(200_000, settings!.Engine.MaxShops);
+
+        File.WriteAllText(_path, "pipeline:\n  maxShops: 0\n");
+        (_, errors) = SettingsLoader.Load(_path, _ => null);
+        Assert.Contains(errors, e => e.Message.Contains("pipeline.maxShops"));
+    }
+
+    [Fact]
     public void ShopDefaultsAndOverrides_AreReadIntoTheEngineOptions()
     {
         File.WriteAllText(_path, """
