@@ -43,6 +43,9 @@ internal sealed class CrisisState : IShopFamily
         _agents = new Agents(_scale, stepMs);
     }
 
+    /// <summary>True when a status of agent <paramref name="agentId"/> may enter (see <see cref="Items.ItemFamily{TState,TEvent,TOp}.HasRoomFor"/>).</summary>
+    public bool HasRoomForAgent(string agentId, int max) => _agents.HasRoomFor(agentId, max);
+
     public bool Apply(MonitorEvent e, bool late, long watermarkMs)
     {
         _activity.Touch(e.TimestampMs);

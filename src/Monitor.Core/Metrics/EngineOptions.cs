@@ -26,6 +26,14 @@ public sealed record EngineOptions
     public int MaxShops { get; init; } = 50_000;
 
     /// <summary>
+    /// Most items of one kind (conversations, calls, orders, refunds, agents) one shop holds
+    /// (<c>pipeline.maxItemsPerShop</c>, default 1,000,000, about 250 MB of one kind): an event that
+    /// would add one more is refused by the engine (<see cref="MetricEngine.Offer"/>) and
+    /// dead-lettered as <c>over_capacity</c>; the shop's items already held go on.
+    /// </summary>
+    public int MaxItemsPerShop { get; init; } = 1_000_000;
+
+    /// <summary>
     /// Live mode: a source (partition) that delivered nothing for this much clock time is idle, and
     /// only while every source is idle does the clock move event time (default 5 s).
     /// </summary>
@@ -125,6 +133,11 @@ public sealed record EngineOptions
         if (SeriesTtl < Step)
         {
             throw new ArgumentException($"series TTL ({SeriesTtl}) must be at least one step ({Step})");
+        }
+
+        if (MaxItemsPerShop < 1)
+        {
+            throw new ArgumentException($"max items per shop must be at least 1, got {MaxItemsPerShop}");
         }
     }
 }

@@ -4,6 +4,19 @@ using Monitor.Core.Points;
 
 namespace Monitor.Core.Metrics;
 
+/// <summary>What became of an event offered to the engine.</summary>
+public enum EventVerdict : byte
+{
+    /// <summary>Applied; at or after the watermark.</summary>
+    OnTime,
+
+    /// <summary>Before the watermark: counted late, applied to state where still meaningful.</summary>
+    Late,
+
+    /// <summary>Not applied: it would add an item to a shop family at <see cref="EngineOptions.MaxItemsPerShop"/>.</summary>
+    Refused,
+}
+
 /// <summary>
 /// Turns events into metric points in event time (DESIGN §2, §4). Events are applied to state as
 /// they arrive: every window keeps step-sized buckets and every backlog its items' start and end
@@ -97,11 +110,19 @@ public sealed class MetricEngine : IOpenItemSource
     /// <summary>
     /// Accepts one event from <paramref name="source"/> (a Kafka partition; 0 for a single
     /// stream). Returns false when it is late (older than the watermark); it is then applied to
-    /// state at once where still meaningful. The event-driven watermark is the minimum over
+    /// state at once where still meaningful. True when on time, or refused (see <see cref="Offer"/>). The event-driven watermark is the minimum over
     /// sources of their newest event time, minus the lateness, so one partition read ahead of
     /// another (a consumer catching up) does not make the other's events late.
     /// </summary>
-    public bool Accept(MonitorEvent e, int source = 0)
+    public bool Accept(MonitorEvent e, int source = 0) => Offer(e, source) != EventVerdict.Late;
+
+    /// <summary>
+    /// <see cref="Accept"/>, saying what became of the event: applied on time, applied late, or
+    /// refused because it would add an item to a shop family already at
+    /// <see cref="EngineOptions.MaxItemsPerShop"/> (then nothing of it enters: neither state nor
+    /// the watermark; the caller dead-letters it).
+    /// </summary>
+    public EventVerdict Offer(MonitorEvent e, int source = 0)
     {
         if (_catchUp is { } catchUp && _catchUpSources.Contains(source))
         {
@@ -109,13 +130,18 @@ public sealed class MetricEngine : IOpenItemSource
             _anySource = true;
             _sourceSeenClockMs[source] = _clockMs;
             catchUp._ceiling = Watermark;
-            var onTime = catchUp.Accept(e, source);
+            var verdict = catchUp.Offer(e, source);
             if (catchUp.Watermark >= Watermark)
             {
                 JoinCatchUp();
             }
 
-            return onTime;
+            return verdict;
+        }
+
+        if (_shops.TryGetValue(e.ShopId, out var shop) && !shop.HasRoomFor(e, _options.MaxItemsPerShop))
+        {
+            return EventVerdict.Refused;
         }
 
         if (!_shopSource.TryGetValue(e.ShopId, out var owner) || owner != source)
@@ -125,11 +151,11 @@ public sealed class MetricEngine : IOpenItemSource
 
         if (Watermark != long.MinValue && e.TimestampMs < Watermark)
         {
-            Apply(e, source, late: true);
-            return false;
+            Apply(e, shop, source, late: true);
+            return EventVerdict.Late;
         }
 
-        Apply(e, source, late: false);
+        Apply(e, shop, source, late: false);
         _maxEventMs = Math.Max(_maxEventMs, e.TimestampMs);
 
         _sourceSeenClockMs[source] = _clockMs;
@@ -147,7 +173,7 @@ public sealed class MetricEngine : IOpenItemSource
             }
         }
 
-        return true;
+        return EventVerdict.OnTime;
     }
 
     /// <summary>
@@ -405,7 +431,8 @@ public sealed class MetricEngine : IOpenItemSource
         AdvanceTo(FloorToStep(_maxEventMs) + _stepMs);
     }
 
-    private void Apply(MonitorEvent e, int source, bool late)
+    /// <param name="shop">The event's shop when held (null: a new shop).</param>
+    private void Apply(MonitorEvent e, ShopState? shop, int source, bool late)
     {
         var firstBoundary = FloorToStep(late ? Math.Max(e.TimestampMs, Watermark) : e.TimestampMs) + _stepMs;
         if (_nextBoundary == long.MinValue)
@@ -421,7 +448,7 @@ public sealed class MetricEngine : IOpenItemSource
             _nextBoundary = firstBoundary;
         }
 
-        if (!_shops.TryGetValue(e.ShopId, out var shop))
+        if (shop is null)
         {
             shop = new ShopState(e.ShopId, _options);
             _shops.Add(e.ShopId, shop);

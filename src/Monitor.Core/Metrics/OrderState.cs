@@ -81,6 +81,15 @@ internal sealed class OrderState : IShopFamily
     /// <summary>Refunds requested and not yet completed or rejected (or with events still to settle).</summary>
     public int OpenRefunds => _refunds.ItemCount;
 
+    /// <summary>True when an event of refund <paramref name="refundId"/> may enter (held, or fewer than <paramref name="max"/> are).</summary>
+    public bool HasRoomForRefund(string refundId, int max) => _refunds.HasRoomFor(refundId, max);
+
+    /// <summary>
+    /// True when an order_paid of <paramref name="orderId"/> may enter: the order is held, or fewer
+    /// than <paramref name="max"/> are held or waiting to be paid (<paramref name="waitingPaid"/>).
+    /// </summary>
+    public bool HasRoomForOrder(string orderId, int waitingPaid, int max) => _orders.Count + waitingPaid < max || _orders.ContainsKey(orderId);
+
     /// <summary>Refunds open at <paramref name="boundaryMs"/>, oldest request first.</summary>
     public OpenItemCursor RefundsOpen(long boundaryMs) => _refunds.Backlog.ItemsAt(boundaryMs);
 

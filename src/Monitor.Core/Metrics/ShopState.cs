@@ -18,6 +18,9 @@ internal sealed class ShopState
     // Families with events applied since the last emission (bit i = _families[i]), for early results.
     private int _changed;
 
+    // order_paid events waiting in the engine's reorder buffer: orders about to be held.
+    private int _waitingPaid;
+
     public ShopState(string shopId, EngineOptions options)
     {
         ShopId = shopId;
@@ -33,6 +36,19 @@ internal sealed class ShopState
     }
 
     public string ShopId { get; }
+
+    /// <summary>
+    /// False when <paramref name="e"/> would add an item (conversation, call, order, refund, agent)
+    /// to a family of this shop that already holds <paramref name="max"/> (<see cref="EngineOptions.MaxItemsPerShop"/>).
+    /// </summary>
+    public bool HasRoomFor(MonitorEvent e, int max) => e.Type switch
+    {
+        EventType.AgentStatus => e.AgentId is not { } agent || _crisis.HasRoomForAgent(agent, max),
+        EventType.OrderPaid => e.OrderId is not { } order || _orders.HasRoomForOrder(order, _waitingPaid, max),
+        EventType.RefundRequested or EventType.RefundCompleted or EventType.RefundRejected => e.RefundId is not { } refund || _orders.HasRoomForRefund(refund, max),
+        EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned or EventType.CallEnded => e.CallId is not { } call || _calls.HasRoomFor(call, max),
+        _ => e.Topic != Topic.Chats || e.ConversationId is not { } conversation || _chats.HasRoomFor(conversation, max),
+    };
 
     /// <summary>
     /// Applies one event on arrival. Returns true when it also has a part that must be applied in
@@ -54,6 +70,11 @@ internal sealed class ShopState
             case Topic.Orders:
                 _orders.Apply(e, late, watermarkMs);
                 ordered = !late && OrderState.IsOrdered(e.Type);
+                if (ordered && e.Type == EventType.OrderPaid)
+                {
+                    _waitingPaid++;
+                }
+
                 _changed |= 1 << 2;
                 break;
         }
@@ -76,6 +97,11 @@ internal sealed class ShopState
     /// <summary>The ship-on-time part of an on-time orders event, once the watermark has passed it.</summary>
     public void ApplyOrdered(in OrderedEvent e)
     {
+        if (e.Type == EventType.OrderPaid)
+        {
+            _waitingPaid--;
+        }
+
         _orders.ApplyOrdered(e, late: false);
         _changed |= 1 << 2;
     }

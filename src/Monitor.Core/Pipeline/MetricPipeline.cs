@@ -112,12 +112,20 @@ public static class MetricPipeline
                     {
                         if (input.Event is { } e)
                         {
-                            if (!engine.Accept(e, input.Source))
+                            var verdict = engine.Offer(e, input.Source);
+                            if (verdict == EventVerdict.Refused)
                             {
-                                hooks?.Late?.Invoke(e);
+                                hooks?.Refused?.Invoke(e);
                             }
+                            else
+                            {
+                                if (verdict == EventVerdict.Late)
+                                {
+                                    hooks?.Late?.Invoke(e);
+                                }
 
-                            early?.Accept(e, input.Source);
+                                early?.Accept(e, input.Source);
+                            }
                         }
                         else if (input.Change == SourceChange.Opened)
                         {

@@ -68,6 +68,13 @@ public sealed class PipelineHooks
     /// <summary>Called for each late event (after it was applied where meaningful).</summary>
     public Action<MonitorEvent>? Late { get; init; }
 
+    /// <summary>
+    /// Called for each event the engine refused (it would add an item to a shop family at
+    /// <c>MaxItemsPerShop</c>), on the thread that pushed it, before the next input: nothing of it
+    /// was applied, and the caller dead-letters it.
+    /// </summary>
+    public Action<MonitorEvent>? Refused { get; init; }
+
     /// <summary>Called with the watermark (epoch ms) after each input that moved it.</summary>
     public Action<long>? WatermarkAdvanced { get; init; }
 

@@ -49,6 +49,7 @@ public sealed class MonitorWorker(
         var hooks = new PipelineHooks
         {
             Late = e => metrics.EventsLate.WithLabels(Names.Of(e.Topic)).Inc(),
+            Refused = e => intake.Refused(e, options.Engine.MaxItemsPerShop),
             AlertChanged = alerts.Publish,
             WatermarkAdvanced = watermark =>
             {

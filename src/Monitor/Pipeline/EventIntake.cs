@@ -19,6 +19,13 @@ public sealed class EventIntake
     private readonly Func<long?> _notBeforeMs;
     private readonly Dictionary<string, Counter.Child> _consumed = new(StringComparer.Ordinal);
 
+    // The message behind the event returned last, for Refused (the pipeline applies an event before the next message is read).
+    private MonitorEvent? _lastEvent;
+    private byte[]? _lastKey;
+    private byte[] _lastPayload = [];
+    private string _lastOrigin = "";
+    private bool _lastReplayed;
+
     /// <param name="notAfterMs">Latest acceptable event time now (live mode: clock + the allowed future), or null for none.</param>
     /// <param name="notBeforeMs">Earliest acceptable event time now (live mode: clock − the max age), or null for none.</param>
     public EventIntake(EventDecoder decoder, EventIdDeduplicator deduplicator, MonitorMetrics metrics, IDeadLetterSink deadLetters, Func<long?>? notAfterMs = null, Func<long?>? notBeforeMs = null)
@@ -85,6 +92,7 @@ public sealed class EventIntake
         }
 
         _metrics.EventsReplayed.WithLabels(Names.Of(e.Topic)).Inc();
+        Remember(e, null, payload, "", replayed: true);
         return e;
     }
 
@@ -119,7 +127,53 @@ public sealed class EventIntake
         }
 
         Accepted++;
+        Remember(e, key, payload, origin, replayed: false);
         return e;
+    }
+
+    /// <summary>
+    /// The pipeline refused <paramref name="e"/>, the event this intake returned last (it would add
+    /// an item to a shop family at <c>pipeline.maxItemsPerShop</c>): like a message rejected here,
+    /// it is dead-lettered as <c>over_capacity</c> with its original bytes and counted (during the
+    /// rebuild, counted in <c>monitor_events_rebuild_rejected_total</c> only).
+    /// </summary>
+    public void Refused(MonitorEvent e, int maxItemsPerShop)
+    {
+        var label = Names.Of(e.Topic);
+        var reason = InvalidReasons.Label(InvalidReason.OverCapacity);
+        var last = ReferenceEquals(e, _lastEvent);
+        _lastEvent = null;
+        if (last && _lastReplayed)
+        {
+            _metrics.EventsRebuildRejected.WithLabels(label, reason).Inc();
+            return;
+        }
+
+        Invalid++;
+        _metrics.EventsInvalid.WithLabels(label, reason).Inc();
+        if (last)
+        {
+            Accepted--;
+            _deadLetters.Send(label, _lastKey, _lastPayload, InvalidReason.OverCapacity, $"a new {ItemKind(e.Type)} beyond pipeline.maxItemsPerShop ({maxItemsPerShop:N0} held by the shop)", _lastOrigin);
+        }
+    }
+
+    private static string ItemKind(EventType type) => type switch
+    {
+        EventType.AgentStatus => "agent",
+        EventType.OrderPaid => "order",
+        EventType.RefundRequested or EventType.RefundCompleted or EventType.RefundRejected => "refund",
+        EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned or EventType.CallEnded => "call",
+        _ => "conversation",
+    };
+
+    private void Remember(MonitorEvent e, byte[]? key, byte[] payload, string origin, bool replayed)
+    {
+        _lastEvent = e;
+        _lastKey = key;
+        _lastPayload = payload;
+        _lastOrigin = origin;
+        _lastReplayed = replayed;
     }
 
     private string? _overCapacityDetail;

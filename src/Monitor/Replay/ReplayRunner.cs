@@ -123,6 +123,7 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
                 late++;
                 metrics.EventsLate.WithLabels(Names.Of(e.Topic)).Inc();
             },
+            Refused = e => intake.Refused(e, engine.MaxItemsPerShop),
         };
 
         Exception? failure = null;

@@ -296,6 +296,7 @@ public static class SettingsLoader
                 "lateness" => engine with { AllowedLateness = context.Duration(value, "pipeline.lateness") ?? engine.AllowedLateness },
                 "seriesTtl" => engine with { SeriesTtl = context.Duration(value, "pipeline.seriesTtl") ?? engine.SeriesTtl },
                 "maxShops" => engine with { MaxShops = context.Int(value, "pipeline.maxShops", 1, 10_000_000) ?? engine.MaxShops },
+                "maxItemsPerShop" => engine with { MaxItemsPerShop = context.Int(value, "pipeline.maxItemsPerShop", 1, 100_000_000) ?? engine.MaxItemsPerShop },
                 "lookBack" => LookBack(value),
                 "maxFuture" => Bound(value, "pipeline.maxFuture", d => settings.MaxFuture = d),
                 "maxAge" => Bound(value, "pipeline.maxAge", d => settings.MaxAge = d),
@@ -315,7 +316,7 @@ public static class SettingsLoader
 
         Monitor.Core.Metrics.EngineOptions Unknown(YamlNode value, string key)
         {
-            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack, maxFuture, maxAge, maxShops");
+            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack, maxFuture, maxAge, maxShops, maxItemsPerShop");
             return engine;
         }
 

@@ -253,7 +253,8 @@ public sealed class EventDecoderTests
     {
         var reasons = ((IEnumerable<object[]>)BadInputs).Select(row => ((BadInput)row[0]).Reason).ToHashSet();
 
-        Assert.Equal(Enum.GetValues<InvalidReason>().ToHashSet(), reasons);
+        // over_capacity is the caps' reason (the intake's and the engine's), never the decoder's.
+        Assert.Equal(Enum.GetValues<InvalidReason>().Where(r => r != InvalidReason.OverCapacity).ToHashSet(), reasons);
     }
 
     [Theory]

@@ -3,7 +3,9 @@ using Monitor.Core.Events;
 using Monitor.Core.Metrics;
 using Monitor.Core.Pipeline;
 using Monitor.Observability;
+using Monitor.Output;
 using Monitor.Pipeline;
+using Monitor.Replay;
 using Monitor.Simulation;
 using Prometheus;
 using Xunit.Abstractions;
@@ -190,6 +192,55 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.NotNull(Call("s4", t0 + 3 * 3_600_000 + 1));
         Assert.Equal(1, metrics.EventsInvalid.WithLabels("calls", "over_capacity").Value);
         Assert.Equal(1, deadLetters.Count);
+    }
+
+    [Fact]
+    public void ItemCap_ANewConversationBeyondIt_IsDeadLetteredWithItsBytes_AsOverCapacity_AndTheRestIsApplied()
+    {
+        var directory = Directory.CreateTempSubdirectory("item-cap-").FullName;
+        try
+        {
+            var t0 = SimulationOptions.DefaultStart.ToUnixTimeMilliseconds();
+            string Message(int i, string conversation) =>
+                $$"""{"type":"message","eventId":"m{{i}}","shopId":"s1","ts":{{t0 + i * 1000}},"conversationId":"{{conversation}}","channel":"chat","sender":"customer","text":"hello"}""";
+            var lines = new[] { Message(1, "c1"), Message(2, "c2"), Message(3, "c3"), Message(4, "flood-1"), Message(5, "c1"), Message(6, "flood-2") };
+            var file = Path.Combine(directory, "chats.jsonl");
+            File.WriteAllLines(file, lines);
+            var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+            var deadLetters = new RecordingDeadLetters();
+            var router = new PointRouter(metrics, []);
+
+            var summary = new ReplayRunner(new EngineOptions { MaxItemsPerShop = 3 }, metrics, router, deadLetters).Run([file]);
+
+            Assert.Equal(4, summary.Accepted);
+            Assert.Equal(2, summary.Invalid);
+            Assert.Equal(2, deadLetters.Count);
+            Assert.Equal("over_capacity", deadLetters.LastReason);
+            Assert.Contains("a new conversation beyond pipeline.maxItemsPerShop (3 held by the shop)", deadLetters.LastDetail);
+            Assert.Equal(lines[5], System.Text.Encoding.UTF8.GetString(deadLetters.LastPayload!));
+            Assert.Equal(2, metrics.EventsInvalid.WithLabels("chats", "over_capacity").Value);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ItemCap_DuringTheRebuild_IsCountedAsRebuildRejected_NotDeadLetteredASecondTime()
+    {
+        var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
+        var deadLetters = new RecordingDeadLetters();
+        var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(), metrics, deadLetters);
+        var ts = SimulationOptions.DefaultStart.ToUnixTimeMilliseconds();
+        var payload = System.Text.Encoding.UTF8.GetBytes($$"""{"type":"call_queued","eventId":"e1","shopId":"s1","ts":{{ts}},"callId":"k1"}""");
+
+        var e = intake.AcceptReplayed(Topic.Calls, payload, new EventIdDeduplicator());
+        intake.Refused(e!, 3);
+
+        Assert.Equal(1, metrics.EventsRebuildRejected.WithLabels("calls", "over_capacity").Value);
+        Assert.Equal(0, metrics.EventsInvalid.WithLabels("calls", "over_capacity").Value);
+        Assert.Equal(0, deadLetters.Count);
     }
 
     private static string EventId(SimulatedEvent e) =>

@@ -71,12 +71,13 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
-    public void MaxShops_IsRead_AndZeroIsRefused()
+    public void MaxShopsAndMaxItemsPerShop_AreRead_AndZeroIsRefused()
     {
-        File.WriteAllText(_path, "pipeline:\n  maxShops: 200000\n");
+        File.WriteAllText(_path, "pipeline:\n  maxShops: 200000\n  maxItemsPerShop: 5000000\n");
         var (settings, errors) = SettingsLoader.Load(_path, _ => null);
         Assert.Empty(errors);
         Assert.Equal(200_000, settings!.Engine.MaxShops);
+        Assert.Equal(5_000_000, settings.Engine.MaxItemsPerShop);
 
         File.WriteAllText(_path, "pipeline:\n  maxShops: 0\n");
         (_, errors) = SettingsLoader.Load(_path, _ => null);

@@ -45,6 +45,9 @@ internal abstract class ItemFamily<TState, TEvent, TOp>
     /// <summary>Items held (existing, or waiting for their last events to settle).</summary>
     public int ItemCount => Items.Count;
 
+    /// <summary>True when an event of item <paramref name="id"/> may enter: the item is held, or fewer than <paramref name="max"/> are.</summary>
+    public bool HasRoomFor(string id, int max) => Items.Count < max || Items.ContainsKey(id);
+
     /// <summary>
     /// Applies one event of item <paramref name="id"/>. <paramref name="late"/>: its time is before
     /// <paramref name="watermarkMs"/>. Returns false when a late event was dropped (older than the
