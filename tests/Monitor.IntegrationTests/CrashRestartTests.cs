@@ -8,6 +8,8 @@ using Monitor.Kafka;
 using Monitor.Simulation;
 using Xunit.Abstractions;
 
+using static Monitor.IntegrationTests.Servers.MonitorChild;
+
 namespace Monitor.IntegrationTests;
 
 /// <summary>
@@ -20,8 +22,6 @@ namespace Monitor.IntegrationTests;
 [Collection(InfluxCollection.Name)]
 public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper output)
 {
-    private static readonly string[] Topics = ["chats", "calls", "orders", "agents"];
-
     [Fact]
     public async Task SigkillMidStream_ThenRestart_WritesTheSameInfluxContentsAndAlertHistory_AsAnUninterruptedRun()
     {
@@ -77,20 +77,19 @@ public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper ou
             var result = new RunResult();
             if (killAfter is { } threshold)
             {
-                var (first, firstMetrics) = await StartMonitorAsync(cluster, database, group, directory, timeout);
-                try
+                var first = await MonitorChild.StartAsync(cluster.BootstrapServers, influx.Server.Url, database, group, directory, timeout);
+                await using (first)
                 {
                     while (true)
                     {
                         // Mid-stream, once some offsets are committed and some points written
                         // (both happen on timers, so wait for them rather than for a count alone).
-                        var scrape = await ScrapeAsync(firstMetrics, timeout);
+                        var scrape = await first.ScrapeAsync(timeout);
                         if (Sum(scrape, "monitor_events_consumed_total") >= threshold
                             && Sum(scrape, "monitor_influx_points_written_total") > 0
-                            && Committed(cluster, group) > 0)
+                            && MonitorChild.Committed(cluster.BootstrapServers, group, 4) > 0)
                         {
-                            first.Process.Kill(); // SIGKILL: no flush, no commit, no goodbye
-                            await first.Process.WaitForExitAsync(timeout);
+                            await first.KillAsync(timeout);
                             result.ConsumedAtKill = (long)Sum(scrape, "monitor_events_consumed_total");
                             result.WrittenAtKill = (long)Sum(scrape, "monitor_influx_points_written_total");
                             break;
@@ -99,29 +98,25 @@ public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper ou
                         await Task.Delay(50, timeout);
                     }
                 }
-                finally
-                {
-                    await ServerProcess.StopAsync(first.Process);
-                }
 
-                result.CommittedAtKill = Committed(cluster, group);
+                result.CommittedAtKill = MonitorChild.Committed(cluster.BootstrapServers, group, 4);
             }
 
-            var (monitor, metricsUrl) = await StartMonitorAsync(cluster, database, group, directory, timeout);
-            try
+            var monitor = await MonitorChild.StartAsync(cluster.BootstrapServers, influx.Server.Url, database, group, directory, timeout);
+            await using (monitor)
             {
                 // Done when the watermark has followed the clock past every event (all partitions
                 // idle) and the InfluxDB buffer is empty.
                 var deadline = Stopwatch.StartNew();
                 while (true)
                 {
-                    var scrape = await ScrapeAsync(metricsUrl, timeout);
+                    var scrape = await monitor.ScrapeAsync(timeout);
                     var lag = Sum(scrape, "monitor_watermark_lag_seconds", fallback: double.MaxValue);
                     if (lag < 45 && Sum(scrape, "monitor_influx_points_buffered") == 0 && Sum(scrape, "monitor_influx_points_written_total") > 0)
                     {
                         Assert.Equal(0, Sum(scrape, "monitor_influx_points_failed_total"));
                         Assert.Equal(0, Sum(scrape, "monitor_influx_points_dropped_total"));
-                        Assert.Equal(0, Sum(scrape, "monitor_events_late_total"));
+                        Assert.Equal(0, Sum(scrape, "monitor_late_events_total"));
                         result.ReplayedAfterRestart = (long)Sum(scrape, "monitor_events_replayed_total");
                         break;
                     }
@@ -131,10 +126,6 @@ public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper ou
                     await Task.Delay(200, timeout);
                 }
             }
-            finally
-            {
-                await ServerProcess.StopAsync(monitor.Process, graceful: true);
-            }
 
             result.Elapsed = clock.Elapsed;
             return result;
@@ -143,78 +134,6 @@ public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper ou
         {
             ServerProcess.TryDeleteDirectory(directory);
         }
-    }
-
-    /// <summary>Starts <c>monitor run</c> as a child process (the test output holds monitor.dll) and waits for /readyz.</summary>
-    private async Task<((Process Process, OutputTail Output) Child, Uri Metrics)> StartMonitorAsync(
-        EmbeddedKafkaCluster cluster, string database, string group, string directory, CancellationToken timeout)
-    {
-        var port = FreeTcpPort.Next();
-        var rules = Path.Combine(AppContext.BaseDirectory, "config", "rules.yaml");
-        var settings = Path.Combine(directory, $"monitor-{port}.yaml");
-        await File.WriteAllTextAsync(settings, $"""
-            kafka:
-              bootstrapServers: {cluster.BootstrapServers}
-              groupId: {group}
-              timeIndex: false
-              properties:
-                auto.commit.interval.ms: "500"
-                session.timeout.ms: "6000"     # the killed member's partitions move on after this
-                heartbeat.interval.ms: "1000"
-            influx:
-              url: {influx.Server.Url}
-              database: {database}
-              flushInterval: 500ms
-            alerting:
-              rules: {rules}
-            metrics:
-              listen: http://127.0.0.1:{port}
-            """, timeout);
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "monitor.dll"), "run", "--config", settings])
-        {
-            WorkingDirectory = directory,
-        };
-        var child = ServerProcess.Start(start);
-        var metrics = new Uri($"http://127.0.0.1:{port}/");
-        try
-        {
-            await ServerProcess.WaitUntilReadyAsync(child.Process, child.Output, new Uri(metrics, "readyz"), System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(60), timeout);
-        }
-        catch
-        {
-            await ServerProcess.StopAsync(child.Process);
-            throw;
-        }
-
-        return (child, metrics);
-    }
-
-    private static long Committed(EmbeddedKafkaCluster cluster, string group)
-    {
-        using var reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = group }).Build();
-        var partitions = Topics.SelectMany(topic => Enumerable.Range(0, 4).Select(p => new TopicPartition(topic, p))).ToList();
-        return reader.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(p => p.Offset.IsSpecial ? 0 : p.Offset.Value);
-    }
-
-    private static async Task<string> ScrapeAsync(Uri metrics, CancellationToken timeout)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        return await http.GetStringAsync(new Uri(metrics, "metrics"), timeout);
-    }
-
-    /// <summary>Sum of every sample of <paramref name="metric"/> in a Prometheus text scrape (<paramref name="fallback"/> when absent).</summary>
-    private static double Sum(string scrape, string metric, double fallback = 0)
-    {
-        double? sum = null;
-        foreach (var line in scrape.Split('\n'))
-        {
-            if (line.StartsWith(metric, StringComparison.Ordinal) && line.Length > metric.Length && (line[metric.Length] == ' ' || line[metric.Length] == '{'))
-            {
-                sum = (sum ?? 0) + double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return sum ?? fallback;
     }
 
     private sealed class RunResult
