@@ -134,7 +134,7 @@ public sealed class AlertmanagerIntegrationTests(ITestOutputHelper output) : IAs
         }
     }
 
-    private double Notifications(string outcome) => _metrics.AlertNotifications.WithLabels(AlertmanagerSink.SinkName, outcome).Value;
+    private double Notifications(string outcome) => _metrics.Notifications(AlertmanagerSink.SinkName, outcome);
 
     [Fact]
     public async Task Fired_ReachesAlertmanagerAndItsReceiver_ThenResolvedIsNotifiedToo()

@@ -50,15 +50,16 @@ public sealed class AlertmanagerOutageTests(ITestOutputHelper output)
                 MaxBackoff = TimeSpan.FromSeconds(1),
             },
         };
-        var app = LiveHost.Build(options, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = LiveHost.Build(options, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(timeout);
         try
         {
             async Task<double> Notifications(string outcome)
             {
                 var metrics = await http.GetStringAsync($"{options.MetricsUrl}/metrics", timeout);
-                var match = Regex.Match(metrics, $"^monitor_alert_notifications_total\\{{sink=\"alertmanager\",outcome=\"{outcome}\"\\}} (\\S+)$", RegexOptions.Multiline);
-                return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+                // Summed over the severity label.
+                return Regex.Matches(metrics, $"^monitor_alert_notifications_total\\{{sink=\"alertmanager\",outcome=\"{outcome}\",severity=\"[a-z]+\"\\}} (\\S+)$", RegexOptions.Multiline)
+                    .Sum(match => double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
             }
 
             async Task<int> ActiveAlerts() =>

@@ -31,7 +31,7 @@ public sealed class CrashRestartTests(InfluxFixture influx, ITestOutputHelper ou
         // 20 minutes of Double-11 traffic ending two minutes ago: inside the look-back, none of it late.
         var now = DateTimeOffset.UtcNow;
         var events = new Double11Scenario()
-            .Generate(new SimulationOptions { Seed = 61, Shops = 30, EventsPerSecond = 150, Start = now.AddMinutes(-22), Duration = TimeSpan.FromMinutes(20) })
+            .Generate(new SimulationOptions { Seed = 61, Shops = 30, EventsPerSecond = 150, SurgeFactor = 1, Start = now.AddMinutes(-22), Duration = TimeSpan.FromMinutes(20) })
             .ToArray();
         var lastEventMs = events.Max(e => e.TimestampMs);
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 20 }).Build())

@@ -26,7 +26,7 @@ public sealed class DeadLetterSizeTests
                 Engine = new EngineOptions { SourceIdleAfter = TimeSpan.FromSeconds(1) },
                 MetricsUrl = $"http://127.0.0.1:{FreeTcpPort.Next()}",
             },
-            TimeProvider.System,
+            HostClocks.System,
             logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(timeout);
         try

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using YamlDotNet.RepresentationModel;
 
+using Monitor.IntegrationTests.Servers;
+
 namespace Monitor.IntegrationTests;
 
 /// <summary>The deploy/ artifacts are accepted by the real tools that will load them.</summary>
@@ -368,6 +370,8 @@ public sealed class DeployArtifactTests
         Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build", lines);
         Assert.Contains("RUN dotnet publish src/Monitor -c Release -o /app --no-restore", lines);
         Assert.Equal("FROM mcr.microsoft.com/dotnet/aspnet:10.0", lines.Last(l => l.StartsWith("FROM ", StringComparison.Ordinal)));
+        // Keyword normalisation needs ICU: the (non-chiseled) aspnet image has it, and nothing may switch it off.
+        Assert.DoesNotContain(lines, l => l.Contains("GLOBALIZATION_INVARIANT", StringComparison.Ordinal) || l.Contains("chiseled", StringComparison.Ordinal));
         var user = lines.Last(l => l.StartsWith("USER ", StringComparison.Ordinal))["USER ".Length..];
         Assert.True(int.TryParse(user, out var uid) && uid > 0, $"USER {user} is not a numeric non-root uid");
         Assert.Equal("ENTRYPOINT [\"dotnet\", \"monitor.dll\"]", lines.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal)));
@@ -429,24 +433,7 @@ public sealed class DeployArtifactTests
         return (result.ExitCode, result.Output + result.Error);
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(
-        string tool, string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(tool, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string tool, string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        ToolRun.RunAsync(tool, directory, environment.Select(e => (e.Key, e.Value)), arguments);
 }

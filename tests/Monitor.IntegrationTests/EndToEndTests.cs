@@ -79,7 +79,7 @@ public sealed class EndToEndTests(InfluxFixture influx)
                 // The clock stands at T0 while the events run past it; it moves at the end.
                 MaxFutureSkew = TimeSpan.FromMinutes(5),
             },
-            clock,
+            HostClocks.WithEvents(clock),
             logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(timeout);
         try

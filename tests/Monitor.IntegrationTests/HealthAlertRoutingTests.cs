@@ -49,7 +49,7 @@ public sealed class HealthAlertRoutingTests(ITestOutputHelper output)
                     Engine = new EngineOptions { SourceIdleAfter = TimeSpan.FromSeconds(1) },
                     MetricsUrl = $"http://127.0.0.1:{metricsPort}",
                 },
-                TimeProvider.System,
+                HostClocks.System,
                 logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
             await monitor.StartAsync(timeout.Token);
 

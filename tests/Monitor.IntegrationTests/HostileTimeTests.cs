@@ -31,7 +31,7 @@ public sealed class HostileTimeTests
         using var http = new HttpClient();
 
         var first = Options(cluster.BootstrapServers);
-        var before = LiveHost.Build(first, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var before = LiveHost.Build(first, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await before.StartAsync(timeout);
         try
         {
@@ -56,7 +56,7 @@ public sealed class HostileTimeTests
         }
 
         var second = Options(cluster.BootstrapServers);
-        var after = LiveHost.Build(second, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var after = LiveHost.Build(second, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await after.StartAsync(timeout);
         try
         {

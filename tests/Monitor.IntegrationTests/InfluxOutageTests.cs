@@ -42,7 +42,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
             MaxBackoff = TimeSpan.FromSeconds(2),
             RequestTimeout = TimeSpan.FromSeconds(2),
         });
-        var app = LiveHost.Build(options, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = LiveHost.Build(options, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(timeout);
         var metrics = app.Services.GetRequiredService<MonitorMetrics>();
         var router = app.Services.GetRequiredService<PointRouter>();
@@ -160,7 +160,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
             RequestTimeout = TimeSpan.FromSeconds(1),
             ShutdownTimeout = TimeSpan.FromSeconds(1),
         });
-        var app = LiveHost.Build(options, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = LiveHost.Build(options, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(timeout);
         var metrics = app.Services.GetRequiredService<MonitorMetrics>();
         using var http = new HttpClient();
@@ -199,6 +199,77 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Issue 12, back-pressure: a full InfluxDB buffer holds boundaries back instead of blocking the
+    /// pipeline, so events are still consumed and the early alerts judge them. influxd is down and
+    /// maxBlock is 90 s: before this, the pipeline waited in the write for those 90 s, reading
+    /// nothing, and an alert from chats produced meanwhile could not fire until then. Now it fires
+    /// within seconds, nothing is dropped, no event is late, and consumption goes on.
+    /// </summary>
+    [Fact]
+    public async Task FullBuffer_HoldsBoundaries_WhileConsumptionAndEarlyAlertsGoOn()
+    {
+        var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
+        await using var influx = await InfluxServer.StartAsync(timeout);
+        await influx.CreateDatabaseAsync("held", timeout);
+        using var cluster = EmbeddedKafkaCluster.Start(partitions: 2);
+        var options = Options(cluster, influx, "held", new InfluxOptions
+        {
+            Url = influx.Url,
+            Database = "held",
+            FlushInterval = TimeSpan.FromMilliseconds(200),
+            BufferCapacity = 1_000,
+            BatchSize = 500,
+            MaxBlock = TimeSpan.FromSeconds(90),
+            MaxBackoff = TimeSpan.FromSeconds(1),
+            RequestTimeout = TimeSpan.FromSeconds(1),
+            ShutdownTimeout = TimeSpan.FromSeconds(1),
+        }) with
+        {
+            Engine = new EngineOptions { AllowedLateness = TimeSpan.FromSeconds(5), Step = TimeSpan.FromSeconds(2) },
+        };
+        var app = LiveHost.Build(options, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync(timeout);
+        var metrics = app.Services.GetRequiredService<MonitorMetrics>();
+        using var http = new HttpClient();
+        try
+        {
+            await influx.StopAsync();
+            var load = Task.Run(() => ProduceLoad(cluster.BootstrapServers, perSecond: 500, TimeSpan.FromSeconds(50), timeout, shops: 100), timeout);
+
+            // Held: the buffer is full and the watermark stops following the clock (normally 5-9 s behind).
+            await Eventually(() => metrics.InfluxPointsBuffered.Value >= 500 && metrics.WatermarkLag.Value > 20, "boundaries held behind the full buffer", timeout);
+            var consumedAtHold = Consumed(metrics);
+            var watch = Stopwatch.StartNew();
+            using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+            {
+                for (var i = 1; i <= 3; i++)
+                {
+                    var json = $$"""{"eventId":"held-c{{i}}","type":"message","shopId":"{{AlertShop}}","ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"conversationId":"held-c{{i}}","channel":"chat","sender":"customer"}""";
+                    await producer.ProduceAsync("chats", new Message<string, byte[]> { Key = AlertShop, Value = Encoding.UTF8.GetBytes(json) }, timeout);
+                }
+            }
+
+            await Eventually(async () => await ActiveAlertsAsync(http, options.MetricsUrl, timeout) > 0, "the alert on /api/alerts while boundaries are held", timeout);
+            var alertAfter = watch.Elapsed;
+            var lagAtAlert = metrics.WatermarkLag.Value;
+            await Eventually(() => Consumed(metrics) > consumedAtHold + 1_000, "consumption going on while boundaries are held", timeout);
+            var lag = metrics.WatermarkLag.Value;
+            output.WriteLine($"alert {alertAfter.TotalSeconds:0.0} s after its chats; watermark lag {lagAtAlert:0} s then {lag:0} s; buffered {metrics.InfluxPointsBuffered.Value}; consumed {consumedAtHold} -> {Consumed(metrics)} in {watch.Elapsed.TotalSeconds:0.0} s");
+
+            Assert.True(alertAfter < TimeSpan.FromSeconds(20), $"the alert took {alertAfter.TotalSeconds:0.0} s");
+            Assert.True(lag > lagAtAlert, $"the boundaries were still held (watermark lag {lagAtAlert:0} s, then {lag:0} s)");
+            Assert.Equal(0, metrics.InfluxPointsDropped.Value);
+            Assert.Equal(0, metrics.EventsLate.WithLabels("chats").Value);
+            await load;
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+    }
+
     private static LiveOptions Options(EmbeddedKafkaCluster cluster, InfluxServer influx, string group, InfluxOptions writer) => new()
     {
         Kafka = new KafkaSourceOptions { BootstrapServers = cluster.BootstrapServers, GroupId = group },
@@ -213,7 +284,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
     /// Chats stamped now at a steady rate over 2,000 shops: each conversation is a customer message
     /// answered by an agent, so backlogs stay small and response times are emitted.
     /// </summary>
-    private static void ProduceLoad(string bootstrap, int perSecond, TimeSpan duration, CancellationToken cancellationToken, List<string>? produced = null)
+    private static void ProduceLoad(string bootstrap, int perSecond, TimeSpan duration, CancellationToken cancellationToken, List<string>? produced = null, int shops = 2_000)
     {
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 20 }).Build();
         var watch = Stopwatch.StartNew();
@@ -224,7 +295,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
             for (; sent < due; sent++)
             {
                 var conversation = sent / 2;
-                var shop = $"load-shop-{conversation % 2_000}";
+                var shop = $"load-shop-{conversation % shops}";
                 var sender = sent % 2 == 0 ? "customer" : "agent";
                 var json = $$"""{"eventId":"load-{{sent}}","type":"message","shopId":"{{shop}}","ts":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"conversationId":"lc{{conversation}}","channel":"chat","sender":"{{sender}}"}""";
                 while (true)

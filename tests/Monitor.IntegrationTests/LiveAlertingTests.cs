@@ -40,7 +40,7 @@ public sealed class LiveAlertingTests
                 []),
             Alerting = new AlertingOptions { AlertmanagerUrl = alertmanager.Url },
         };
-        var app = LiveHost.Build(options, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = LiveHost.Build(options, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(timeout);
         try
         {

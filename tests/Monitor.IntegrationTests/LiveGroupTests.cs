@@ -43,7 +43,7 @@ public sealed class LiveGroupTests(InfluxFixture influx, ITestOutputHelper outpu
 
             var start = DateTimeOffset.UtcNow.AddSeconds(2);
             var events = new Double11Scenario()
-                .Generate(new SimulationOptions { Seed = 14, Shops = 30, EventsPerSecond = EventsPerSecond, Start = start, Duration = TimeSpan.FromSeconds(90) })
+                .Generate(new SimulationOptions { Seed = 14, Shops = 30, EventsPerSecond = EventsPerSecond, SurgeFactor = 1, Start = start, Duration = TimeSpan.FromSeconds(90) })
                 .ToArray();
             var lastEventMs = events.Max(e => e.TimestampMs);
             using var healthyProducer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = healthy.BootstrapServers, LingerMs = 5 }).Build();

@@ -171,7 +171,7 @@ public sealed class MonitorHealthDashboardTests(MonitorHealthDashboardTests.Live
                 AlertRules = new AlertRuleSet([AlertingFixtures.ChatBacklogRule()], []),
                 Alerting = new AlertingOptions { WebhookUrls = [_receiver.Url] },
             };
-            _app = LiveHost.Build(options, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+            _app = LiveHost.Build(options, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
             await _app.StartAsync(timeout);
             ScrapedFrom = DateTimeOffset.UtcNow;
             Prometheus = await PrometheusServer.StartAsync([$"127.0.0.1:{port}"], TimeSpan.FromSeconds(1), timeout);

@@ -35,7 +35,7 @@ public sealed class RestartRebuildTests
         using var reader = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = Group }).Build();
 
         var first = Options(alertmanager.Url, cluster.BootstrapServers);
-        var before = LiveHost.Build(first, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var before = LiveHost.Build(first, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await before.StartAsync(timeout);
         try
         {
@@ -54,7 +54,7 @@ public sealed class RestartRebuildTests
         }
 
         var second = Options(alertmanager.Url, cluster.BootstrapServers);
-        var after = LiveHost.Build(second, TimeProvider.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var after = LiveHost.Build(second, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await after.StartAsync(timeout);
         try
         {

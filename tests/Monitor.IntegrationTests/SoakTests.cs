@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Monitor.IntegrationTests;
 
 /// <summary>
-/// Issue 6, "bounded memory": <c>monitor bench --soak-events</c> in its own process (so no other
+/// Issue 6, "bounded memory": <c>monitor-bench --soak-events</c> in its own process (so no other
 /// test's allocations count) with churn of shops and abandoned items; the managed heap after a
 /// full collection and the number of /metrics series must stay flat once settled.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed partial class SoakTests(ITestOutputHelper output)
     [Fact]
     public async Task Soak_WithChurnOfShopsAndAbandonedItems_KeepsTheHeapAndMetricsSeriesFlat()
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "monitor.dll"), "bench", "--soak-events", "2000000", "--sample-every", "200000"]);
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "monitor-bench.dll"), "--soak-events", "2000000", "--sample-every", "200000"]);
         var (process, tail) = ServerProcess.Start(start);
         try
         {

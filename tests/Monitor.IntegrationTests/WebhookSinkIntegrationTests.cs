@@ -32,6 +32,6 @@ public sealed class WebhookSinkIntegrationTests
         var first = receiver.Bodies[0][0];
         Assert.Equal("旗舰店", first.GetProperty("labels").GetProperty("shop").GetString());
         Assert.Equal("r-1, r-2, r-3", first.GetProperty("annotations").GetProperty("oldest_items").GetString());
-        Assert.Equal(2, metrics.AlertNotifications.WithLabels(WebhookSink.DefaultName, "sent").Value);
+        Assert.Equal(2, metrics.Notifications(WebhookSink.DefaultName, "sent"));
     }
 }

@@ -226,7 +226,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
         }
     }
 
-    /// <summary>True when some timer rule watches <paramref name="queue"/>.</summary>
+    /// <summary>True when any timer rule is loaded (open items are then visited at each boundary).</summary>
     public bool HasTimers => _timers.Length > 0;
 
     /// <summary>Resolves and forgets instances without a judgement for their rule's noDataAfter (early results, which have no boundaries).</summary>

@@ -13,6 +13,7 @@ public enum Severity
     Critical = 5,
 }
 
+/// <summary>The severities in order, and their label values (the <c>severity</c> label of alerts and rules).</summary>
 public static class Severities
 {
     /// <summary>Every severity, lowest first.</summary>

@@ -41,6 +41,7 @@ public enum TextChannel : byte
     Social,
 }
 
+/// <summary>Who wrote a chat message (the <c>sender</c> field).</summary>
 public enum Sender : byte
 {
     Customer,
@@ -48,6 +49,7 @@ public enum Sender : byte
     Bot,
 }
 
+/// <summary>An agent's status in an <c>agent_status</c> event: online and free, busy, or offline.</summary>
 public enum AgentState : byte
 {
     Online,

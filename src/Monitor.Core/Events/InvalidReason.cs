@@ -25,6 +25,7 @@ public enum InvalidReason : byte
     OverCapacity,
 }
 
+/// <summary>The <c>reason</c> label values of rejected events (<c>monitor_events_invalid_total</c>, dead letters).</summary>
 public static class InvalidReasons
 {
     public static string Label(InvalidReason reason) => reason switch

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Monitor.Core.Keywords;
 
 /// <summary>The one normalisation applied to keywords and texts alike before matching.</summary>
@@ -5,15 +7,39 @@ public static class KeywordText
 {
     /// <summary>
     /// Unicode NFKC (full-width ＲＥＦＵＮＤ and １２３１５ become REFUND and 12315), then invariant
-    /// lower case. NFKC is computed by <see cref="NfkcNormalizer"/>, not <c>string.Normalize</c>,
-    /// which is a no-op for non-ASCII text under the project's InvariantGlobalization. Lone
-    /// surrogates, which NFKC rejects, become U+FFFD first, so any string is accepted.
+    /// lower case. NFKC is the runtime's (<see cref="string.Normalize(NormalizationForm)"/>, ICU on
+    /// Linux); <see cref="Unavailable"/> says when it cannot work. Lone surrogates, which NFKC
+    /// rejects, and U+FFFE, which the runtime rejects, become U+FFFD first, so any string is
+    /// accepted.
     /// </summary>
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var composed = NfkcNormalizer.Normalize(ReplaceLoneSurrogates(text));
-        return composed.ToLowerInvariant();
+        return ReplaceInvalid(text).Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+    }
+
+    /// <summary>
+    /// Null when the runtime normalises Unicode; otherwise why not and what to do. Under invariant
+    /// globalization (or without ICU) <see cref="string.Normalize(NormalizationForm)"/> returns
+    /// non-ASCII text unchanged, so ＲＥＦＵＮＤ would never meet refund: commands that match
+    /// keywords refuse to start instead.
+    /// </summary>
+    public static string? Unavailable()
+    {
+        string probe;
+        try
+        {
+            probe = "\uFF32\uFF25\uFF26\u2460".Normalize(NormalizationForm.FormKC);
+        }
+        catch (PlatformNotSupportedException)
+        {
+            probe = "";
+        }
+
+        return probe == "REF1"
+            ? null
+            : "Unicode normalisation (NFKC) is unavailable, so full-width and compatibility characters would not match keywords: "
+              + "install ICU (Debian: apt-get install libicu72, or the libicu of your release) and do not set DOTNET_SYSTEM_GLOBALIZATION_INVARIANT or InvariantGlobalization.";
     }
 
     /// <summary>
@@ -67,16 +93,16 @@ public static class KeywordText
         return c is >= 'A' and <= 'Z' ? (char)(c + 32) : c;
     }
 
-    private static string ReplaceLoneSurrogates(string text)
+    private static string ReplaceInvalid(string text)
     {
-        var firstBad = FirstLoneSurrogate(text, 0);
+        var firstBad = FirstInvalid(text, 0);
         if (firstBad < 0)
         {
             return text;
         }
 
         var chars = text.ToCharArray();
-        for (var i = firstBad; i >= 0; i = FirstLoneSurrogate(text, i + 1))
+        for (var i = firstBad; i >= 0; i = FirstInvalid(text, i + 1))
         {
             chars[i] = '\uFFFD';
         }
@@ -84,7 +110,8 @@ public static class KeywordText
         return new string(chars);
     }
 
-    private static int FirstLoneSurrogate(string text, int from)
+    /// <summary>The index of the first lone surrogate or U+FFFE at or after <paramref name="from"/>, or -1.</summary>
+    private static int FirstInvalid(string text, int from)
     {
         for (var i = from; i < text.Length; i++)
         {
@@ -93,7 +120,7 @@ public static class KeywordText
             {
                 i++;
             }
-            else if (char.IsSurrogate(c))
+            else if (char.IsSurrogate(c) || c == '\uFFFE')
             {
                 return i;
             }

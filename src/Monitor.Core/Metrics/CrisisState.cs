@@ -46,6 +46,9 @@ internal sealed class CrisisState : IShopFamily
     /// <summary>True when a status of agent <paramref name="agentId"/> may enter (see <see cref="Items.ItemFamily{TState,TEvent,TOp}.HasRoomFor"/>).</summary>
     public bool HasRoomForAgent(string agentId, int max) => _agents.HasRoomFor(agentId, max);
 
+    /// <summary>Agents held.</summary>
+    public int HeldAgents => _agents.ItemCount;
+
     public bool Apply(MonitorEvent e, bool late, long watermarkMs)
     {
         _activity.Touch(e.TimestampMs);

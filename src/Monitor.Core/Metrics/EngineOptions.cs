@@ -34,6 +34,15 @@ public sealed record EngineOptions
     public int MaxItemsPerShop { get; init; } = 1_000_000;
 
     /// <summary>
+    /// Most items the instance holds over all its shops and kinds, order_paid events waiting for
+    /// the watermark included (<c>pipeline.maxItems</c>, default 5,000,000, about 1.2 GB at the
+    /// 192–249 B an open item costs): the shop and per-kind caps multiplied are no memory bound.
+    /// An event that would add one more is refused like one over <see cref="MaxItemsPerShop"/>;
+    /// items already held go on, and room comes back as items close or go stale.
+    /// </summary>
+    public int MaxItems { get; init; } = 5_000_000;
+
+    /// <summary>
     /// Live mode: a source (partition) that delivered nothing for this much clock time is idle, and
     /// only while every source is idle does the clock move event time (default 5 s).
     /// </summary>
@@ -138,6 +147,11 @@ public sealed record EngineOptions
         if (MaxItemsPerShop < 1)
         {
             throw new ArgumentException($"max items per shop must be at least 1, got {MaxItemsPerShop}");
+        }
+
+        if (MaxItems < 1)
+        {
+            throw new ArgumentException($"max items must be at least 1, got {MaxItems}");
         }
     }
 }

@@ -15,6 +15,9 @@ public enum EventVerdict : byte
 
     /// <summary>Not applied: it would add an item to a shop family at <see cref="EngineOptions.MaxItemsPerShop"/>.</summary>
     Refused,
+
+    /// <summary>Not applied: it would add an item while the instance holds <see cref="EngineOptions.MaxItems"/>.</summary>
+    RefusedInstanceFull,
 }
 
 /// <summary>
@@ -70,6 +73,10 @@ public sealed class MetricEngine : IOpenItemSource
     // Early results: shops with events applied since the last early read.
     private readonly List<ShopState> _changed = [];
 
+    // Items held over all shops of this engine and its catch-up engine (which shares the count):
+    // kept exact by adding each shop's change in item count around every call that can change it.
+    private ItemTally _items = new();
+
     /// <param name="options">Timing, SLA and capacity settings.</param>
     /// <param name="emit">Gets each point. By default a copy it may keep.</param>
     /// <param name="observer">Sees the state at each boundary (per-item timers).</param>
@@ -92,6 +99,16 @@ public sealed class MetricEngine : IOpenItemSource
     /// <summary>Called after each boundary's points (and the observer's) are out: borrowed points can be handed on here.</summary>
     public Action<long>? BoundaryDone { get; set; }
 
+    /// <summary>
+    /// Output back-pressure (live mode): asked when a boundary falls due; while it answers true the
+    /// boundary is not emitted and the watermark stays at the last boundary emitted. Events go on
+    /// being applied (early reads see them), none is made late by the wait (late means older than
+    /// an emitted boundary's window), and ship-on-time events wait in the reorder buffer. The first
+    /// advance after it answers false emits every boundary due, with the same points as if there
+    /// had been no wait.
+    /// </summary>
+    public Func<bool>? HoldBoundaries { get; set; }
+
     /// <summary>Event time up to which events have been applied (exclusive); <see cref="long.MinValue"/> before the first.</summary>
     public long Watermark { get; private set; } = long.MinValue;
 
@@ -103,6 +120,33 @@ public sealed class MetricEngine : IOpenItemSource
 
     /// <summary>Shops currently held in state.</summary>
     public int Shops => _shops.Count;
+
+    /// <summary>Items held over all shops and kinds, order_paid events waiting included (see <see cref="EngineOptions.MaxItems"/>).</summary>
+    public long ItemsHeld => _items.Held;
+
+    /// <summary>
+    /// The items of every shop counted one by one, to check <see cref="ItemsHeld"/> against; without
+    /// <paramref name="waiting"/>, only items held (an order_paid of an order already held waits
+    /// and counts, so <see cref="ItemsHeld"/> may pass the budget by such duplicates; items never do).
+    /// </summary>
+    internal long CountItems(bool waiting = true)
+    {
+        long count = 0;
+        foreach (var engine in new[] { this, _catchUp })
+        {
+            if (engine is null)
+            {
+                continue;
+            }
+
+            foreach (var shop in engine._shops.Values)
+            {
+                count += shop.CountHeldItems() + (waiting ? shop.WaitingPaid : 0);
+            }
+        }
+
+        return count;
+    }
 
     /// <summary>Shops whose owning source (partition) the engine remembers; none outlives its shop's state.</summary>
     internal int TrackedShopSources => _shopSource.Count;
@@ -139,9 +183,15 @@ public sealed class MetricEngine : IOpenItemSource
             return verdict;
         }
 
-        if (_shops.TryGetValue(e.ShopId, out var shop) && !shop.HasRoomFor(e, _options.MaxItemsPerShop))
+        var shopKnown = _shops.TryGetValue(e.ShopId, out var shop);
+        if (shopKnown && !shop!.HasRoomFor(e, _options.MaxItemsPerShop, _items.Held < _options.MaxItems))
         {
-            return EventVerdict.Refused;
+            return shop.HasRoomFor(e, _options.MaxItemsPerShop) ? EventVerdict.RefusedInstanceFull : EventVerdict.Refused;
+        }
+
+        if (!shopKnown && _items.Held >= _options.MaxItems && ShopState.AddsItem(e))
+        {
+            return EventVerdict.RefusedInstanceFull;
         }
 
         if (!_shopSource.TryGetValue(e.ShopId, out var owner) || owner != source)
@@ -194,7 +244,7 @@ public sealed class MetricEngine : IOpenItemSource
             _sourceSeenClockMs[source] = _clockMs;
             if (Watermark != long.MinValue && _ceiling == long.MaxValue)
             {
-                _catchUp ??= new MetricEngine(_options, _emit, borrowPoints: true) { _ceiling = Watermark, BoundaryDone = BoundaryDone };
+                _catchUp ??= new MetricEngine(_options, _emit, borrowPoints: true) { _ceiling = Watermark, BoundaryDone = BoundaryDone, _items = _items };
                 _catchUp.OpenSource(source);
                 _catchUpSources.Add(source);
             }
@@ -221,6 +271,11 @@ public sealed class MetricEngine : IOpenItemSource
         foreach (var (id, shop) in catchUp._shops)
         {
             shop.Dirty = false;
+            if (_shops.TryGetValue(id, out var replaced))
+            {
+                _items.Held -= replaced.ItemCount;
+            }
+
             _shops[id] = shop;
         }
 
@@ -330,6 +385,7 @@ public sealed class MetricEngine : IOpenItemSource
             if (_shops.Remove(shop, out var state))
             {
                 state.Dirty = false;
+                _items.Held -= state.ItemCount;
             }
         }
 
@@ -404,6 +460,16 @@ public sealed class MetricEngine : IOpenItemSource
             return;
         }
 
+        if (_nextBoundary != long.MinValue && watermarkMs >= _nextBoundary && HoldBoundaries is { } hold && hold())
+        {
+            // Up to the last boundary emitted, not past it: an event after that boundary still counts.
+            watermarkMs = _nextBoundary - _stepMs;
+            if (watermarkMs <= Watermark)
+            {
+                return;
+            }
+        }
+
         Watermark = watermarkMs;
         while (_pending.Count > 0 && _pending.Peek().TimestampMs < watermarkMs)
         {
@@ -411,7 +477,9 @@ public sealed class MetricEngine : IOpenItemSource
             var next = _pending.Dequeue();
             if (_shops.TryGetValue(next.ShopId, out var shop))
             {
+                var held = shop.ItemCount;
                 shop.ApplyOrdered(next);
+                _items.Held += shop.ItemCount - held;
             }
         }
 
@@ -457,10 +525,13 @@ public sealed class MetricEngine : IOpenItemSource
 
         shop.Source = source;
 
+        var held = shop.ItemCount;
         if (shop.Apply(e, late, Watermark))
         {
             _pending.Enqueue(OrderedEvent.Of(e));
         }
+
+        _items.Held += shop.ItemCount - held;
 
         _lastAppliedEventMs = Math.Max(_lastAppliedEventMs, e.TimestampMs);
         if (TrackChanges && !shop.Dirty)
@@ -528,16 +599,20 @@ public sealed class MetricEngine : IOpenItemSource
         var removed = false;
         foreach (var shop in _emissionOrder)
         {
+            // A boundary settles items: closed ones leave, stale ones are evicted.
+            var held = shop.ItemCount;
             if (sweep)
             {
                 shop.EvictStale(boundaryMs);
             }
 
             shop.Emit(boundaryMs, _emit);
+            _items.Held += shop.ItemCount - held;
             if (shop.IsIdle(boundaryMs))
             {
                 // The shop leaves with every trace of it: with a million shop ids passing through,
                 // an entry kept per id would be a leak.
+                _items.Held -= shop.ItemCount;
                 _shops.Remove(shop.ShopId);
                 _shopSource.Remove(shop.ShopId);
                 removed = true;
@@ -565,4 +640,10 @@ public sealed class MetricEngine : IOpenItemSource
     }
 
     private long FloorToStep(long ms) => ms - (((ms % _stepMs) + _stepMs) % _stepMs);
+}
+
+/// <summary>A count of items one engine and its catch-up engine share.</summary>
+internal sealed class ItemTally
+{
+    public long Held;
 }

@@ -21,6 +21,10 @@ internal sealed class ShopState
     // order_paid events waiting in the engine's reorder buffer: orders about to be held.
     private int _waitingPaid;
 
+    // Items held over the families, kept by each call that can change them from the family it
+    // touches (reading the others would cost a cache miss each per event).
+    private int _held;
+
     public ShopState(string shopId, EngineOptions options)
     {
         ShopId = shopId;
@@ -38,16 +42,48 @@ internal sealed class ShopState
     public string ShopId { get; }
 
     /// <summary>
-    /// False when <paramref name="e"/> would add an item (conversation, call, order, refund, agent)
-    /// to a family of this shop that already holds <paramref name="max"/> (<see cref="EngineOptions.MaxItemsPerShop"/>).
+    /// Items this shop holds, of every kind (conversations, calls, orders, refunds, agents), and
+    /// order_paid events waiting in the reorder buffer (orders about to be held): what the
+    /// instance-wide <see cref="EngineOptions.MaxItems"/> counts.
     /// </summary>
-    public bool HasRoomFor(MonitorEvent e, int max) => e.Type switch
+    public int ItemCount => _held + _waitingPaid;
+
+    /// <summary>Items this shop holds, without the order_paid events waiting to add orders.</summary>
+    public int HeldItems => _held;
+
+    /// <summary>Order_paid events of this shop waiting in the reorder buffer.</summary>
+    public int WaitingPaid => _waitingPaid;
+
+    /// <summary>The items of every family counted afresh (what <see cref="HeldItems"/> keeps).</summary>
+    public int CountHeldItems() => _chats.OpenConversations + _calls.OpenCalls + _orders.OpenOrders + _orders.OpenRefunds + _crisis.HeldAgents;
+
+    /// <summary>
+    /// False when <paramref name="e"/> would add an item (conversation, call, order, refund, agent)
+    /// to a family of this shop that already holds <paramref name="max"/> (<see cref="EngineOptions.MaxItemsPerShop"/>),
+    /// or would add one at all when <paramref name="instanceRoom"/> is false (the instance is at <see cref="EngineOptions.MaxItems"/>).
+    /// </summary>
+    public bool HasRoomFor(MonitorEvent e, int max, bool instanceRoom = true)
     {
-        EventType.AgentStatus => e.AgentId is not { } agent || _crisis.HasRoomForAgent(agent, max),
-        EventType.OrderPaid => e.OrderId is not { } order || _orders.HasRoomForOrder(order, _waitingPaid, max),
-        EventType.RefundRequested or EventType.RefundCompleted or EventType.RefundRejected => e.RefundId is not { } refund || _orders.HasRoomForRefund(refund, max),
-        EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned or EventType.CallEnded => e.CallId is not { } call || _calls.HasRoomFor(call, max),
-        _ => e.Topic != Topic.Chats || e.ConversationId is not { } conversation || _chats.HasRoomFor(conversation, max),
+        // A family at its cap only takes events of items it holds: a cap of 0 says "none new".
+        var cap = instanceRoom ? max : 0;
+        return e.Type switch
+        {
+            EventType.AgentStatus => e.AgentId is not { } agent || _crisis.HasRoomForAgent(agent, cap),
+            EventType.OrderPaid => e.OrderId is not { } order || _orders.HasRoomForOrder(order, _waitingPaid, cap),
+            EventType.RefundRequested or EventType.RefundCompleted or EventType.RefundRejected => e.RefundId is not { } refund || _orders.HasRoomForRefund(refund, cap),
+            EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned or EventType.CallEnded => e.CallId is not { } call || _calls.HasRoomFor(call, cap),
+            _ => e.Topic != Topic.Chats || e.ConversationId is not { } conversation || _chats.HasRoomFor(conversation, cap),
+        };
+    }
+
+    /// <summary>True when <paramref name="e"/>, the first event of a shop, would make it hold an item.</summary>
+    public static bool AddsItem(MonitorEvent e) => e.Type switch
+    {
+        EventType.AgentStatus => e.AgentId is not null,
+        EventType.OrderPaid => e.OrderId is not null,
+        EventType.RefundRequested or EventType.RefundCompleted or EventType.RefundRejected => e.RefundId is not null,
+        EventType.CallQueued or EventType.CallAnswered or EventType.CallAbandoned or EventType.CallEnded => e.CallId is not null,
+        _ => e.Topic == Topic.Chats && e.ConversationId is not null,
     };
 
     /// <summary>
@@ -60,15 +96,21 @@ internal sealed class ShopState
         switch (e.Topic)
         {
             case Topic.Chats:
+                var conversations = _chats.OpenConversations;
                 _chats.Apply(e, late, watermarkMs);
+                _held += _chats.OpenConversations - conversations;
                 _changed |= 1 << 0;
                 break;
             case Topic.Calls:
+                var calls = _calls.OpenCalls;
                 _calls.Apply(e, late, watermarkMs);
+                _held += _calls.OpenCalls - calls;
                 _changed |= 1 << 1;
                 break;
             case Topic.Orders:
+                var orders = _orders.OpenOrders + _orders.OpenRefunds;
                 _orders.Apply(e, late, watermarkMs);
+                _held += _orders.OpenOrders + _orders.OpenRefunds - orders;
                 ordered = !late && OrderState.IsOrdered(e.Type);
                 if (ordered && e.Type == EventType.OrderPaid)
                 {
@@ -87,7 +129,9 @@ internal sealed class ShopState
 
         if (e.Type is EventType.ConversationStarted or EventType.CallQueued or EventType.AgentStatus)
         {
+            var agents = _crisis.HeldAgents;
             _crisis.Apply(e, late, watermarkMs);
+            _held += _crisis.HeldAgents - agents;
             _changed |= 1 << 4;
         }
 
@@ -102,7 +146,9 @@ internal sealed class ShopState
             _waitingPaid--;
         }
 
+        var orders = _orders.OpenOrders + _orders.OpenRefunds;
         _orders.ApplyOrdered(e, late: false);
+        _held += _orders.OpenOrders + _orders.OpenRefunds - orders;
         _changed |= 1 << 2;
     }
 
@@ -113,6 +159,9 @@ internal sealed class ShopState
         {
             family.Emit(view, emit);
         }
+
+        // A boundary settles items: closed ones leave.
+        _held = CountHeldItems();
     }
 
     /// <summary>
@@ -158,6 +207,8 @@ internal sealed class ShopState
         {
             family.EvictStale(boundaryMs);
         }
+
+        _held = CountHeldItems();
     }
 
     /// <summary>This shop's items of <paramref name="queue"/> open at <paramref name="boundaryMs"/>, oldest first.</summary>

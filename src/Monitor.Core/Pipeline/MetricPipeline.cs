@@ -66,6 +66,8 @@ public static class MetricPipeline
                 engine.BoundaryDone = _ => Flush();
             }
 
+            engine.HoldBoundaries = hooks?.HoldBoundaries;
+
             void Flush()
             {
                 if (batch.Count == 0)
@@ -86,11 +88,19 @@ public static class MetricPipeline
                 observer.OnNext(points);
             }
 
+            var stepMs = (long)options.Step.TotalMilliseconds;
+            var measuredStep = long.MinValue;
             void Publish(long watermarkBefore)
             {
                 if (engine.Watermark != watermarkBefore)
                 {
                     hooks?.WatermarkAdvanced?.Invoke(engine.Watermark);
+                    if (hooks?.StateMeasured is { } measured && engine.Watermark / stepMs != measuredStep)
+                    {
+                        measuredStep = engine.Watermark / stepMs;
+                        measured(engine.Shops, engine.ItemsHeld);
+                    }
+
                     early?.OnFinalWatermark(engine.Watermark);
                     gate.OnFinalWatermark(engine.Watermark);
                 }
@@ -113,9 +123,9 @@ public static class MetricPipeline
                         if (input.Event is { } e)
                         {
                             var verdict = engine.Offer(e, input.Source);
-                            if (verdict == EventVerdict.Refused)
+                            if (verdict is EventVerdict.Refused or EventVerdict.RefusedInstanceFull)
                             {
-                                hooks?.Refused?.Invoke(e);
+                                hooks?.Refused?.Invoke(e, verdict);
                             }
                             else
                             {

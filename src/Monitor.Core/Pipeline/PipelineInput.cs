@@ -1,5 +1,6 @@
 using Monitor.Core.Alerts;
 using Monitor.Core.Events;
+using Monitor.Core.Metrics;
 
 namespace Monitor.Core.Pipeline;
 
@@ -51,6 +52,7 @@ public readonly record struct PipelineInput
     public static PipelineInput Held(long untilMs) => new(null, untilMs, 0, SourceChange.Held);
 }
 
+/// <summary>What a pipeline input says about its source (a partition), when it carries no event: see the <see cref="PipelineInput"/> factories.</summary>
 public enum SourceChange : byte
 {
     None,
@@ -69,15 +71,30 @@ public sealed class PipelineHooks
     public Action<MonitorEvent>? Late { get; init; }
 
     /// <summary>
-    /// Called for each event the engine refused (it would add an item to a shop family at
-    /// <c>MaxItemsPerShop</c>), on the thread that pushed it, before the next input: nothing of it
-    /// was applied, and the caller dead-letters it.
+    /// Called for each event the engine refused, with why (<see cref="EventVerdict.Refused"/>: it
+    /// would add an item to a shop family at <c>MaxItemsPerShop</c>;
+    /// <see cref="EventVerdict.RefusedInstanceFull"/>: to an instance at <c>MaxItems</c>), on the
+    /// thread that pushed it, before the next input: nothing of it was applied, and the caller
+    /// dead-letters it.
     /// </summary>
-    public Action<MonitorEvent>? Refused { get; init; }
+    public Action<MonitorEvent, EventVerdict>? Refused { get; init; }
 
     /// <summary>Called with the watermark (epoch ms) after each input that moved it.</summary>
     public Action<long>? WatermarkAdvanced { get; init; }
 
+    /// <summary>
+    /// Called with the shops and items the engine holds (see <c>MetricEngine.ItemsHeld</c>) once per
+    /// step boundary the watermark passes, for the state gauges.
+    /// </summary>
+    public Action<int, long>? StateMeasured { get; init; }
+
     /// <summary>Called with each alert state change, in event-time order, on the pipeline's thread.</summary>
     public Action<AlertChange>? AlertChanged { get; init; }
+
+    /// <summary>
+    /// Live mode's output back-pressure (see <c>MetricEngine.HoldBoundaries</c>): true while the
+    /// points of another boundary have no room (a full InfluxDB buffer), so boundaries wait in the
+    /// engine while events are still read, applied and judged early.
+    /// </summary>
+    public Func<bool>? HoldBoundaries { get; init; }
 }

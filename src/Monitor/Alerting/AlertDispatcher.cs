@@ -72,7 +72,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
-                    _metrics?.AlertNotifications.WithLabels(sink.Name, "failed").Inc();
+                    _metrics?.AlertNotifications.WithLabels(sink.Name, "failed", MonitorMetrics.NotificationSeverity(change.Labels)).Inc();
                     _logger.LogError("Alert sink {Sink} threw {Error} on publish; the change is lost for that sink", sink.Name, ex.GetType().Name);
                 }
             }
@@ -123,7 +123,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
 
         if (before is null && _active.Count >= _maxActive)
         {
-            _metrics?.AlertNotifications.WithLabels(ViewName, "dropped").Inc();
+            _metrics?.AlertNotifications.WithLabels(ViewName, "dropped", MonitorMetrics.NotificationSeverity(change.Labels)).Inc();
             return;
         }
 

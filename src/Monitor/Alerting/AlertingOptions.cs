@@ -20,6 +20,9 @@ public sealed record AlertingOptions
     /// <summary>Generic JSON webhooks; each gets every change. Default none.</summary>
     public IReadOnlyList<Uri> WebhookUrls { get; init; } = [];
 
+    /// <summary>Chat-group robots (<c>alerting.receivers</c>); each gets every change. Default none.</summary>
+    public IReadOnlyList<ReceiverOptions> Receivers { get; init; } = [];
+
     /// <summary>Grafana base address for <c>generatorURL</c> (<c>{GrafanaUrl}/d/{uid}?viewPanel={id}</c>); null omits it.</summary>
     public Uri? GrafanaUrl { get; init; }
 
@@ -84,7 +87,7 @@ public sealed record AlertingOptions
             return root + "/";
         }
 
-        var slash = panel.IndexOf('/');
+        var slash = panel.IndexOf('/', StringComparison.Ordinal);
         var dashboard = slash < 0 ? panel : panel[..slash];
         var link = $"{root}/d/{Uri.EscapeDataString(dashboard)}";
         return slash < 0 || slash == panel.Length - 1 ? link : $"{link}?viewPanel={Uri.EscapeDataString(panel[(slash + 1)..])}";
@@ -106,6 +109,16 @@ public sealed record AlertingOptions
         foreach (var url in WebhookUrls ?? throw new ArgumentException("Alerting WebhookUrls must not be null.", nameof(WebhookUrls)))
         {
             OptionChecks.HttpUrl(url, Owner, nameof(WebhookUrls));
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var receiver in Receivers ?? throw new ArgumentException("Alerting Receivers must not be null.", nameof(Receivers)))
+        {
+            OptionChecks.HttpUrl(receiver.Url, Owner, $"receiver {receiver.Name}");
+            if (!names.Add(receiver.Name))
+            {
+                throw new ArgumentException($"Alerting has two receivers named '{receiver.Name}'.", nameof(Receivers));
+            }
         }
 
         if (GrafanaUrl is not null)
@@ -151,6 +164,7 @@ public sealed record AlertingOptions
             (nameof(AlertmanagerUrl), Show(AlertmanagerUrl)),
             (nameof(ResendInterval), ResendInterval),
             (nameof(WebhookUrls), "[" + string.Join(", ", (WebhookUrls ?? []).Select(Redact)) + "]"),
+            (nameof(Receivers), "[" + string.Join(", ", Receivers ?? []) + "]"),
             (nameof(GrafanaUrl), Show(GrafanaUrl)),
             (nameof(Username), Username),
             (nameof(Password), OptionChecks.Redact(Password)),

@@ -84,7 +84,7 @@ public sealed class AlertmanagerSink : HttpAlertSink
         var now = Time.GetUtcNow();
         var received = Time.GetTimestamp();
         var generatorUrl = Options.GeneratorUrl(change.Panel);
-        var dropped = 0;
+        var dropped = new List<Resolve>(0);
         var full = false;
         string? shopFull = null;
         lock (Gate)
@@ -102,7 +102,10 @@ public sealed class AlertmanagerSink : HttpAlertSink
                 RemoveActive(change.InstanceKey);
                 _due.Remove(change.InstanceKey);
                 var resolved = new Notification(current?.Alert.Labels ?? change.Labels, change.Annotations, current?.Alert.StartsAt ?? StartsAt(change), generatorUrl, received);
-                dropped += _resolves.Add(new Resolve(resolved, now));
+                if (_resolves.Add(new Resolve(resolved, now), out var oldest))
+                {
+                    dropped.Add(oldest);
+                }
             }
             else
             {
@@ -111,7 +114,10 @@ public sealed class AlertmanagerSink : HttpAlertSink
                     : null);
                 if (previous is not null && !SameLabels(previous.Labels, change.Labels))
                 {
-                    dropped += _resolves.Add(new Resolve(previous with { Received = null }, now));
+                    if (_resolves.Add(new Resolve(previous with { Received = null }, now), out var oldest))
+                    {
+                        dropped.Add(oldest);
+                    }
                 }
 
                 var shop = change.Label("shop") ?? "";
@@ -138,19 +144,19 @@ public sealed class AlertmanagerSink : HttpAlertSink
             }
         }
 
-        if (dropped > 0)
+        foreach (var resolve in dropped)
         {
-            Telemetry.Dropped(dropped, $"more than {Options.MaxPendingNotifications} resolves were waiting; the oldest went unsent");
+            Telemetry.Dropped(resolve.Alert.Labels, $"more than {Options.MaxPendingNotifications} resolves were waiting; the oldest went unsent");
         }
 
         if (full)
         {
-            Telemetry.Dropped(1, $"{Options.MaxActiveAlerts} alerts were already firing (MaxActiveAlerts); a new one was not sent");
+            Telemetry.Dropped(change.Labels, $"{Options.MaxActiveAlerts} alerts were already firing (MaxActiveAlerts); a new one was not sent");
         }
 
         if (shopFull is not null)
         {
-            Telemetry.Dropped(1, $"{Options.MaxActiveAlertsPerShop} alerts were already firing for one shop (MaxActiveAlertsPerShop); a new one was not sent");
+            Telemetry.Dropped(change.Labels, $"{Options.MaxActiveAlertsPerShop} alerts were already firing for one shop (MaxActiveAlertsPerShop); a new one was not sent");
         }
     }
 
@@ -189,6 +195,14 @@ public sealed class AlertmanagerSink : HttpAlertSink
             {
                 return _resolves.Count + _due.Count;
             }
+        }
+    }
+
+    private protected override IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> PendingLabels()
+    {
+        lock (Gate)
+        {
+            return [.. _resolves.Items.Select(r => r.Alert.Labels), .. _due.Select(key => _active[key].Alert.Labels)];
         }
     }
 

@@ -98,7 +98,7 @@ internal sealed class DeliveryLoop : IAsyncDisposable
         var unsent = _queue.Pending;
         if (unsent > 0)
         {
-            _telemetry.Failed(unsent);
+            _telemetry.Failed(_queue.PendingLabels());
             _logger.LogWarning(
                 "{Receiver}: {Count} alert notifications were still unsent at shutdown (after {Timeout})",
                 _receiver, unsent, _options.ShutdownTimeout);
@@ -152,14 +152,14 @@ internal sealed class DeliveryLoop : IAsyncDisposable
                     }
                     else
                     {
-                        _telemetry.Failed(batch.Count);
+                        _telemetry.Failed(batch);
                     }
 
                     continue;
                 }
 
                 failures++;
-                _telemetry.Retried(batch.Count);
+                _telemetry.Retried(batch);
                 // A Retry-After of 0 must not turn into a tight loop: never below the first backoff.
                 var backoff = HttpRetry.Backoff(failures, _options.InitialBackoff, _options.MaxBackoff, _jitter);
                 var delay = attempt.RetryAfter is { } retryAfter ? (retryAfter > _options.InitialBackoff ? retryAfter : _options.InitialBackoff) : backoff;
@@ -200,13 +200,27 @@ internal sealed class DeliveryLoop : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(batch.Body) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, batch.Endpoint ?? _endpoint) { Content = new ByteArrayContent(batch.Body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.Authorization = _authorization;
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
-                return new Attempt(Accepted: true, null, null);
+                if (batch.JudgeAnswer is not { } judge)
+                {
+                    return new Attempt(Accepted: true, null, null);
+                }
+
+                var verdict = judge(await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false));
+                if (verdict.Accepted || verdict.Retry)
+                {
+                    return new Attempt(verdict.Accepted, verdict.Problem, verdict.RetryAfter);
+                }
+
+                _logger.LogError(
+                    "{Receiver} refused {Count} alert notifications: {Problem}; they are dropped, not retried",
+                    _receiver, batch.Count, verdict.Problem);
+                return new Attempt(Accepted: false, null, null);
             }
 
             var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";

@@ -44,7 +44,7 @@ public abstract class HttpAlertSink : IAlertSink, IDeliveryQueue
     /// <summary>
     /// Called on the sink's loop each time the receiver accepted a POST (2xx), with the labels of every
     /// alert it carried (firing or resolved, re-sends included); default none. For measurements such as
-    /// <c>monitor bench --alert-latency</c>: it delays the next POST, so keep it quick. An exception it
+    /// <c>monitor-bench --alert-latency</c>: it delays the next POST, so keep it quick. An exception it
     /// throws is logged and ignored.
     /// </summary>
     public Action<IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>>>? Accepted { get; set; }
@@ -57,7 +57,7 @@ public abstract class HttpAlertSink : IAlertSink, IDeliveryQueue
         ArgumentNullException.ThrowIfNull(change);
         if (Loop.IsClosed)
         {
-            Telemetry.Dropped(1, "published after the sink was shut down");
+            Telemetry.Dropped(change.Labels, "published after the sink was shut down");
             return;
         }
 
@@ -82,6 +82,8 @@ public abstract class HttpAlertSink : IAlertSink, IDeliveryQueue
 
     int IDeliveryQueue.Pending => Pending;
 
+    IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> IDeliveryQueue.PendingLabels() => PendingLabels();
+
     void IDeliveryQueue.Settle(DeliveryBatch batch) => Settle(batch);
 
     void IDeliveryQueue.Recovered() => Recovered();
@@ -103,6 +105,9 @@ public abstract class HttpAlertSink : IAlertSink, IDeliveryQueue
     private protected virtual DateTimeOffset? NextDueAt => null;
 
     private protected abstract int Pending { get; }
+
+    /// <summary>The labels of each notification counted in <see cref="Pending"/>.</summary>
+    private protected abstract IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> PendingLabels();
 
     private protected abstract void Settle(DeliveryBatch batch);
 

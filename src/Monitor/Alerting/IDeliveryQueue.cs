@@ -9,6 +9,25 @@ internal sealed record DeliveryBatch(byte[] Body, int Count, IReadOnlyList<long>
 {
     /// <summary>The labels of each alert the batch carries, for <see cref="HttpAlertSink.Accepted"/>.</summary>
     public IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> Labels { get; init; } = [];
+
+    /// <summary>Where to POST this batch instead of the loop's endpoint (a URL signed per request); null for the loop's.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>
+    /// Reads the body of a 2xx answer, for receivers that answer 200 with an error code inside
+    /// (chat robots); null takes every 2xx as accepted.
+    /// </summary>
+    public Func<string, AnswerVerdict>? JudgeAnswer { get; init; }
+}
+
+/// <summary>What a receiver's 2xx answer says: accepted, worth trying again (with an optional wait), or refused for good.</summary>
+internal readonly record struct AnswerVerdict(bool Accepted, string? Problem, bool Retry, TimeSpan? RetryAfter = null)
+{
+    public static AnswerVerdict Ok { get; } = new(true, null, false);
+
+    public static AnswerVerdict TryAgain(string problem, TimeSpan? after = null) => new(false, problem, true, after);
+
+    public static AnswerVerdict Refused(string problem) => new(false, problem, false);
 }
 
 /// <summary>
@@ -27,6 +46,9 @@ internal interface IDeliveryQueue
 
     /// <summary>Notifications still waiting; at shutdown they count as failed.</summary>
     int Pending { get; }
+
+    /// <summary>The alert labels of each notification still waiting (for the severity they count under at shutdown).</summary>
+    IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> PendingLabels();
 
     /// <summary>The receiver answered the batch for good (accepted, or rejected with a 4xx): forget what it carried.</summary>
     void Settle(DeliveryBatch batch);

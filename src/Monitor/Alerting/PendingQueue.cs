@@ -1,7 +1,7 @@
 namespace Monitor.Alerting;
 
 /// <summary>
-/// A bounded first-in first-out queue of notifications waiting for delivery. <see cref="PeekInto"/>
+/// A bounded first-in first-out queue of notifications waiting for delivery. <see cref="PeekInto(ICollection{T}, int)"/>
 /// hands out the oldest items and keeps them "in flight" until <see cref="RemoveThrough"/> settles
 /// them (a failed batch is handed out again, first). The bound applies to items not yet in flight:
 /// when full, the oldest waiting item is dropped, never one already being sent. Not thread-safe: the
@@ -15,18 +15,21 @@ internal sealed class PendingQueue<T>(int capacity)
 
     public int Count => _inFlight.Count + _waiting.Count;
 
-    /// <summary>Appends <paramref name="item"/>; returns how many waiting items were dropped to make room (0 or 1).</summary>
-    public int Add(T item)
+    /// <summary>Every item, in flight first, then waiting, oldest first.</summary>
+    public IEnumerable<T> Items => _inFlight.Concat(_waiting).Select(entry => entry.Item);
+
+    /// <summary>Appends <paramref name="item"/>; returns the waiting item dropped to make room, if one was.</summary>
+    public bool Add(T item, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T dropped)
     {
-        var dropped = 0;
-        if (_waiting.Count >= capacity)
+        dropped = default;
+        var full = _waiting.Count >= capacity;
+        if (full)
         {
-            _waiting.Dequeue();
-            dropped = 1;
+            dropped = _waiting.Dequeue().Item;
         }
 
         _waiting.Enqueue((++_lastSequence, item));
-        return dropped;
+        return full;
     }
 
     /// <summary>
@@ -55,6 +58,18 @@ internal sealed class PendingQueue<T>(int capacity)
         }
 
         return last;
+    }
+
+    /// <summary>As <see cref="PeekInto(ICollection{T}, int)"/>, with each item's sequence (to settle part of a batch).</summary>
+    public void PeekInto(ICollection<(long Sequence, T Item)> batch, int max)
+    {
+        // The items handed out are the first ones in flight, in order.
+        var items = new List<T>();
+        PeekInto(items, max);
+        for (var i = 0; i < items.Count; i++)
+        {
+            batch.Add(_inFlight[i]);
+        }
     }
 
     /// <summary>Forgets every item in flight up to and including <paramref name="sequence"/>.</summary>

@@ -1,25 +1,25 @@
 using Microsoft.Extensions.Logging;
+using Monitor.Core.Alerts;
 using Monitor.Observability;
 using Prometheus;
 
 namespace Monitor.Alerting;
 
 /// <summary>
-/// One sink's share of <c>monitor_alert_notifications_total{sink,outcome}</c> and
+/// One sink's share of <c>monitor_alert_notifications_total{sink,outcome,severity}</c> and
 /// <c>monitor_alert_delivery_seconds{sink}</c> (no-ops without metrics), and its drop warnings, at
-/// most one a minute so a flood cannot flood the log too.
+/// most one a minute so a flood cannot flood the log too. Each notification counts under its
+/// alert's severity label.
 /// </summary>
 internal sealed class SinkTelemetry
 {
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromMinutes(1);
+    private static readonly string[] Outcomes = ["sent", "retried", "failed", "dropped"];
 
     private readonly string _sink;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Counter.Child? _sent;
-    private readonly Counter.Child? _retried;
-    private readonly Counter.Child? _failed;
-    private readonly Counter.Child? _dropped;
+    private readonly Counter? _notifications;
     private readonly Histogram.Child? _delivery;
     private readonly object _dropGate = new();
     private long _droppedSinceLog;
@@ -30,16 +30,22 @@ internal sealed class SinkTelemetry
         _sink = sink;
         _time = time;
         _logger = logger;
-        _sent = metrics?.AlertNotifications.WithLabels(sink, "sent");
-        _retried = metrics?.AlertNotifications.WithLabels(sink, "retried");
-        _failed = metrics?.AlertNotifications.WithLabels(sink, "failed");
-        _dropped = metrics?.AlertNotifications.WithLabels(sink, "dropped");
+        _notifications = metrics?.AlertNotifications;
         _delivery = metrics?.AlertDelivery.WithLabels(sink);
+
+        // Every outcome and severity exists at 0 from the start: a quiet receiver shows 0, not "No data".
+        foreach (var outcome in Outcomes)
+        {
+            foreach (var severity in Severities.All)
+            {
+                _notifications?.WithLabels(sink, outcome, severity.Label());
+            }
+        }
     }
 
     public void Sent(DeliveryBatch batch)
     {
-        _sent?.Inc(batch.Count);
+        Count("sent", batch);
         var now = _time.GetTimestamp();
         foreach (var received in batch.FirstDeliveries)
         {
@@ -47,17 +53,28 @@ internal sealed class SinkTelemetry
         }
     }
 
-    public void Retried(int count) => _retried?.Inc(count);
+    public void Retried(DeliveryBatch batch) => Count("retried", batch);
 
-    public void Failed(int count) => _failed?.Inc(count);
+    public void Failed(DeliveryBatch batch) => Count("failed", batch);
 
-    /// <param name="why">Why, for the log: a fixed phrase, never alert text.</param>
-    public void Dropped(int count, string why)
+    /// <summary>Notifications that will not be sent (unsent at shutdown), by their alerts' labels.</summary>
+    public void Failed(IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> notifications)
     {
-        _dropped?.Inc(count);
+        foreach (var labels in notifications)
+        {
+            Count("failed", labels);
+        }
+    }
+
+    /// <summary>One notification dropped.</summary>
+    /// <param name="labels">The dropped alert's labels (for its severity).</param>
+    /// <param name="why">Why, for the log: a fixed phrase, never alert text.</param>
+    public void Dropped(IReadOnlyList<KeyValuePair<string, string>> labels, string why)
+    {
+        Count("dropped", labels);
         lock (_dropGate)
         {
-            _droppedSinceLog += count;
+            _droppedSinceLog++;
             var now = _time.GetTimestamp();
             if (_lastDropLog != long.MinValue && _time.GetElapsedTime(_lastDropLog, now) < DropLogInterval)
             {
@@ -71,4 +88,26 @@ internal sealed class SinkTelemetry
             _droppedSinceLog = 0;
         }
     }
+
+    private void Count(string outcome, DeliveryBatch batch)
+    {
+        if (_notifications is null)
+        {
+            return;
+        }
+
+        foreach (var labels in batch.Labels)
+        {
+            Count(outcome, labels);
+        }
+
+        // A batch that does not list its alerts' labels counts the rest as unknown.
+        if (batch.Count > batch.Labels.Count)
+        {
+            _notifications.WithLabels(_sink, outcome, "unknown").Inc(batch.Count - batch.Labels.Count);
+        }
+    }
+
+    private void Count(string outcome, IReadOnlyList<KeyValuePair<string, string>> labels) =>
+        _notifications?.WithLabels(_sink, outcome, MonitorMetrics.NotificationSeverity(labels)).Inc();
 }

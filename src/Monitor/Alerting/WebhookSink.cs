@@ -13,12 +13,10 @@ namespace Monitor.Alerting;
 /// At most <see cref="AlertingOptions.MaxPendingNotifications"/> changes wait; beyond, the oldest is
 /// dropped and counted. The Alertmanager credentials are never sent here.
 /// </summary>
-public sealed class WebhookSink : HttpAlertSink
+public sealed class WebhookSink : QueuedAlertSink<WebhookSink.Queued>
 {
     /// <summary>The default <c>sink</c> label value.</summary>
     public const string DefaultName = "webhook";
-
-    private readonly PendingQueue<Queued> _queue;
 
     /// <summary>Validates <paramref name="options"/> and starts the send loop.</summary>
     /// <param name="url">Where to POST; only <see cref="AlertingOptions.Redact"/> of it is logged (the path and query may hold a key).</param>
@@ -37,7 +35,6 @@ public sealed class WebhookSink : HttpAlertSink
         : base(name, options, time, metrics, logger)
     {
         OptionChecks.HttpUrl(url, "Alerting webhook", nameof(url));
-        _queue = new PendingQueue<Queued>(options.MaxPendingNotifications);
         var shown = AlertingOptions.Redact(url);
         Logger.LogInformation("Sending alert changes to webhook {Sink} at {Url}", name, shown);
         Start($"Webhook {name} ({shown})", url, http, null, jitter);
@@ -51,29 +48,10 @@ public sealed class WebhookSink : HttpAlertSink
             return;
         }
 
-        var queued = new Queued(change, Options.GeneratorUrl(change.Panel), Time.GetTimestamp());
-        int dropped;
-        lock (Gate)
-        {
-            dropped = _queue.Add(queued);
-        }
-
-        if (dropped > 0)
-        {
-            Telemetry.Dropped(dropped, $"more than {Options.MaxPendingNotifications} changes were waiting; the oldest went unsent");
-        }
+        Enqueue(new Queued(change, Options.GeneratorUrl(change.Panel), Time.GetTimestamp()));
     }
 
-    private protected override int Pending
-    {
-        get
-        {
-            lock (Gate)
-            {
-                return _queue.Count;
-            }
-        }
-    }
+    private protected override IReadOnlyList<KeyValuePair<string, string>> LabelsOf(Queued queued) => queued.Change.Labels;
 
     private protected override DeliveryBatch? Take(DateTimeOffset now)
     {
@@ -81,7 +59,7 @@ public sealed class WebhookSink : HttpAlertSink
         long through;
         lock (Gate)
         {
-            through = _queue.PeekInto(batch, Options.MaxBatchSize);
+            through = Queue.PeekInto(batch, Options.MaxBatchSize);
         }
 
         if (batch.Count == 0)
@@ -96,13 +74,6 @@ public sealed class WebhookSink : HttpAlertSink
         };
     }
 
-    private protected override void Settle(DeliveryBatch batch)
-    {
-        lock (Gate)
-        {
-            _queue.RemoveThrough((long)batch.Token);
-        }
-    }
-
-    private sealed record Queued(AlertChange Change, string? GeneratorUrl, long Received);
+    /// <summary>A change waiting, with its Grafana link and when it reached the sink.</summary>
+    public sealed record Queued(AlertChange Change, string? GeneratorUrl, long Received);
 }

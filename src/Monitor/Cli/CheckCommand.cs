@@ -39,7 +39,7 @@ internal static class CheckCommand
                 return 1;
             }
 
-            output.WriteLine($"{path}: ok (kafka {settings.KafkaBootstrapServers}, influx {(settings.Influx is { } influx ? $"{influx.Url} ({influx.Api})" : "off")}, alertmanager {(settings.Alerting.AlertmanagerUrl is { } am ? AlertingOptions.Show(am) : "off")}, {settings.Alerting.WebhookUrls.Count} webhook(s), step {settings.Engine.Step.TotalSeconds}s, {settings.Engine.Shops.Count} shop override(s)); {keywordsFile}: ok ({keywords!.Current.Count} keywords)");
+            output.WriteLine($"{path}: ok (kafka {settings.KafkaBootstrapServers}, influx {(settings.Influx is { } influx ? $"{influx.Url} ({influx.Api})" : "off")}, alertmanager {(settings.Alerting.AlertmanagerUrl is { } am ? AlertingOptions.Show(am) : "off")}, {settings.Alerting.WebhookUrls.Count} webhook(s), {settings.Alerting.Receivers.Count} receiver(s), step {settings.Engine.Step.TotalSeconds}s, {settings.Engine.Shops.Count} shop override(s)); {keywordsFile}: ok ({keywords!.Current.Count} keywords)");
             if (ruleSet is not null)
             {
                 output.WriteLine($"{rulesFile}: ok ({Count(ruleSet.Thresholds.Count, "rule")}, {Count(ruleSet.Timers.Count, "timer")})");

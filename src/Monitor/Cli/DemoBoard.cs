@@ -1,3 +1,4 @@
+using System.Globalization;
 using Monitor.Alerting;
 using Monitor.Core.Alerts;
 using Monitor.Observability;
@@ -62,7 +63,7 @@ internal static class DemoBoard
             var now = Consumed(metrics);
             var top = board.Top(3);
             var line = string.Join("; ", top.Select(s =>
-                $"{s.Shop} waiting {s.Waiting} oldest {s.OldestWaitSeconds:N0}s p90 {(s.ChatP90Seconds is { } p ? $"{p:N0}s" : "-")} level {(s.CrisisLevel?.ToString() ?? "-")}"));
+                $"{s.Shop} waiting {s.Waiting} oldest {s.OldestWaitSeconds:N0}s p90 {(s.ChatP90Seconds is { } p ? $"{p:N0}s" : "-")} level {(s.CrisisLevel?.ToString(CultureInfo.InvariantCulture) ?? "-")}"));
             Console.WriteLine(
                 $"[{scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):HH:mm:ss} CST, {RunTime(run.Elapsed, run.Limit)}] events {now:N0} (+{(now - previous) / 5:N0}/s), shops {board.ShopCount}, " +
                 $"invalid {InvalidTotal(metrics):N0}, late {metrics.EventsLate.WithLabels("chats").Value:N0}, alerts firing {alerts.Snapshot().Active.Count} | {line}");
@@ -99,7 +100,7 @@ internal static class DemoBoard
         foreach (var entry in log.Latest.Reverse())
         {
             table.AddRow(
-                entry.At.ToLocalTime().ToString("HH:mm:ss"),
+                entry.At.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture),
                 entry.Level >= LogLevel.Error ? $"[red]{Label(entry.Level)}[/]" : $"[yellow]{Label(entry.Level)}[/]",
                 Markup.Escape(entry.Category),
                 Markup.Escape(entry.Message.Length <= 200 ? entry.Message : entry.Message[..200] + "…"));
@@ -130,7 +131,7 @@ internal static class DemoBoard
         foreach (var change in snapshot.Recent.Take(6))
         {
             table.AddRow(
-                DateTimeOffset.FromUnixTimeMilliseconds(change.AtMs).ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss"),
+                DateTimeOffset.FromUnixTimeMilliseconds(change.AtMs).ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss", CultureInfo.InvariantCulture),
                 change.Kind.ToString(),
                 $"[{SeverityColour(change.Severity)}]{change.Severity.Label()}[/]",
                 Markup.Escape(change.Rule),
@@ -151,7 +152,7 @@ internal static class DemoBoard
     private static Table Shops(ShopBoard board, MonitorMetrics metrics, TimeProvider scenarioClock, double perSecond, RunInfo run)
     {
         var table = new Table().Border(TableBorder.Rounded).Expand();
-        var boundary = board.BoundaryMs is { } b ? DateTimeOffset.FromUnixTimeMilliseconds(b).ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss") : "waiting for the first window";
+        var boundary = board.BoundaryMs is { } b ? DateTimeOffset.FromUnixTimeMilliseconds(b).ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss", CultureInfo.InvariantCulture) : "waiting for the first window";
         table.Title = new TableTitle(
             $"Service Monitor — scenario {scenarioClock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)):MM-dd HH:mm:ss} CST, points at {boundary}");
         table.Caption = new TableTitle(
@@ -163,11 +164,11 @@ internal static class DemoBoard
             var colour = wait >= 300 ? "red" : wait >= 120 ? "yellow" : "green";
             table.AddRow(
                 shop.Shop,
-                shop.Waiting.ToString("N0"),
+                shop.Waiting.ToString("N0", CultureInfo.InvariantCulture),
                 $"[{colour}]{FormatSeconds(wait)}[/]",
                 shop.ChatP90Seconds is { } p90 ? FormatSeconds(p90) : "-",
-                shop.ChatResponses.ToString("N0"),
-                shop.CrisisLevel is { } level ? $"[{LevelColour(level)}]{(shop.Cq is { } cq ? cq.ToString("N2") : "∞")} ({level})[/]" : "-",
+                shop.ChatResponses.ToString("N0", CultureInfo.InvariantCulture),
+                shop.CrisisLevel is { } level ? $"[{LevelColour(level)}]{(shop.Cq is { } cq ? cq.ToString("N2", CultureInfo.InvariantCulture) : "∞")} ({level})[/]" : "-",
                 shop.ComplaintHits > 0 ? $"[yellow]{shop.ComplaintHits:N0}[/]" : "0");
         }
 

@@ -120,7 +120,7 @@ internal static class DemoCommand
             // The host's log goes onto the board (console lines would tear its live table).
             var boardLog = new BoardLog(settings.LogLevel ?? LogLevel.Warning);
             var board = new ShopBoard();
-            var app = LiveHost.Build(options, clock, board, logging => logging
+            var app = LiveHost.Build(options, HostClocks.WithEvents(clock), board, logging => logging
                 .AddProvider(boardLog)
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning) // request lines carry full URLs

@@ -14,6 +14,7 @@ public static class MonitorCommands
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(NotifyTestCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

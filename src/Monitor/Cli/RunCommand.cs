@@ -63,7 +63,7 @@ internal static class RunCommand
                 LogFormat = settings.LogFormat,
                 LogLevel = settings.LogLevel,
             };
-            var app = LiveHost.Build(options, TimeProvider.System);
+            var app = LiveHost.Build(options, HostClocks.System);
 
             // Edits to the keyword file take effect without a restart; a bad edit keeps the old dictionary.
             using var watcher = new KeywordDictionaryWatcher(
@@ -73,12 +73,13 @@ internal static class RunCommand
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keywords"));
             // Through the logger, so that with logging.format json every stdout line is one JSON object.
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Monitor").LogInformation(
-                "Serving {MetricsUrl}/metrics, /healthz, /readyz, /api/alerts; InfluxDB: {Influx}; alerts: {Rules} rules, Alertmanager {Alertmanager}, {Webhooks} webhook(s)",
+                "Serving {MetricsUrl}/metrics, /healthz, /readyz, /api/alerts; InfluxDB: {Influx}; alerts: {Rules} rules, Alertmanager {Alertmanager}, {Webhooks} webhook(s), receivers: {Receivers}",
                 options.MetricsUrl,
                 options.Influx is null ? "off" : AlertingOptions.Show(options.Influx.Url),
                 rules?.Count ?? 0,
                 options.Alerting.AlertmanagerUrl is { } am ? AlertingOptions.Show(am) : "off",
-                options.Alerting.WebhookUrls.Count);
+                options.Alerting.WebhookUrls.Count,
+                options.Alerting.Receivers.Count == 0 ? "none" : string.Join(", ", options.Alerting.Receivers.Select(r => $"{r.Name} ({r.Type})")));
 
             // Resolved before RunAsync, which disposes the host when it returns.
             var worker = app.Services.GetRequiredService<MonitorWorker>();

@@ -17,7 +17,7 @@ public static class LiveHost
     /// Point sinks besides InfluxDB (a file, a test's capture); the host owns them and disposes
     /// them when it stops, after the InfluxDB writer's flush.
     /// </param>
-    public static WebApplication Build(LiveOptions options, TimeProvider clock, ShopBoard? board = null, Action<ILoggingBuilder>? logging = null, IEnumerable<IPointSink>? sinks = null)
+    public static WebApplication Build(LiveOptions options, HostClocks clocks, ShopBoard? board = null, Action<ILoggingBuilder>? logging = null, IEnumerable<IPointSink>? sinks = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.MetricsUrl);
@@ -55,7 +55,7 @@ public static class LiveHost
         metrics.PublishZeros(options.Kafka.Topics, options.AlertRules);
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(clock);
+        services.AddSingleton(clocks);
         services.AddSingleton(metrics);
         services.AddSingleton<ConsumerHealth>();
         services.AddSingleton(board ?? new ShopBoard());
@@ -67,7 +67,7 @@ public static class LiveHost
                 influx,
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient("influx"),
                 metrics,
-                TimeProvider.System,
+                clocks.Processing,
                 sp.GetRequiredService<ILogger<InfluxWriter>>()));
             services.AddSingleton<IPointSink>(sp => sp.GetRequiredService<InfluxWriter>());
         }
@@ -81,7 +81,7 @@ public static class LiveHost
             AlertSinks.Create(
                 options.Alerting,
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient("alerts"),
-                TimeProvider.System,
+                clocks.Processing,
                 metrics,
                 sp.GetRequiredService<ILoggerFactory>()),
             metrics,

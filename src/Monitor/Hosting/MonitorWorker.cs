@@ -20,7 +20,7 @@ public sealed class MonitorWorker(
     AlertDispatcher alerts,
     IDeadLetterSink deadLetters,
     ConsumerHealth health,
-    TimeProvider clock,
+    HostClocks clocks,
     IHostApplicationLifetime lifetime,
     ILogger<MonitorWorker> logger) : BackgroundService
 {
@@ -28,6 +28,7 @@ public sealed class MonitorWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var clock = clocks.Events;
         // One rule for the live messages and the look-back rebuild (the same intake): not further ahead
         // of the clock than the allowed future, not further behind than the max age.
         var aheadMs = (long)options.EffectiveMaxFuture.TotalMilliseconds;
@@ -45,18 +46,43 @@ public sealed class MonitorWorker(
             Admission = ShopAdmission.For(options.Engine),
         };
         var watermarkView = new WatermarkView();
-        var kafka = new KafkaInputs(options.Kafka with { LookBack = options.EffectiveLookBack }, intake, metrics, health, watermarkView, TimeProvider.System, logger);
+        metrics.EngineShopsCapacity.Set(options.Engine.MaxShops);
+        metrics.EngineItemsCapacity.Set(options.Engine.MaxItems);
+        var kafka = new KafkaInputs(options.Kafka with { LookBack = options.EffectiveLookBack }, intake, metrics, health, watermarkView, clocks, logger);
         var hooks = new PipelineHooks
         {
             Late = e => metrics.EventsLate.WithLabels(Names.Of(e.Topic)).Inc(),
-            Refused = e => intake.Refused(e, options.Engine.MaxItemsPerShop),
+            Refused = (e, verdict) => intake.Refused(e, verdict, options.Engine),
             AlertChanged = alerts.Publish,
+            // A full InfluxDB buffer holds boundaries back instead of blocking this pipeline, so
+            // events are still read and the early alerts judge them (docs/reliability.md#influxdb-outage).
+            HoldBoundaries = () => router.HoldsBoundaries,
+            StateMeasured = (shops, items) =>
+            {
+                metrics.EngineShops.Set(shops);
+                metrics.EngineItems.Set(items);
+            },
             WatermarkAdvanced = watermark =>
             {
                 watermarkView.Set(watermark);
                 metrics.WatermarkLag.Set((clock.GetUtcNow().ToUnixTimeMilliseconds() - watermark) / 1000.0);
             },
         };
+
+        // The lag grows while the watermark stands still too (boundaries held behind a full InfluxDB
+        // buffer): read on the clock, not only when the watermark moves.
+        using var lagRefresh = clock.CreateTimer(
+            _ =>
+            {
+                var watermark = watermarkView.Current;
+                if (watermark != long.MinValue)
+                {
+                    metrics.WatermarkLag.Set((clock.GetUtcNow().ToUnixTimeMilliseconds() - watermark) / 1000.0);
+                }
+            },
+            null,
+            options.ClockTick,
+            options.ClockTick);
 
         // Back-pressure from InfluxDB blocks this pipeline in Publish; the clock must neither pile up
         // behind it nor take the wait for idle partitions (docs/reliability.md#influxdb-outage).

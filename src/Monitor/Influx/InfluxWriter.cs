@@ -26,7 +26,7 @@ namespace Monitor.Influx;
 /// <see cref="BufferFullMode.DropOldest"/> blocks it for at most <see cref="InfluxOptions.MaxBlock"/>, then
 /// drops the oldest points until the buffer has drained below half, then blocks again (docs/reliability.md).
 /// </remarks>
-public sealed class InfluxWriter : IPointSink
+public sealed class InfluxWriter : IPointSink, IBackPressureSink
 {
     private const int MaxErrorBodyChars = 512;
     private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
@@ -53,6 +53,8 @@ public sealed class InfluxWriter : IPointSink
     private long _droppedSinceLog;
     private long _lastDropLog = long.MinValue;
     private bool _dropping; // under _writeGate: the buffer stayed full for MaxBlock; writes drop the oldest points
+    private long _holdingSince = long.MinValue; // under _writeGate: when HoldsBoundaries began answering true
+    private int _lastWrite; // points of the last WriteAsync: the size to expect of the next boundary
     private long _dropped;
 
     // Timestamp of the first failed attempt since InfluxDB last answered (long.MinValue: it answers).
@@ -115,6 +117,7 @@ public sealed class InfluxWriter : IPointSink
         ArgumentNullException.ThrowIfNull(points);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
+        Volatile.Write(ref _lastWrite, points.Count);
         var next = TryWriteFrom(points, 0);
         if (next == points.Count)
         {
@@ -141,6 +144,63 @@ public sealed class InfluxWriter : IPointSink
         finally
         {
             _metrics.InfluxWriteBlocked.Inc(_time.GetElapsedTime(blockedAt).TotalSeconds);
+        }
+    }
+
+    /// <summary>
+    /// Live back-pressure without blocking the pipeline's thread (so early alerts go on being
+    /// judged): true while the next boundary, expected as large as the last write, would not fit in
+    /// the buffer (a boundary larger than the whole buffer is never held: waiting could not make it
+    /// fit), for at most <see cref="InfluxOptions.MaxBlock"/>. Then <see cref="BufferFullMode.DropOldest"/> starts
+    /// dropping the oldest points (false from then on), and <see cref="BufferFullMode.Wait"/> lets the
+    /// next write block as before. The time held counts in <c>monitor_influx_write_blocked_seconds_total</c>.
+    /// </summary>
+    public bool HoldsBoundaries
+    {
+        get
+        {
+            StopDroppingIfDrained();
+            TimeSpan? held = null;
+            var maxBlockPassed = false;
+            lock (_writeGate)
+            {
+                var expected = Volatile.Read(ref _lastWrite);
+                var holding = _holdingSince != long.MinValue;
+                if (!_dropping && !_completing && expected <= _options.BufferCapacity && _channel.Reader.Count + expected > _options.BufferCapacity)
+                {
+                    var now = _time.GetTimestamp();
+                    if (!holding)
+                    {
+                        _holdingSince = now;
+                        return true;
+                    }
+
+                    if (_time.GetElapsedTime(_holdingSince, now) < _options.MaxBlock)
+                    {
+                        return true;
+                    }
+
+                    maxBlockPassed = true;
+                }
+
+                if (_holdingSince != long.MinValue)
+                {
+                    held = _time.GetElapsedTime(_holdingSince);
+                    _holdingSince = long.MinValue;
+                }
+            }
+
+            if (held is { } seconds)
+            {
+                _metrics.InfluxWriteBlocked.Inc(seconds.TotalSeconds);
+            }
+
+            if (maxBlockPassed && _options.BufferFullMode == BufferFullMode.DropOldest)
+            {
+                StartDropping();
+            }
+
+            return false;
         }
     }
 

@@ -288,7 +288,7 @@ public sealed class EmbeddedKafkaCluster : IDisposable
             }
             else if (OperatingSystem.IsMacOS())
             {
-                yield return Path.Combine(AppContext.BaseDirectory, "runtimes", "osx-" + (rid.EndsWith("arm64") ? "arm64" : "x64"), "native", "librdkafka.dylib");
+                yield return Path.Combine(AppContext.BaseDirectory, "runtimes", "osx-" + (rid.EndsWith("arm64", StringComparison.Ordinal) ? "arm64" : "x64"), "native", "librdkafka.dylib");
             }
             else
             {

@@ -3,6 +3,7 @@ using System.Reactive.Linq;
 using Confluent.Kafka;
 using Monitor.Core.Events;
 using Monitor.Core.Pipeline;
+using Monitor.Hosting;
 using Monitor.Observability;
 using Monitor.Pipeline;
 
@@ -58,8 +59,11 @@ public sealed class ConsumerHealth
 /// Range assignment, so a shop's partitions of all topics go to one instance. A consume error is counted and the loop goes on; a fatal error
 /// ends the observable with an error.
 /// </summary>
-public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, MonitorMetrics metrics, ConsumerHealth health, WatermarkView watermark, TimeProvider time, ILogger logger)
+public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, MonitorMetrics metrics, ConsumerHealth health, WatermarkView watermark, HostClocks clocks, ILogger logger)
 {
+    // Real elapsed time (the lag refresh); the look-back is dated by the event clock.
+    private readonly TimeProvider time = clocks.Processing;
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LagRefresh = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(10);
@@ -104,67 +108,36 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
             config.Set(key, value);
         }
 
-        // Each partition is a source of the watermark: the engine waits for the slowest one.
-        var sources = new Dictionary<TopicPartition, int>();
-
-        // The partitions assigned now. A message of any other (fetched before its partition was
-        // revoked, delivered after) belongs to the partition's next owner: applying it here would
-        // bring back a shop this instance no longer owns, built from a few late events.
-        var assignedNow = new HashSet<TopicPartition>();
-
-        // Per partition, consumed messages whose events the engine has not applied yet, in offset order.
-        var unapplied = new Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position, string? EventId)>>();
-
-        // Look-back rebuild: per partition, the committed offset the re-read goes up to (messages
-        // below it are replays, and no offset at or below it is ever stored again).
-        var rebuildUntil = new Dictionary<TopicPartition, long>();
-        var storeFloor = new Dictionary<TopicPartition, long>();
-        EventIdDeduplicator? rebuildIds = null;
-
-        // Per partition, the ids of the live events read at or after its committed offset. When it
-        // goes, its shops' state goes with it, and the next owner (maybe this instance again) reads
-        // from the committed offset, which may lie before events this instance applied: those must
-        // not be taken for duplicates then, or the rebuilt state would miss them. Ids below the
-        // committed offset are dropped as commits succeed, so this stays bounded.
-        var readIds = new Dictionary<TopicPartition, Queue<(long Offset, string EventId)>>();
+        // Sources, assignment, store-after-apply, rebuilds and live ids per partition (see PartitionLedger).
+        var ledger = new PartitionLedger();
+        var toStore = new List<TopicPartitionOffset>();
 
         void Rebuilt(TopicPartition partition)
         {
-            if (rebuildUntil.Remove(partition))
+            if (ledger.EndRebuild(partition))
             {
-                observer.OnNext(PipelineInput.SourceRebuilt(SourceOf(partition)));
+                observer.OnNext(PipelineInput.SourceRebuilt(ledger.SourceOf(partition)));
                 logger.LogInformation("Rebuilt state of {Partition} from the look-back", partition);
-                if (rebuildUntil.Count == 0)
-                {
-                    rebuildIds = null;
-                }
             }
-        }
-        int SourceOf(TopicPartition partition)
-        {
-            if (!sources.TryGetValue(partition, out var id))
-            {
-                id = sources.Count + 1;
-                sources[partition] = id;
-            }
-
-            return id;
         }
 
         void Close(IEnumerable<TopicPartition> partitions)
         {
             foreach (var partition in partitions)
             {
-                assignedNow.Remove(partition);
-                unapplied.Remove(partition);
-                if (readIds.Remove(partition, out var ids))
+                var closed = ledger.Close(partition);
+                if (closed.LiveIds.Count > 0)
                 {
-                    intake.Forget(ids.Select(read => read.EventId));
+                    intake.Forget(closed.LiveIds);
                 }
 
-                Rebuilt(partition);
-                storeFloor.Remove(partition);
-                if (sources.TryGetValue(partition, out var id))
+                if (closed.WasRebuilding)
+                {
+                    observer.OnNext(PipelineInput.SourceRebuilt(ledger.SourceOf(partition)));
+                    logger.LogInformation("Rebuilt state of {Partition} from the look-back", partition);
+                }
+
+                if (closed.Source is { } id)
                 {
                     observer.OnNext(PipelineInput.SourceRevoked(id));
                 }
@@ -194,20 +167,18 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 .SetPartitionsAssignedHandler((assigned, partitions) =>
                 {
                     health.Adjust(partitions.Count);
-                    assignedNow.UnionWith(partitions);
-                    var starts = StartOffsets(assigned, partitions, storeFloor);
+                    ledger.Assign(partitions);
+                    var starts = StartOffsets(assigned, partitions, ledger);
                     foreach (var start in starts)
                     {
-                        var source = SourceOf(start.TopicPartition);
+                        var source = ledger.SourceOf(start.TopicPartition);
                         observer.OnNext(PipelineInput.SourceOpened(source));
                         if (start.Offset.IsSpecial)
                         {
                             continue;
                         }
 
-                        var committed = storeFloor[start.TopicPartition];
-                        rebuildUntil[start.TopicPartition] = committed;
-                        rebuildIds ??= new EventIdDeduplicator();
+                        var committed = ledger.StartRebuild(start.TopicPartition);
                         observer.OnNext(PipelineInput.SourceRebuilding(source));
                         logger.LogInformation("Rebuilding {Partition} from offset {Start} up to the committed {Committed}", start.TopicPartition, start.Offset.Value, committed);
                     }
@@ -221,14 +192,9 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                     // never read again as live events, so their ids need not be forgotten later.
                     foreach (var offset in committed.Offsets)
                     {
-                        if (offset.Error.IsError || offset.Offset.IsSpecial || !readIds.TryGetValue(offset.TopicPartition, out var ids))
+                        if (!offset.Error.IsError && !offset.Offset.IsSpecial)
                         {
-                            continue;
-                        }
-
-                        while (ids.TryPeek(out var read) && read.Offset < offset.Offset.Value)
-                        {
-                            ids.Dequeue();
+                            ledger.Committed(offset.TopicPartition, offset.Offset.Value);
                         }
                     }
                 })
@@ -282,14 +248,21 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                     break;
                 }
 
+                // Also when nothing arrives: once a stream is drained, the gauge must say so.
+                if (time.GetElapsedTime(lastLag) >= LagRefresh)
+                {
+                    lastLag = time.GetTimestamp();
+                    RefreshLag(consumer);
+                }
+
                 if (result is null)
                 {
                     // The clock may have moved the watermark meanwhile.
-                    StoreApplied(consumer, unapplied, storeFloor);
+                    StoreApplied(consumer, ledger, toStore);
                     continue;
                 }
 
-                if (!assignedNow.Contains(result.TopicPartition))
+                if (!ledger.IsAssigned(result.TopicPartition))
                 {
                     metrics.EventsNotOwned.Inc();
                     continue;
@@ -299,51 +272,34 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                 {
                     // Caught up: an idle partition must not hold event time back.
                     Rebuilt(result.TopicPartition);
-                    observer.OnNext(PipelineInput.SourceIdle(SourceOf(result.TopicPartition)));
+                    observer.OnNext(PipelineInput.SourceIdle(ledger.SourceOf(result.TopicPartition)));
                     continue;
                 }
 
                 var origin = result.TopicPartitionOffset.ToString();
                 var topic = Names.TryParseTopic(result.Topic, out var parsed) ? parsed : (Topic?)null;
-                var replayed = rebuildIds is not null && rebuildUntil.TryGetValue(result.TopicPartition, out var until) && result.Offset.Value < until;
+                var replayed = ledger.IsReplay(result.TopicPartition, result.Offset.Value);
                 var e = replayed
-                    ? intake.AcceptReplayed(topic, result.Message.Value ?? [], rebuildIds!)
+                    ? intake.AcceptReplayed(topic, result.Message.Value ?? [], ledger.RebuildIds!)
                     : intake.Accept(result.Topic, topic, result.Message.Key, result.Message.Value ?? [], origin);
                 if (e is not null)
                 {
                     if (!replayed)
                     {
-                        if (!readIds.TryGetValue(result.TopicPartition, out var ids))
-                        {
-                            ids = new Queue<(long, string)>();
-                            readIds[result.TopicPartition] = ids;
-                        }
-
-                        ids.Enqueue((result.Offset.Value, e.EventId));
+                        ledger.ReadLive(result.TopicPartition, result.Offset.Value, e.EventId);
                     }
 
-                    observer.OnNext(PipelineInput.Of(e, SourceOf(result.TopicPartition)));
+                    observer.OnNext(PipelineInput.Of(e, ledger.SourceOf(result.TopicPartition)));
                 }
 
-                if (rebuildUntil.TryGetValue(result.TopicPartition, out var end) && result.Offset.Value + 1 >= end)
+                if (ledger.EndsRebuild(result.TopicPartition, result.Offset.Value))
                 {
                     Rebuilt(result.TopicPartition);
                 }
 
                 // A rejected or duplicate message needs nothing applied: it only waits for those before it.
-                if (!unapplied.TryGetValue(result.TopicPartition, out var queue))
-                {
-                    queue = new Queue<(long, TopicPartitionOffset, string?)>();
-                    unapplied[result.TopicPartition] = queue;
-                }
-
-                queue.Enqueue((e?.TimestampMs ?? long.MinValue, result.TopicPartitionOffset, replayed ? null : e?.EventId));
-                StoreApplied(consumer, unapplied, storeFloor);
-                if (time.GetElapsedTime(lastLag) >= LagRefresh)
-                {
-                    lastLag = time.GetTimestamp();
-                    RefreshLag(consumer);
-                }
+                ledger.Read(result.TopicPartition, result.Offset.Value, e?.TimestampMs);
+                StoreApplied(consumer, ledger, toStore);
             }
 
             observer.OnCompleted();
@@ -371,38 +327,21 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         }
     }
 
-    /// <summary>
-    /// Stores, per partition, the position after the last message whose event the engine has
-    /// applied; never a position at or below <paramref name="floors"/> (the committed offset a
-    /// look-back re-read started under), which would move the committed offset back.
-    /// </summary>
-    private void StoreApplied(
-        IConsumer<byte[]?, byte[]?> consumer,
-        Dictionary<TopicPartition, Queue<(long EventMs, TopicPartitionOffset Position, string? EventId)>> unapplied,
-        Dictionary<TopicPartition, long> floors)
+    /// <summary>Stores, per partition, what <see cref="PartitionLedger.Applied"/> says the engine's watermark allows.</summary>
+    private void StoreApplied(IConsumer<byte[]?, byte[]?> consumer, PartitionLedger ledger, List<TopicPartitionOffset> store)
     {
-        var applied = watermark.Current;
-        foreach (var queue in unapplied.Values)
+        store.Clear();
+        ledger.Applied(watermark.Current, store);
+        foreach (var position in store)
         {
-            TopicPartitionOffset? last = null;
-            while (queue.TryPeek(out var head) && (head.EventMs == long.MinValue || head.EventMs < applied))
-            {
-                last = queue.Dequeue().Position;
-            }
-
-            if (last is null || (floors.TryGetValue(last.TopicPartition, out var floor) && last.Offset.Value + 1 <= floor))
-            {
-                continue;
-            }
-
             try
             {
-                consumer.StoreOffset(new TopicPartitionOffset(last.TopicPartition, last.Offset + 1));
+                consumer.StoreOffset(position);
             }
             catch (KafkaException ex)
             {
                 // The partition was revoked meanwhile: its new owner re-reads from the last stored offset.
-                logger.LogDebug("Offset not stored for {Partition}: {Reason}", last, ex.Error.Reason);
+                logger.LogDebug("Offset not stored for {Partition}: {Reason}", position, ex.Error.Reason);
             }
         }
     }
@@ -413,7 +352,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
     /// offset as the partition's store floor); otherwise at the committed offset (Unset). Broker
     /// errors fall back to the committed offset: a rebuild is worth having, not worth stopping for.
     /// </summary>
-    private List<TopicPartitionOffset> StartOffsets(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions, Dictionary<TopicPartition, long> floors)
+    private List<TopicPartitionOffset> StartOffsets(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions, PartitionLedger floors)
     {
         var unset = partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList();
         if (options.LookBack is not { } lookBack || partitions.Count == 0)
@@ -424,7 +363,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         try
         {
             var committed = consumer.Committed(partitions, BrokerTimeout).ToDictionary(p => p.TopicPartition, p => p.Offset);
-            var since = new Timestamp(time.GetUtcNow() - lookBack);
+            var since = new Timestamp(clocks.Events.GetUtcNow() - lookBack);
             var starts = consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, since)), BrokerTimeout);
             return starts.Select(start =>
             {
@@ -440,7 +379,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                     return new TopicPartitionOffset(start.TopicPartition, Offset.Unset);
                 }
 
-                floors[start.TopicPartition] = done.Value;
+                floors.SetFloor(start.TopicPartition, done.Value);
                 return new TopicPartitionOffset(start.TopicPartition, from);
             }).ToList();
         }

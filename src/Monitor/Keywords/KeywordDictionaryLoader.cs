@@ -14,11 +14,38 @@ public static class KeywordDictionaryLoader
 {
     private const string CategoryKeys = "name, severity, keywords, description";
 
+    /// <summary>Largest keyword file read (1 MiB): a file is read whole, on every reload too.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
+    /// <summary>
+    /// Most keywords a file may list (1,000): each is a <c>keyword</c> tag value of
+    /// complaint_keywords, so series grow with shops × channels × keywords.
+    /// </summary>
+    public const int MaxKeywords = 1_000;
+
+    /// <summary>Longest keyword, in characters after normalisation (100).</summary>
+    public const int MaxKeywordLength = 100;
+
     public static (KeywordDictionary? Dictionary, IReadOnlyList<SettingsError> Errors) Load(string path)
     {
         if (!File.Exists(path))
         {
             return (null, [new SettingsError(path, 0, 0, "file not found")]);
+        }
+
+        long length;
+        try
+        {
+            length = new FileInfo(path).Length;
+        }
+        catch (IOException ex)
+        {
+            return (null, [new SettingsError(path, 0, 0, $"cannot be read: {ex.Message}")]);
+        }
+
+        if (length > MaxFileBytes)
+        {
+            return (null, [new SettingsError(path, 0, 0, $"is {length:N0} bytes; a keyword file may be at most {MaxFileBytes:N0} bytes (1 MiB)")]);
         }
 
         try
@@ -60,6 +87,12 @@ public static class KeywordDictionaryLoader
         else
         {
             context.Error(stream.Documents[0].RootNode, "the top level must be a mapping with 'categories'");
+        }
+
+        var count = categories.Sum(c => c.Keywords.Count);
+        if (count > MaxKeywords)
+        {
+            errors.Add(new SettingsError(file, 0, 0, $"lists {count:N0} keywords; at most {MaxKeywords:N0} are allowed (each is a 'keyword' tag value of complaint_keywords, so series grow with shops × channels × keywords)"));
         }
 
         if (errors.Count > 0)
@@ -208,6 +241,12 @@ public static class KeywordDictionaryLoader
             if (normalized.Length == 0)
             {
                 context.Error(item, $"{where}: empty keyword");
+                continue;
+            }
+
+            if (normalized.Length > MaxKeywordLength)
+            {
+                context.Error(item, $"{where}: a keyword of {normalized.Length:N0} characters; at most {MaxKeywordLength} are allowed");
                 continue;
             }
 

@@ -122,6 +122,12 @@ public sealed class KeywordDictionaryWatcher : IDisposable
     {
         try
         {
+            // A file over the cap is not read into memory to be compared: the loader refuses it.
+            if (new FileInfo(path).Length > KeywordDictionaryLoader.MaxFileBytes)
+            {
+                return [];
+            }
+
             return File.ReadAllBytes(path);
         }
         catch (IOException)

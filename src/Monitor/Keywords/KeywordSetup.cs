@@ -11,11 +11,18 @@ public static class KeywordSetup
 
     /// <summary>
     /// Loads <paramref name="file"/> (or the default). Returns the holder, or null with the
-    /// problems listed (file:line:column) when the file is invalid.
+    /// problems listed (file:line:column) when the file is invalid, or when the runtime cannot
+    /// normalise Unicode (<see cref="KeywordText.Unavailable"/>): every command that matches
+    /// keywords then refuses to start with that one message.
     /// </summary>
     public static (KeywordDictionaryHolder? Holder, IReadOnlyList<SettingsError> Errors) Load(string? file)
     {
         var path = file ?? DefaultFile;
+        if (KeywordText.Unavailable() is { } reason)
+        {
+            return (null, [new SettingsError(path, 0, 0, reason)]);
+        }
+
         var (dictionary, errors) = KeywordDictionaryLoader.Load(path);
         return dictionary is null ? (null, errors) : (new KeywordDictionaryHolder(dictionary), errors);
     }

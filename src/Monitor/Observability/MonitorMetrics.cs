@@ -40,6 +40,14 @@ public sealed class MonitorMetrics
             "monitor_kafka_consumer_lag_messages", "Messages between the consumer position and the end of the partition.", "topic", "partition");
         WatermarkLag = factory.CreateGauge(
             "monitor_watermark_lag_seconds", "Wall clock minus the event-time watermark, in seconds.");
+        EngineShops = factory.CreateGauge(
+            "monitor_engine_shops", "Shops the engine holds state for, at the latest step boundary.");
+        EngineShopsCapacity = factory.CreateGauge(
+            "monitor_engine_shops_capacity", "pipeline.maxShops: beyond it a new shop is over_capacity.");
+        EngineItems = factory.CreateGauge(
+            "monitor_engine_items", "Open items (conversations, calls, orders, refunds, agents) the engine holds over all shops, at the latest step boundary.");
+        EngineItemsCapacity = factory.CreateGauge(
+            "monitor_engine_items_capacity", "pipeline.maxItems: beyond it a new item is over_capacity.");
         PointsEmitted = factory.CreateCounter(
             "monitor_points_emitted_total", "Metric points produced by the pipeline, per measurement.", "measurement");
 
@@ -67,8 +75,8 @@ public sealed class MonitorMetrics
             "monitor_alerts_firing", "Alert instances firing now, per alert name and severity.", "alertname", "severity");
         AlertNotifications = factory.CreateCounter(
             "monitor_alert_notifications_total",
-            "Alert notifications per sink and outcome: sent (accepted), retried (in an attempt that failed and is tried again), failed (rejected with a 4xx, or unsent at shutdown), dropped (a memory bound was hit).",
-            "sink", "outcome");
+            "Alert notifications per sink (receiver), outcome and the alert's severity: sent (accepted), retried (in an attempt that failed and is tried again), failed (rejected with a 4xx, or unsent at shutdown), dropped (a memory bound was hit).",
+            "sink", "outcome", "severity");
         AlertDelivery = factory.CreateHistogram(
             "monitor_alert_delivery_seconds", "Time from an alert change reaching a sink to the receiver accepting it, retries included, in seconds.",
             new HistogramConfiguration { LabelNames = ["sink"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
@@ -159,6 +167,14 @@ public sealed class MonitorMetrics
     public Counter ConsumeErrors { get; }
     public Counter EventsNotOwned { get; }
     public Gauge ConsumerLag { get; }
+
+    public Gauge EngineShops { get; }
+
+    public Gauge EngineShopsCapacity { get; }
+
+    public Gauge EngineItems { get; }
+
+    public Gauge EngineItemsCapacity { get; }
     public Gauge WatermarkLag { get; }
     public Counter PointsEmitted { get; }
 
@@ -174,6 +190,26 @@ public sealed class MonitorMetrics
 
     public Gauge AlertsFiring { get; }
     public Counter AlertNotifications { get; }
+
+    /// <summary>The <c>severity</c> label of a notification counted in <see cref="AlertNotifications"/>: the alert's own, or <c>unknown</c> when it has none.</summary>
+    public static string NotificationSeverity(IReadOnlyList<KeyValuePair<string, string>> labels)
+    {
+        foreach (var (key, value) in labels)
+        {
+            if (key == "severity" && value.Length > 0)
+            {
+                return value;
+            }
+        }
+
+        return "unknown";
+    }
+
+    /// <summary>Notifications of <paramref name="sink"/> with <paramref name="outcome"/>, over every severity.</summary>
+    public double Notifications(string sink, string outcome) =>
+        AlertNotifications.GetAllLabelValues()
+            .Where(l => l[0] == sink && l[1] == outcome)
+            .Sum(l => AlertNotifications.WithLabels(l).Value);
     public Histogram AlertDelivery { get; }
 
     public Gauge BacklogWaiting { get; }

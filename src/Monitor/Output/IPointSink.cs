@@ -15,3 +15,14 @@ public interface IPointSink : IAsyncDisposable
     /// <summary>Writes everything accepted so far; returns when done (or throws on cancellation).</summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A sink that would rather the pipeline held its next boundary than blocked in a write: live mode
+/// asks it before each boundary (<see cref="PointRouter.HoldsBoundaries"/>), so a full buffer stops
+/// emission while events are still read, applied and judged by the early alerts.
+/// </summary>
+public interface IBackPressureSink
+{
+    /// <summary>True while the next boundary's points should wait (the buffer is full, for at most a bounded time).</summary>
+    bool HoldsBoundaries { get; }
+}

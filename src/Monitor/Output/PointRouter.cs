@@ -14,6 +14,7 @@ public sealed class PointRouter
 {
     private readonly MonitorMetrics _metrics;
     private readonly IReadOnlyList<IPointSink> _sinks;
+    private readonly IBackPressureSink[] _holders;
     private readonly Dictionary<string, GaugeBinding[]> _bindings;
     private readonly Dictionary<(Gauge Gauge, string First, string? Second), GaugeSeries> _gaugeSeries = [];
     private readonly Dictionary<string, Counter.Child> _emitted = new(StringComparer.Ordinal);
@@ -29,6 +30,7 @@ public sealed class PointRouter
     {
         _metrics = metrics;
         _sinks = sinks.ToArray();
+        _holders = _sinks.OfType<IBackPressureSink>().ToArray();
         Board = board;
         _bindings = new GaugeBinding[]
         {
@@ -52,6 +54,23 @@ public sealed class PointRouter
     public ShopBoard? Board { get; }
 
     public long PointsRouted { get; private set; }
+
+    /// <summary>True while a sink asks the pipeline to hold its next boundary (see <see cref="IBackPressureSink"/>).</summary>
+    public bool HoldsBoundaries
+    {
+        get
+        {
+            foreach (var holder in _holders)
+            {
+                if (holder.HoldsBoundaries)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>
     /// Routes one batch. Blocks while a sink's buffer is full: in replay until there is room (a replay

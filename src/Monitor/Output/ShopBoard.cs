@@ -82,6 +82,7 @@ public sealed class ShopBoard
     }
 }
 
+/// <summary>One shop's row on the demo board: its latest boundary and the values the board shows.</summary>
 public sealed record ShopLine
 {
     public required string Shop { get; init; }

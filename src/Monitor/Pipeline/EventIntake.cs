@@ -1,4 +1,5 @@
 using Monitor.Core.Events;
+using Monitor.Core.Metrics;
 using Monitor.Observability;
 using Prometheus;
 
@@ -133,11 +134,12 @@ public sealed class EventIntake
 
     /// <summary>
     /// The pipeline refused <paramref name="e"/>, the event this intake returned last (it would add
-    /// an item to a shop family at <c>pipeline.maxItemsPerShop</c>): like a message rejected here,
+    /// an item to a shop family at <c>pipeline.maxItemsPerShop</c>, or to an instance at
+    /// <c>pipeline.maxItems</c>, as <paramref name="verdict"/> says): like a message rejected here,
     /// it is dead-lettered as <c>over_capacity</c> with its original bytes and counted (during the
     /// rebuild, counted in <c>monitor_events_rebuild_rejected_total</c> only).
     /// </summary>
-    public void Refused(MonitorEvent e, int maxItemsPerShop)
+    public void Refused(MonitorEvent e, EventVerdict verdict, EngineOptions engine)
     {
         var label = Names.Of(e.Topic);
         var reason = InvalidReasons.Label(InvalidReason.OverCapacity);
@@ -154,7 +156,10 @@ public sealed class EventIntake
         if (last)
         {
             Accepted--;
-            _deadLetters.Send(label, _lastKey, _lastPayload, InvalidReason.OverCapacity, $"a new {ItemKind(e.Type)} beyond pipeline.maxItemsPerShop ({maxItemsPerShop:N0} held by the shop)", _lastOrigin);
+            var detail = verdict == EventVerdict.RefusedInstanceFull
+                ? $"a new {ItemKind(e.Type)} beyond pipeline.maxItems ({engine.MaxItems:N0} held by the instance)"
+                : $"a new {ItemKind(e.Type)} beyond pipeline.maxItemsPerShop ({engine.MaxItemsPerShop:N0} held by the shop)";
+            _deadLetters.Send(label, _lastKey, _lastPayload, InvalidReason.OverCapacity, detail, _lastOrigin);
         }
     }
 

@@ -123,7 +123,7 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
                 late++;
                 metrics.EventsLate.WithLabels(Names.Of(e.Topic)).Inc();
             },
-            Refused = e => intake.Refused(e, engine.MaxItemsPerShop),
+            Refused = (e, verdict) => intake.Refused(e, verdict, engine),
         };
 
         Exception? failure = null;

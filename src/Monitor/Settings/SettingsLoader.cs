@@ -1,4 +1,5 @@
 using Monitor.Alerting;
+using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
 using Monitor.Influx;
 using YamlDotNet.Core;
@@ -46,7 +47,7 @@ public static class SettingsLoader
             return (settings, errors);
         }
 
-        var context = new Context(path, errors);
+        var context = new Context(path, errors, environment);
         if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode root)
         {
             ReadRoot(root, settings, context);
@@ -156,14 +157,118 @@ public static class SettingsLoader
 
                     alerting = alerting with { WebhookUrls = hooks.Children.Select((n, i) => context.Url(n, $"alerting.webhooks[{i}]")).OfType<Uri>().ToArray() };
                     break;
+                case "receivers":
+                    if (value is not YamlSequenceNode receivers)
+                    {
+                        context.Error(value, "alerting.receivers must be a list of {name, type, url | urlEnv | urlFile, secretEnv | secretFile}");
+                        break;
+                    }
+
+                    alerting = alerting with { Receivers = receivers.Children.Select((n, i) => ReadReceiver(n, $"alerting.receivers[{i}]", context)).OfType<ReceiverOptions>().ToArray() };
+                    break;
                 case "grafanaUrl": alerting = alerting with { GrafanaUrl = context.Url(value, "alerting.grafanaUrl") }; break;
                 case "runbookBaseUrl": alerting = alerting with { RunbookBaseUrl = context.Url(value, "alerting.runbookBaseUrl") ?? alerting.RunbookBaseUrl }; break;
                 case "early": settings.EarlyAlerts = context.Bool(value, "alerting.early") ?? settings.EarlyAlerts; break;
-                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, grafanaUrl, runbookBaseUrl"); break;
+                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, receivers, grafanaUrl, runbookBaseUrl"); break;
             }
         }
 
         settings.Alerting = alerting;
+    }
+
+    /// <summary>
+    /// One chat robot: a name, a type, its URL (a secret itself, since it carries the token: from the
+    /// file, or the environment variable <c>urlEnv</c> names, or the file <c>urlFile</c> names) and
+    /// its signing secret (from <c>secretEnv</c> or <c>secretFile</c>, never the file itself).
+    /// </summary>
+    private static ReceiverOptions? ReadReceiver(YamlNode node, string where, Context context)
+    {
+        string? name = null;
+        ReceiverType? type = null;
+        Uri? url = null;
+        string? secret = null;
+        var sources = 0;
+        var typeNamed = false;
+        var minSeverity = Severity.Info;
+        string[] teams = [];
+        foreach (var (key, value) in context.Mapping(node, where))
+        {
+            switch (key)
+            {
+                case "name": name = context.String(value, $"{where}.name"); break;
+                case "type":
+                    typeNamed = true;
+                    switch (context.String(value, $"{where}.type"))
+                    {
+                        case "dingtalk": type = ReceiverType.DingTalk; break;
+                        case "wecom": type = ReceiverType.WeCom; break;
+                        case "feishu": type = ReceiverType.Feishu; break;
+                        case { } other: context.Error(value, $"{where}.type must be dingtalk, wecom or feishu, not '{other}'"); break;
+                    }
+
+                    break;
+                case "url": sources++; url = context.Url(value, $"{where}.url"); break;
+                case "urlEnv": sources++; url = UrlOf(context.FromEnvironment(value, $"{where}.urlEnv"), value); break;
+                case "urlFile": sources++; url = UrlOf(context.SecretFile(value, $"{where}.urlFile"), value); break;
+                case "secretEnv": secret = context.FromEnvironment(value, $"{where}.secretEnv"); break;
+                case "secretFile": secret = context.SecretFile(value, $"{where}.secretFile"); break;
+                case "secret": context.Error(value, $"{where}.secret: secrets do not belong in the file; use secretEnv or secretFile"); break;
+                case "minSeverity":
+                    var severityText = context.String(value, $"{where}.minSeverity");
+                    if (Severities.TryParse(severityText, out var parsedSeverity))
+                    {
+                        minSeverity = parsedSeverity;
+                    }
+                    else if (severityText is not null)
+                    {
+                        context.Error(value, $"{where}.minSeverity must be {string.Join(", ", Severities.All.Select(s => s.Label()))}, not '{severityText}'");
+                    }
+
+                    break;
+                case "teams":
+                    if (value is YamlSequenceNode teamList)
+                    {
+                        teams = teamList.Children.Select((n, i) => context.String(n, $"{where}.teams[{i}]")).OfType<string>().ToArray();
+                    }
+                    else
+                    {
+                        context.Error(value, $"{where}.teams must be a list of team label values");
+                    }
+
+                    break;
+                default: context.Unknown(value, where, key, "name, type, url, urlEnv, urlFile, secretEnv, secretFile, minSeverity, teams"); break;
+            }
+        }
+
+        if (typeNamed && type is null)
+        {
+            return null; // the type's own error says it
+        }
+
+        if (name is null || type is null || sources != 1)
+        {
+            context.Error(node, $"{where} needs a name, a type and exactly one of url, urlEnv, urlFile");
+            return null;
+        }
+
+        return url is null ? null : new ReceiverOptions(name, type.Value, url, secret) { MinSeverity = minSeverity, Teams = teams };
+
+        Uri? UrlOf(string? text, YamlNode value)
+        {
+            if (text is null)
+            {
+                return null;
+            }
+
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                return uri;
+            }
+
+            // The value is a secret: say where it came from, not what it is.
+            context.Error(value, $"{where}: the URL it names is not an http(s) URL");
+            return null;
+        }
     }
 
     private static AlertingOptions ReadAlertmanager(YamlNode node, AlertingOptions alerting, Context context)
@@ -297,6 +402,7 @@ public static class SettingsLoader
                 "seriesTtl" => engine with { SeriesTtl = context.Duration(value, "pipeline.seriesTtl") ?? engine.SeriesTtl },
                 "maxShops" => engine with { MaxShops = context.Int(value, "pipeline.maxShops", 1, 10_000_000) ?? engine.MaxShops },
                 "maxItemsPerShop" => engine with { MaxItemsPerShop = context.Int(value, "pipeline.maxItemsPerShop", 1, 100_000_000) ?? engine.MaxItemsPerShop },
+                "maxItems" => engine with { MaxItems = context.Int(value, "pipeline.maxItems", 1, 2_000_000_000) ?? engine.MaxItems },
                 "lookBack" => LookBack(value),
                 "maxFuture" => Bound(value, "pipeline.maxFuture", d => settings.MaxFuture = d),
                 "maxAge" => Bound(value, "pipeline.maxAge", d => settings.MaxAge = d),
@@ -316,7 +422,7 @@ public static class SettingsLoader
 
         Monitor.Core.Metrics.EngineOptions Unknown(YamlNode value, string key)
         {
-            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack, maxFuture, maxAge, maxShops, maxItemsPerShop");
+            context.Unknown(value, "pipeline", key, "step, window, lateness, seriesTtl, lookBack, maxFuture, maxAge, maxShops, maxItemsPerShop, maxItems");
             return engine;
         }
 
@@ -591,8 +697,26 @@ public static class SettingsLoader
         }
     }
 
-    private sealed record Context(string File, List<SettingsError> Errors)
+    private sealed record Context(string File, List<SettingsError> Errors, Func<string, string?>? Environment = null)
     {
+        /// <summary>The value of the environment variable <paramref name="node"/> names; an error when it is unset.</summary>
+        public string? FromEnvironment(YamlNode node, string what)
+        {
+            var variable = String(node, what);
+            if (variable is null)
+            {
+                return null;
+            }
+
+            if ((Environment ?? System.Environment.GetEnvironmentVariable)(variable) is { Length: > 0 } value)
+            {
+                return value.Trim();
+            }
+
+            Error(node, $"{what}: the environment variable {variable} is not set");
+            return null;
+        }
+
         public void Error(YamlNode node, string message) =>
             Errors.Add(new SettingsError(File, (int)node.Start.Line, (int)node.Start.Column, message));
 

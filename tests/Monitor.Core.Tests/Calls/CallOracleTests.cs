@@ -314,8 +314,7 @@ public sealed record CallHistoryCase(EngineOptions Options, CallScript[] Calls, 
         return [.. events];
     }
 
-    public IEnumerable<MonitorEvent> Arrival() =>
-        Events.Select((e, i) => (e, Key: ArrivalKeys[i])).OrderBy(x => x.Key).Select(x => x.e);
+    public IEnumerable<MonitorEvent> Arrival() => OraclePoints.InArrivalOrder(Events, ArrivalKeys);
 
     public override string ToString() =>
         $"window={Options.ConversationWindow.TotalSeconds}s ttl={Options.SeriesTtl.TotalSeconds}s sl={Options.ServiceLevelThreshold.TotalSeconds}s"

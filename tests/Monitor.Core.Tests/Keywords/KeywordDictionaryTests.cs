@@ -17,7 +17,7 @@ public sealed class KeywordDictionaryTests
         dictionary.Match(text).Select(k => k.Text).Order(StringComparer.Ordinal).ToArray();
 
     [Fact]
-    public void Normalize_FoldsFullWidthAndCase_UnderInvariantGlobalization()
+    public void Normalize_FoldsFullWidthAndCase_CompatibilityAndCase()
     {
         Assert.Equal("refund 12315", KeywordText.Normalize("ＲＥＦＵＮＤ １２３１５"));
         Assert.Equal("ガ", KeywordText.Normalize("ｶﾞ"));
@@ -27,6 +27,19 @@ public sealed class KeywordDictionaryTests
         Assert.Equal("refund", KeywordText.Normalize("𝐑𝐄𝐅𝐔𝐍𝐃"));
         Assert.Equal("1", KeywordText.Normalize("①"));
         Assert.Equal("한", KeywordText.Normalize("\u1112\u1161\u11AB"));
+    }
+
+    [Fact]
+    public void Normalize_ReplacesWhatTheRuntimeRejects_WithTheReplacementCharacter()
+    {
+        Assert.Equal("\uFFFDabc\uFFFD", KeywordText.Normalize("\uD800abc\uFFFE"));
+        Assert.Equal("😡", KeywordText.Normalize("😡"));
+    }
+
+    [Fact]
+    public void Normalisation_IsAvailable_WhereIcuIsInstalled()
+    {
+        Assert.Null(KeywordText.Unavailable());
     }
 
     [Fact]
@@ -94,6 +107,7 @@ public sealed class KeywordDictionaryTests
     [InlineData("\uD800abc")]
     [InlineData("abc\uDC00")]
     [InlineData("\uDC00\uD800投诉\uD800")]
+    [InlineData("\uFFFE投诉\uFFFE")]
     [InlineData("😡😡 投诉 👎🏻 ＲＥＦＵＮＤ 🇨🇳")]
     [InlineData("")]
     public void EmojiAndInvalidSurrogates_DoNotCrash(string text)

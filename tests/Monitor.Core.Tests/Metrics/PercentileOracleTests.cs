@@ -293,8 +293,7 @@ public sealed record ChatHistoryCase(MonitorEvent[] Events, long[] ArrivalKeys)
         from delays in Gen.ArrayOf(Gen.OneOf(Gen.Choose(0, 30_000), Gen.Elements(0, 30_000)), events.Length)
         select new ChatHistoryCase(events, events.Select((e, i) => e.TimestampMs + delays[i]).ToArray());
 
-    public IEnumerable<MonitorEvent> Arrival() =>
-        Events.Select((e, i) => (e, Key: ArrivalKeys[i])).OrderBy(x => x.Key).Select(x => x.e);
+    public IEnumerable<MonitorEvent> Arrival() => OraclePoints.InArrivalOrder(Events, ArrivalKeys);
 
     public override string ToString() =>
         string.Join(Environment.NewLine, Arrival().Select(e =>

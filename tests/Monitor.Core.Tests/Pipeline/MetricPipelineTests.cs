@@ -143,6 +143,27 @@ public sealed class MetricPipelineTests
     }
 
     [Fact]
+    public void StateMeasured_ReportsShopsAndItems_OncePerStepTheWatermarkPasses()
+    {
+        using var inputs = new Subject<PipelineInput>();
+        var measured = new List<(long WatermarkStep, int Shops, long Items)>();
+        long watermark = 0;
+        var hooks = new PipelineHooks
+        {
+            WatermarkAdvanced = w => watermark = w,
+            StateMeasured = (shops, items) => measured.Add((watermark / 10_000, shops, items)),
+        };
+        using var subscription = inputs.ToMetricPoints(Options, hooks).Subscribe(_ => { });
+
+        inputs.OnNext(PipelineInput.Of(_chat.Customer("c1", At(100))));
+        inputs.OnNext(PipelineInput.Of(_chat.Customer("c2", At(101))));            // same step: not measured again
+        inputs.OnNext(PipelineInput.Of(_chat.Customer("x1", At(112), shop: "s2"))); // the watermark enters the next step
+        inputs.OnNext(PipelineInput.Of(_chat.Closed("c1", At(113))));
+
+        Assert.Equal([(At(70) / 10_000, 1, 1L), (At(82) / 10_000, 2, 3L)], measured);
+    }
+
+    [Fact]
     public void ClockTicks_ReadTheTimeProvider_OncePerPeriod_UntilDisposed()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(At(0)));

@@ -7,6 +7,10 @@ namespace Monitor.Core.Tests.Support;
 /// <summary>Compares an oracle's points with the engine's: same series and timestamps, same fields, same values.</summary>
 internal static class OraclePoints
 {
+    /// <summary>The events of a generated history in the order they arrive: sorted by their arrival keys (event time plus a delay within the lateness), stable for equal keys.</summary>
+    public static IEnumerable<MonitorEvent> InArrivalOrder(MonitorEvent[] events, long[] arrivalKeys) =>
+        events.Select((e, i) => (e, Key: arrivalKeys[i])).OrderBy(x => x.Key).Select(x => x.e);
+
     /// <summary>Feeds events in arrival order (none may be late), flushes, and returns every point emitted.</summary>
     public static List<MetricPoint> Run(EngineOptions options, IEnumerable<MonitorEvent> arrival)
     {

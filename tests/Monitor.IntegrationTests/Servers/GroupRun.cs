@@ -114,7 +114,7 @@ public sealed class GroupInstance : IAsyncDisposable
             MaxFutureSkew = TimeSpan.FromDays(1),
             AlertRules = new AlertRuleSet([AlertingFixtures.ChatBacklogRule()], []),
         };
-        var app = LiveHost.Build(options, clock, logging: logging => logging.SetMinimumLevel(LogLevel.Warning), sinks: [sink]);
+        var app = LiveHost.Build(options, HostClocks.WithEvents(clock), logging: logging => logging.SetMinimumLevel(LogLevel.Warning), sinks: [sink]);
         await app.StartAsync(cancellationToken);
         return new GroupInstance(name, app, clock, sink);
     }

@@ -21,6 +21,9 @@ public sealed class InfluxServer : IAsyncDisposable
     private OutputTail _output;
     private int _disposed;
 
+    /// <summary>The running influxd's process id (for /proc readings in soak tests).</summary>
+    public int ProcessId => _process.Id;
+
     private InfluxServer(string binary, string configPath, Process process, OutputTail output, string directory, Uri url)
     {
         _binary = binary;
@@ -54,32 +57,30 @@ public sealed class InfluxServer : IAsyncDisposable
         var binary = FindBinary();
         var template = await RunToStringAsync(binary, "config", cancellationToken);
 
-        for (var attempt = 1; ; attempt++)
-        {
-            var directory = Directory.CreateTempSubdirectory("monitor-influxd-").FullName;
-            try
+        return await ServerProcess.StartOnAFreePortAsync(
+            async () =>
             {
-                var server = await StartOnceAsync(binary, template, directory, admin is not null, cancellationToken);
-                if (admin is { } user)
+                var directory = Directory.CreateTempSubdirectory("monitor-influxd-").FullName;
+                try
                 {
-                    // With auth on and no user yet, influxd accepts exactly this statement unauthenticated.
-                    await server.QueryAsync(null, $"CREATE USER {QuoteIdentifier(user.User)} WITH PASSWORD {QuoteString(user.Password)} WITH ALL PRIVILEGES", cancellationToken);
-                    server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
-                        "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user.User}:{user.Password}")));
-                }
+                    var server = await StartOnceAsync(binary, template, directory, admin is not null, cancellationToken);
+                    if (admin is { } user)
+                    {
+                        // With auth on and no user yet, influxd accepts exactly this statement unauthenticated.
+                        await server.QueryAsync(null, $"CREATE USER {QuoteIdentifier(user.User)} WITH PASSWORD {QuoteString(user.Password)} WITH ALL PRIVILEGES", cancellationToken);
+                        server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user.User}:{user.Password}")));
+                    }
 
-                return server;
-            }
-            catch (PortInUseException) when (attempt < StartAttempts)
-            {
-                ServerProcess.TryDeleteDirectory(directory);
-            }
-            catch
-            {
-                ServerProcess.TryDeleteDirectory(directory);
-                throw;
-            }
-        }
+                    return server;
+                }
+                catch
+                {
+                    ServerProcess.TryDeleteDirectory(directory);
+                    throw;
+                }
+            },
+            StartAttempts);
     }
 
     /// <summary>Stops influxd (an outage): SIGTERM, then a kill. Its data directory stays for <see cref="RestartAsync"/>.</summary>

@@ -36,7 +36,7 @@ public sealed class AlertDispatcherTests
 
         Assert.Equal([fired, resolved], first.Changes);
         Assert.Equal([fired, resolved], last.Changes);
-        Assert.Equal(2, _metrics.AlertNotifications.WithLabels("broken", "failed").Value);
+        Assert.Equal(2, _metrics.Notifications("broken", "failed"));
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class AlertDispatcherTests
 
         Assert.Single(dispatcher.Snapshot().Active);
         Assert.Equal(2, sink.Changes.Count);
-        Assert.Equal(1, _metrics.AlertNotifications.WithLabels(AlertDispatcher.ViewName, "dropped").Value);
+        Assert.Equal(1, _metrics.Notifications(AlertDispatcher.ViewName, "dropped"));
     }
 
     [Fact]

@@ -128,4 +128,47 @@ public sealed class WebhookSinkTests : AlertSinkTestBase<WebhookSink>
         Assert.Equal(1, Notifications("dropped"));
         Assert.Equal(3, Notifications("sent"));
     }
+
+    [Fact]
+    public async Task Notifications_AreCountedUnderTheirAlertsSeverity()
+    {
+        var gate = Handler.EnqueueBlocked();
+        var sink = CreateSink(o => o with { MaxPendingNotifications = 2 });
+        await PublishAndWaitAsync(Fired("s0", Severity.Critical, StartMs), 1);
+        sink.Publish(Fired("s1", Severity.Warning, StartMs)); // the oldest waiting: dropped for s3
+        sink.Publish(Fired("s2", Severity.Critical, StartMs));
+        sink.Publish(Fired("s3", Severity.Info, StartMs));
+
+        gate.SetResult();
+        await Handler.WaitForRequestsAsync(2).WaitAsync(Patience);
+
+        double Count(string outcome, string severity) => Metrics.AlertNotifications.WithLabels(sink.Name, outcome, severity).Value;
+        Assert.Equal(2, Count("sent", "critical"));
+        Assert.Equal(1, Count("sent", "info"));
+        Assert.Equal(0, Count("sent", "warning"));
+        Assert.Equal(1, Count("dropped", "warning"));
+        Assert.Equal(0, Count("dropped", "critical"));
+    }
+
+    [Fact]
+    public async Task NotificationsUnsentAtShutdown_FailUnderTheirAlertsSeverity()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            Handler.Enqueue(HttpStatusCode.BadGateway); // every attempt fails until the shutdown timeout
+        }
+
+        var sink = CreateSink(o => o with { ShutdownTimeout = TimeSpan.FromSeconds(5) });
+        await PublishAndWaitAsync(Fired("s0", Severity.Critical, StartMs), 1);
+        sink.Publish(Fired("s1", Severity.Warning, StartMs));
+
+        var disposing = sink.DisposeAsync().AsTask();
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(5)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromSeconds(5));
+        await disposing.WaitAsync(Patience);
+        Sink = null;
+
+        Assert.Equal(1, Metrics.AlertNotifications.WithLabels(sink.Name, "failed", "critical").Value);
+        Assert.Equal(1, Metrics.AlertNotifications.WithLabels(sink.Name, "failed", "warning").Value);
+    }
 }

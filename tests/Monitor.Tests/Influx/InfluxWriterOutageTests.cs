@@ -141,11 +141,10 @@ public sealed class InfluxWriterOutageTests : InfluxWriterTestBase
         await Handler.WaitForRequestsAsync(1).WaitAsync(Patience); // point 1 in flight, InfluxDB not answering
         await writer.WriteAsync(Points(2, 4)); // the buffer is full now
 
-        // Back-pressure: the caller waits, nothing is dropped...
+        // Back-pressure: the caller waits on a timer of exactly MaxBlock (virtual), nothing is dropped...
         var blocked = writer.WriteAsync([Point(6)]).AsTask();
         await Time.WaitForTimerAsync(TimeSpan.FromSeconds(30)).WaitAsync(Patience);
         Time.Advance(TimeSpan.FromSeconds(29));
-        await Task.Delay(50);
         Assert.False(blocked.IsCompleted);
         Assert.Equal(0, Metrics.InfluxPointsDropped.Value);
 
@@ -173,7 +172,7 @@ public sealed class InfluxWriterOutageTests : InfluxWriterTestBase
         await Handler.WaitForRequestsAsync(3).WaitAsync(Patience);
         await writer.WriteAsync(Points(9, 4));
         var blockedAgain = writer.WriteAsync([Point(13)]).AsTask();
-        await Task.Delay(50);
+        await Time.WaitForTimerAsync(TimeSpan.FromSeconds(30)).WaitAsync(Patience); // it waits for room, for at most MaxBlock
         Assert.False(blockedAgain.IsCompleted);
         second.SetResult();
         await blockedAgain.WaitAsync(Patience);
@@ -230,5 +229,73 @@ public sealed class InfluxWriterOutageTests : InfluxWriterTestBase
         Assert.Equal(0, Metrics.InfluxPointsBuffered.Value);
         Assert.True(Metrics.InfluxPointsFailed.Value > 0);
         Assert.True(Metrics.InfluxPointsWritten.Value > 0);
+    }
+
+    [Theory]
+    [InlineData(BufferFullMode.DropOldest)]
+    [InlineData(BufferFullMode.Wait)]
+    public async Task FullBuffer_HoldsBoundaries_ForAtMostMaxBlock_WithoutBlockingTheCaller(BufferFullMode mode)
+    {
+        var outage = Handler.EnqueueBlocked();
+        var writer = CreateWriter(o =>
+        {
+            o.BufferCapacity = 4;
+            o.MaxBlock = TimeSpan.FromSeconds(30);
+            o.BufferFullMode = mode;
+            o.RequestTimeout = TimeSpan.FromHours(1);
+        });
+
+        await writer.WriteAsync([Point(1)]);
+        var firstFlush = writer.FlushAsync();
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience); // point 1 in flight
+        await writer.WriteAsync(Points(2, 2));
+        Assert.False(writer.HoldsBoundaries); // 2 of 4 waiting: room for another write of 2
+
+        await writer.WriteAsync(Points(4, 2)); // full: the next boundary (as large) would not fit
+        Assert.True(writer.HoldsBoundaries);
+        Time.Advance(TimeSpan.FromSeconds(29));
+        Assert.True(writer.HoldsBoundaries);
+        Assert.Equal(0, Metrics.InfluxPointsDropped.Value);
+
+        // MaxBlock: DropOldest starts dropping (writes make room), Wait lets the next write block.
+        Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(writer.HoldsBoundaries);
+        Assert.Equal(mode == BufferFullMode.DropOldest, writer.Status.Dropping);
+        Assert.Equal(30, Metrics.InfluxWriteBlocked.Value, precision: 3);
+
+        outage.SetResult();
+        await firstFlush.WaitAsync(Patience);
+        await writer.FlushAsync().WaitAsync(Patience);
+        Assert.False(writer.HoldsBoundaries);
+        Assert.Equal(5, Metrics.InfluxPointsWritten.Value);
+    }
+
+    [Fact]
+    public async Task AHold_EndsOnceTheNextBoundaryFitsAgain_AndABoundaryLargerThanTheBufferIsNeverHeld()
+    {
+        var outage = Handler.EnqueueBlocked();
+        var writer = CreateWriter(o =>
+        {
+            o.BufferCapacity = 4;
+            o.BatchSize = 1;
+            o.MaxBlock = TimeSpan.FromSeconds(30);
+            o.RequestTimeout = TimeSpan.FromHours(1);
+        });
+
+        await writer.WriteAsync([Point(1)]);
+        var flush = writer.FlushAsync();
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+        await writer.WriteAsync(Points(2, 4)); // 4 waiting: full
+        Assert.True(writer.HoldsBoundaries);
+
+        outage.SetResult(); // InfluxDB answers again; the rest go one per request
+        await flush.WaitAsync(Patience);
+        await writer.FlushAsync().WaitAsync(Patience);
+        Assert.False(writer.HoldsBoundaries);
+        Assert.Equal(5, Metrics.InfluxPointsWritten.Value);
+
+        await writer.WriteAsync(Points(6, 5)); // more than the whole buffer: holding cannot help
+        Assert.False(writer.HoldsBoundaries);
+        await writer.FlushAsync().WaitAsync(Patience);
     }
 }

@@ -138,6 +138,30 @@ public sealed class KeywordDictionaryLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AFileOverOneMebibyte_IsRefused_BeforeItIsRead()
+    {
+        var errors = Errors("categories:\n  - name: big\n    severity: info\n    keywords: [退款]\n" + new string('#', (int)KeywordDictionaryLoader.MaxFileBytes));
+        Assert.Equal([$"F: is {new FileInfo(_path).Length:N0} bytes; a keyword file may be at most 1,048,576 bytes (1 MiB)"], errors);
+    }
+
+    [Fact]
+    public void MoreKeywordsThanTheCap_AndAnOverlongKeyword_AreRefused()
+    {
+        var many = string.Join(", ", Enumerable.Range(0, KeywordDictionaryLoader.MaxKeywords + 1).Select(i => $"k{i}"));
+        var errors = Errors($"categories:\n  - name: flood\n    severity: info\n    keywords: [{many}]\n");
+        Assert.Contains(errors, e => e.Contains("lists 1,001 keywords; at most 1,000 are allowed", StringComparison.Ordinal));
+
+        errors = Errors($"categories:\n  - name: long\n    severity: info\n    keywords: [ok, {new string('x', 101)}]\n");
+        Assert.Equal(["F:4:20: category 'long': a keyword of 101 characters; at most 100 are allowed"], errors);
+
+        // At the limits the file loads.
+        File.WriteAllText(_path, $"categories:\n  - name: edge\n    severity: info\n    keywords: [{new string('x', 100)}, {string.Join(", ", Enumerable.Range(0, 999).Select(i => $"k{i}"))}]\n");
+        var (dictionary, loaded) = KeywordDictionaryLoader.Load(_path);
+        Assert.Empty(loaded);
+        Assert.Equal(1_000, dictionary!.Count);
+    }
+
+    [Fact]
     public void InvalidYaml_AndMissingFile_AreReported()
     {
         Assert.Single(Errors("categories: [\n  - name: x"), e => e.StartsWith("F:", StringComparison.Ordinal) && e.Contains("not valid YAML"));

@@ -44,6 +44,48 @@ public sealed class KeywordDictionaryWatcherTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// An editor's atomic save: the new content is written beside the directory and renamed over the
+    /// file, which raises exactly one file-system event. (A write in place raises one event per
+    /// truncate and write, delivered on the watcher's own thread, so one of them may arrive after the
+    /// first has been seen and push the debounce on: a test of the exact debounce cannot use it.)
+    /// </summary>
+    private void ReplaceAtomically(string content)
+    {
+        var staging = Directory.CreateTempSubdirectory("keywords-staging-").FullName;
+        try
+        {
+            var staged = Path.Combine(staging, "keywords.yaml");
+            File.WriteAllText(staged, content);
+            File.Move(staged, FilePath, overwrite: true);
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// For writes that raise several events: one may reach the watcher's thread while the test
+    /// advances the clock and re-arm the debounce past the new time. So the clock is advanced by a
+    /// debounce at a time until the outcome shows (real-time deadline, as for the event itself).
+    /// </summary>
+    private async Task AdvanceUntil(Func<bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            _time.Advance(Debounce);
+            if (done())
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen within 20 s");
+            await Task.Delay(20);
+        }
+    }
+
     [Fact]
     public async Task ChangedFile_IsSwappedIn_AfterTheDebounce()
     {
@@ -51,7 +93,7 @@ public sealed class KeywordDictionaryWatcherTests : IDisposable
         using var _ = watcher;
         var before = holder.Current;
 
-        File.WriteAllText(FilePath, Yaml("差评"));
+        ReplaceAtomically(Yaml("差评"));
         await WaitForChange(watcher);
 
         _time.Advance(Debounce - TimeSpan.FromMilliseconds(1));
@@ -62,6 +104,23 @@ public sealed class KeywordDictionaryWatcherTests : IDisposable
         Assert.Equal("差评", Assert.Single(holder.Current.Keywords).Text);
         Assert.False(watcher.ReloadPending);
         Assert.Equal(1, watcher.Reloads);
+    }
+
+    /// <summary>A write in place (truncate, then write) raises several events; the dictionary is swapped once.</summary>
+    [Fact]
+    public async Task FileWrittenInPlace_IsSwappedInOnce()
+    {
+        var (holder, watcher) = Start();
+        using var _ = watcher;
+
+        File.WriteAllText(FilePath, Yaml("差评"));
+        await WaitForChange(watcher);
+        await AdvanceUntil(() => watcher.Reloads > 0, "the reload");
+
+        Assert.Equal("差评", Assert.Single(holder.Current.Keywords).Text);
+        _time.Advance(Debounce); // any event still on its way reads the same bytes
+        Assert.Equal(1, watcher.Reloads);
+        Assert.Equal(0, watcher.FailedReloads);
     }
 
     /// <summary>
@@ -86,7 +145,7 @@ public sealed class KeywordDictionaryWatcherTests : IDisposable
         Directory.Delete(Path.Combine(_directory, "..v1"), recursive: true);
         await WaitForChange(watcher);
 
-        _time.Advance(Debounce);
+        await AdvanceUntil(() => watcher.Reloads > 0, "the reload");
         Assert.Equal("差评", Assert.Single(holder.Current.Keywords).Text);
         Assert.Equal(1, watcher.Reloads);
     }
@@ -126,7 +185,7 @@ public sealed class KeywordDictionaryWatcherTests : IDisposable
         using var _ = watcher;
         var before = holder.Current;
 
-        File.WriteAllText(FilePath, """
+        ReplaceAtomically("""
             categories:
               - name: complaint
                 severity: urgent
@@ -138,6 +197,22 @@ public sealed class KeywordDictionaryWatcherTests : IDisposable
         Assert.Same(before, holder.Current);
         Assert.Equal(1, watcher.FailedReloads);
         Assert.Contains(_logger.Messages, m => m.Level == LogLevel.Error && m.Text.Contains(":3:15: severity must be info, warning or critical", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AFileOverTheSizeCap_KeepsThePreviousDictionary_AndSaysWhy()
+    {
+        var (holder, watcher) = Start();
+        using var _ = watcher;
+        var before = holder.Current;
+
+        ReplaceAtomically("categories:\n  - name: big\n    severity: info\n    keywords: [投诉]\n" + new string('#', (int)KeywordDictionaryLoader.MaxFileBytes));
+        await WaitForChange(watcher);
+        _time.Advance(Debounce);
+
+        Assert.Same(before, holder.Current);
+        Assert.Equal(1, watcher.FailedReloads);
+        Assert.Contains(_logger.Messages, m => m.Level == LogLevel.Error && m.Text.Contains("a keyword file may be at most 1,048,576 bytes", StringComparison.Ordinal));
     }
 
     private sealed class ListLogger : ILogger

@@ -1,7 +1,11 @@
+using System.Reactive.Linq;
+using Monitor.Core.Events;
 using Monitor.Core.Metrics;
+using Monitor.Core.Pipeline;
 using Monitor.Core.Points;
 using Monitor.Observability;
 using Monitor.Output;
+using Monitor.Simulation;
 using Prometheus;
 
 namespace Monitor.Tests.Output;
@@ -61,6 +65,25 @@ public sealed class PointRouterTests
     }
 
     [Fact]
+    public void SeriesSetBackToAnOlderBoundary_IsStaleOnceANewerOneArrives()
+    {
+        var router = new PointRouter(_metrics, []);
+        router.Publish(
+        [
+            Point(Measurements.Crisis, 20, [("shop", "s1")], MetricField.Float("cq", 1)),
+            Point(Measurements.Crisis, 20, [("shop", "s2")], MetricField.Float("cq", 2)),
+        ]);
+        router.Publish(
+        [
+            Point(Measurements.Crisis, 30, [("shop", "s2")], MetricField.Float("cq", 4)),
+            Point(Measurements.Crisis, 10, [("shop", "s1")], MetricField.Float("cq", 3)),
+        ]);
+
+        Assert.Equal(["s2"], _metrics.CrisisQuotient.GetAllLabelValues().Select(l => l[0]));
+        Assert.Equal(4, _metrics.CrisisQuotient.WithLabels("s2").Value);
+    }
+
+    [Fact]
     public void FieldLeftOut_RemovesTheGaugeRatherThanKeepingAnOldValue()
     {
         var router = new PointRouter(_metrics, []);
@@ -83,6 +106,65 @@ public sealed class PointRouterTests
 
         Assert.Equal([Measurements.Backlog], sink.Points.Select(p => p.Measurement));
         Assert.Equal(7, _metrics.ResponseTimeP90.WithLabels("s1", "chat").Value);
+    }
+
+    /// <summary>
+    /// The engine's own series points (read by field slot; a gauge is written only when its value
+    /// changed, and the stale scan is skipped when a boundary refreshed every gauge) leave /metrics
+    /// exactly as the newest boundary says: after each boundary, a gauge holds a label set if and
+    /// only if that boundary has a point with the field, and holds its value. Series come and go
+    /// (a 2-minute TTL), fields are left out (no ratio without a close), values repeat.
+    /// </summary>
+    [Fact]
+    public void SeriesPoints_LeaveTheGaugesExactlyAsTheNewestBoundarySays()
+    {
+        var decoder = new EventDecoder();
+        var events = new Double11Scenario()
+            .Generate(new SimulationOptions { Duration = TimeSpan.FromMinutes(20), Shops = 30 })
+            .Select(e => decoder.Decode(e.Json, null).Event!)
+            .ToArray();
+        (string Measurement, string Field, Gauge Gauge, string[] Labels)[] checks =
+        [
+            (Measurements.Backlog, "waiting", _metrics.BacklogWaiting, ["shop", "queue"]),
+            (Measurements.Backlog, "oldest_wait_seconds", _metrics.BacklogOldestWait, ["shop", "queue"]),
+            (Measurements.CallAnswer, "p90", _metrics.CallAnswerP90, ["shop"]),
+            (Measurements.Bot, "bot_resolved_ratio", _metrics.BotResolvedRatio, ["shop", "channel"]),
+            (Measurements.Crisis, "cq", _metrics.CrisisQuotient, ["shop"]),
+        ];
+        var router = new PointRouter(_metrics, []);
+        var previous = new Dictionary<string, double>();
+        int boundaries = 0, repeated = 0, removed = 0;
+
+        using (events.ToObservable().Select(e => PipelineInput.Of(e))
+            .ToMetricPoints(new EngineOptions { SeriesTtl = TimeSpan.FromMinutes(2) }, borrowPoints: true)
+            .Subscribe(batch =>
+            {
+                router.Publish(batch);
+                boundaries++;
+                var current = new Dictionary<string, double>();
+                foreach (var (measurement, field, gauge, labels) in checks)
+                {
+                    var expected = batch
+                        .Where(p => p.Measurement == measurement && p.Field(field) is not null)
+                        .ToDictionary(p => string.Join('|', labels.Select(l => p.Tag(l))), p => p.Field(field)!.Value.Value);
+                    var actual = gauge.GetAllLabelValues().ToDictionary(l => string.Join('|', l), l => gauge.WithLabels(l).Value);
+                    Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+                    foreach (var (key, value) in expected)
+                    {
+                        current[measurement + field + key] = value;
+                    }
+                }
+
+                repeated += current.Count(c => previous.TryGetValue(c.Key, out var before) && before == c.Value);
+                removed += previous.Keys.Count(k => !current.ContainsKey(k));
+                previous = current;
+            }))
+        {
+        }
+
+        Assert.True(boundaries > 100, $"only {boundaries} boundaries");
+        Assert.True(repeated > 1000, $"only {repeated} values repeated from one boundary to the next");
+        Assert.True(removed > 10, $"only {removed} gauges left /metrics");
     }
 
     private sealed class RecordingSink : IPointSink

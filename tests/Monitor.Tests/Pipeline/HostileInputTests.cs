@@ -194,29 +194,38 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.Equal(1, deadLetters.Count);
     }
 
-    [Fact]
-    public void ItemCap_ANewConversationBeyondIt_IsDeadLetteredWithItsBytes_AsOverCapacity_AndTheRestIsApplied()
+    /// <summary>
+    /// A replay over a cap: per shop (one shop floods new conversations) or for the instance (four
+    /// shops, each far below the per-shop cap, together pass <c>pipeline.maxItems</c>). The events
+    /// beyond are dead-lettered with their bytes as <c>over_capacity</c>, saying which cap; the rest
+    /// is applied.
+    /// </summary>
+    [Theory]
+    [InlineData("shop", "s1 c1, s1 c2, s1 c3, s1 flood-1, s1 c1, s1 flood-2", "a new conversation beyond pipeline.maxItemsPerShop (3 held by the shop)")]
+    [InlineData("instance", "s1 c1, s2 c2, s3 c3, s4 c4, s1 c1, s1 c5", "a new conversation beyond pipeline.maxItems (3 held by the instance)")]
+    public void ItemCaps_ANewConversationBeyondOne_IsDeadLetteredWithItsBytes_AsOverCapacity_AndTheRestIsApplied(string cap, string messages, string detail)
     {
         var directory = Directory.CreateTempSubdirectory("item-cap-").FullName;
         try
         {
             var t0 = SimulationOptions.DefaultStart.ToUnixTimeMilliseconds();
-            string Message(int i, string conversation) =>
-                $$"""{"type":"message","eventId":"m{{i}}","shopId":"s1","ts":{{t0 + i * 1000}},"conversationId":"{{conversation}}","channel":"chat","sender":"customer","text":"hello"}""";
-            var lines = new[] { Message(1, "c1"), Message(2, "c2"), Message(3, "c3"), Message(4, "flood-1"), Message(5, "c1"), Message(6, "flood-2") };
+            var lines = messages.Split(", ").Select((message, i) => message.Split(' ') is [var shop, var conversation]
+                ? $$"""{"type":"message","eventId":"m{{i}}","shopId":"{{shop}}","ts":{{t0 + i * 1000}},"conversationId":"{{conversation}}","channel":"chat","sender":"customer","text":"hello"}"""
+                : throw new ArgumentException(message)).ToArray();
             var file = Path.Combine(directory, "chats.jsonl");
             File.WriteAllLines(file, lines);
             var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
             var deadLetters = new RecordingDeadLetters();
             var router = new PointRouter(metrics, []);
+            var engine = cap == "shop" ? new EngineOptions { MaxItemsPerShop = 3 } : new EngineOptions { MaxItems = 3 };
 
-            var summary = new ReplayRunner(new EngineOptions { MaxItemsPerShop = 3 }, metrics, router, deadLetters).Run([file]);
+            var summary = new ReplayRunner(engine, metrics, router, deadLetters).Run([file]);
 
             Assert.Equal(4, summary.Accepted);
             Assert.Equal(2, summary.Invalid);
             Assert.Equal(2, deadLetters.Count);
             Assert.Equal("over_capacity", deadLetters.LastReason);
-            Assert.Contains("a new conversation beyond pipeline.maxItemsPerShop (3 held by the shop)", deadLetters.LastDetail);
+            Assert.Contains(detail, deadLetters.LastDetail);
             Assert.Equal(lines[5], System.Text.Encoding.UTF8.GetString(deadLetters.LastPayload!));
             Assert.Equal(2, metrics.EventsInvalid.WithLabels("chats", "over_capacity").Value);
         }
@@ -236,7 +245,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         var payload = System.Text.Encoding.UTF8.GetBytes($$"""{"type":"call_queued","eventId":"e1","shopId":"s1","ts":{{ts}},"callId":"k1"}""");
 
         var e = intake.AcceptReplayed(Topic.Calls, payload, new EventIdDeduplicator());
-        intake.Refused(e!, 3);
+        intake.Refused(e!, EventVerdict.Refused, new EngineOptions { MaxItemsPerShop = 3 });
 
         Assert.Equal(1, metrics.EventsRebuildRejected.WithLabels("calls", "over_capacity").Value);
         Assert.Equal(0, metrics.EventsInvalid.WithLabels("calls", "over_capacity").Value);

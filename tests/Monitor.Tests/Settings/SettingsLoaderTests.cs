@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Monitor.Alerting;
 using Monitor.Influx;
 using Monitor.Settings;
 
@@ -71,17 +72,22 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
-    public void MaxShopsAndMaxItemsPerShop_AreRead_AndZeroIsRefused()
+    public void MaxShopsMaxItemsPerShopAndMaxItems_AreRead_AndZeroIsRefused()
     {
-        File.WriteAllText(_path, "pipeline:\n  maxShops: 200000\n  maxItemsPerShop: 5000000\n");
+        File.WriteAllText(_path, "pipeline:\n  maxShops: 200000\n  maxItemsPerShop: 5000000\n  maxItems: 20000000\n");
         var (settings, errors) = SettingsLoader.Load(_path, _ => null);
         Assert.Empty(errors);
         Assert.Equal(200_000, settings!.Engine.MaxShops);
         Assert.Equal(5_000_000, settings.Engine.MaxItemsPerShop);
+        Assert.Equal(20_000_000, settings.Engine.MaxItems);
 
         File.WriteAllText(_path, "pipeline:\n  maxShops: 0\n");
         (_, errors) = SettingsLoader.Load(_path, _ => null);
         Assert.Contains(errors, e => e.Message.Contains("pipeline.maxShops"));
+
+        File.WriteAllText(_path, "pipeline:\n  maxItems: 0\n");
+        (_, errors) = SettingsLoader.Load(_path, _ => null);
+        Assert.Contains(errors, e => e.Message.Contains("pipeline.maxItems"));
     }
 
     [Fact]
@@ -220,6 +226,67 @@ public sealed class SettingsLoaderTests : IDisposable
             dir.Delete(recursive: true);
         }
     }
+    [Fact]
+    public void Receivers_TakeTheirUrlAndSecretFromTheEnvironmentOrAFile_NeverFromTheFileItself()
+    {
+        var dir = Directory.CreateTempSubdirectory("monitor-settings-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "robot-url"), "https://oapi.dingtalk.com/robot/send?access_token=from-file\n");
+            var path = Path.Combine(dir.FullName, "monitor.yaml");
+            File.WriteAllText(path, """
+                alerting:
+                  receivers:
+                    - name: war-room
+                      type: dingtalk
+                      urlEnv: WAR_ROOM_ROBOT_URL
+                      secretEnv: WAR_ROOM_ROBOT_SECRET
+                    - name: shop-leads
+                      type: dingtalk
+                      urlFile: robot-url
+                      minSeverity: critical
+                      teams: [chat, calls]
+                """);
+            var environment = new Dictionary<string, string>
+            {
+                ["WAR_ROOM_ROBOT_URL"] = "https://oapi.dingtalk.com/robot/send?access_token=from-env",
+                ["WAR_ROOM_ROBOT_SECRET"] = "SECabc",
+            };
+            var (settings, errors) = SettingsLoader.Load(path, name => environment.GetValueOrDefault(name));
+            Assert.Empty(errors);
+            Assert.Equal(
+                [new ReceiverOptions("war-room", ReceiverType.DingTalk, new Uri(environment["WAR_ROOM_ROBOT_URL"]), "SECabc"), new ReceiverOptions("shop-leads", ReceiverType.DingTalk, new Uri("https://oapi.dingtalk.com/robot/send?access_token=from-file")) { MinSeverity = Monitor.Core.Alerts.Severity.Critical, Teams = ["chat", "calls"] }],
+                settings.Alerting.Receivers);
+            Assert.DoesNotContain("from-env", settings.Alerting.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("SECabc", settings.Alerting.ToString(), StringComparison.Ordinal);
+
+            File.WriteAllText(path, """
+                alerting:
+                  receivers:
+                    - name: a
+                      type: slack
+                      url: https://hooks.slack.test/k
+                    - name: b
+                      type: dingtalk
+                      url: https://oapi.dingtalk.com/robot/send?access_token=t
+                      secret: SEC-in-the-file
+                    - name: c
+                      type: dingtalk
+                      urlEnv: UNSET_VARIABLE
+                """);
+            (_, errors) = SettingsLoader.Load(path, _ => null);
+            Assert.Contains(errors, e => e.Message.Contains("type must be dingtalk, wecom or feishu, not 'slack'", StringComparison.Ordinal) && e.Line == 4);
+            Assert.Contains(errors, e => e.Message.Contains("secrets do not belong in the file; use secretEnv or secretFile", StringComparison.Ordinal) && e.Line == 9);
+            Assert.Contains(errors, e => e.Message.Contains("the environment variable UNSET_VARIABLE is not set", StringComparison.Ordinal) && e.Line == 12);
+            Assert.Equal(3, errors.Count);
+            Assert.DoesNotContain(errors, e => e.ToString().Contains("SEC-in-the-file", StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void NoFile_TheEnvironmentAloneNamesAnInfluxDb_WithItsCredentials()
     {

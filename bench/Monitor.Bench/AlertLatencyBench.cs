@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Monitor.Alerting;
 using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
@@ -11,10 +13,10 @@ using Monitor.Kafka;
 using Monitor.Servers;
 using Monitor.Simulation;
 
-namespace Monitor.Cli;
+namespace Monitor.Bench;
 
 /// <summary>
-/// <c>monitor bench --alert-latency N</c>: the time from producing the event that crosses a threshold
+/// <c>monitor-bench --alert-latency N</c>: the time from producing the event that crosses a threshold
 /// to Alertmanager accepting the alert (HTTP 200 to the monitor's POST) and to Alertmanager's webhook
 /// reaching a receiver, over N alerts. Shop after shop, a pause apart, three customer messages in new
 /// conversations go through the embedded broker into the live host, whose one rule (chat backlog
@@ -65,7 +67,7 @@ internal static class AlertLatencyBench
             AlertRules = new AlertRuleSet([Rule()], []),
             Alerting = new AlertingOptions { AlertmanagerUrl = alertmanager.Url },
         };
-        var app = LiveHost.Build(options, TimeProvider.System, logging: logging => logging
+        var app = LiveHost.Build(options, HostClocks.System, logging: logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter("Microsoft", LogLevel.Warning)
             .SetMinimumLevel(LogLevel.Warning));

@@ -7,7 +7,7 @@ namespace Monitor.Servers;
 /// <summary>
 /// A real Alertmanager 0.25 (Debian package <c>prometheus-alertmanager</c>) on a free loopback port
 /// with its storage in a temp directory and gossip off (<c>--cluster.listen-address=</c>), for the
-/// integration tests and <c>monitor bench --alert-latency</c>. It can be stopped and started again on
+/// integration tests and <c>monitor-bench --alert-latency</c>. It can be stopped and started again on
 /// the same port and storage, as an outage; dispose kills it and deletes the directory.
 /// </summary>
 public sealed class AlertmanagerServer : IAsyncDisposable
@@ -46,26 +46,14 @@ public sealed class AlertmanagerServer : IAsyncDisposable
     public static async Task<AlertmanagerServer> StartAsync(string configYaml, CancellationToken cancellationToken = default)
     {
         var binary = FindBinary();
-        for (var attempt = 1; ; attempt++)
-        {
-            var directory = Directory.CreateTempSubdirectory("monitor-alertmanager-").FullName;
-            var server = new AlertmanagerServer(binary, directory, new Uri($"http://127.0.0.1:{FreeTcpPort.Next()}/"));
-            try
+        return await ServerProcess.StartOnAFreePortAsync(
+            () => new AlertmanagerServer(binary, Directory.CreateTempSubdirectory("monitor-alertmanager-").FullName, new Uri($"http://127.0.0.1:{FreeTcpPort.Next()}/")),
+            async server =>
             {
                 await File.WriteAllTextAsync(server.ConfigPath, configYaml, cancellationToken);
                 await server.StartProcessAsync(cancellationToken);
-                return server;
-            }
-            catch (PortInUseException) when (attempt < StartAttempts)
-            {
-                await server.DisposeAsync();
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        }
+            },
+            StartAttempts);
     }
 
     private string ConfigPath => Path.Combine(_directory, "alertmanager.yml");

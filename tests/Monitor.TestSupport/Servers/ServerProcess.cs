@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
 namespace Monitor.Servers;
 
-/// <summary>Finding, starting, probing and stopping the real server binaries the integration tests and <c>monitor bench --alert-latency</c> run.</summary>
+/// <summary>Finding, starting, probing and stopping the real server binaries the integration tests and <c>monitor-bench --alert-latency</c> run.</summary>
 internal static class ServerProcess
 {
     private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(10);
@@ -104,7 +105,7 @@ internal static class ServerProcess
         {
             if (graceful && !process.HasExited)
             {
-                using var term = Process.Start("kill", ["-TERM", process.Id.ToString()]);
+                using var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
                 await term.WaitForExitAsync();
                 try
                 {
@@ -132,6 +133,45 @@ internal static class ServerProcess
             // killed but not reaped in time; nothing more to do
         }
     }
+
+    /// <summary>
+    /// Starts a server until it binds its port: <paramref name="startOnce"/> takes a fresh free port
+    /// each time and cleans up after itself when it fails; a <see cref="PortInUseException"/> (the
+    /// port was taken between probing and binding) tries again, at most <paramref name="attempts"/> times.
+    /// </summary>
+    public static async Task<T> StartOnAFreePortAsync<T>(Func<Task<T>> startOnce, int attempts = 3)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await startOnce();
+            }
+            catch (PortInUseException) when (attempt < attempts)
+            {
+                // another port
+            }
+        }
+    }
+
+    /// <summary><see cref="StartOnAFreePortAsync{T}(Func{Task{T}}, int)"/> for a server object: <paramref name="create"/> it (on a fresh port), <paramref name="start"/> it, dispose of it when that fails.</summary>
+    public static Task<T> StartOnAFreePortAsync<T>(Func<T> create, Func<T, Task> start, int attempts = 3)
+        where T : IAsyncDisposable => StartOnAFreePortAsync(
+            async () =>
+            {
+                var server = create();
+                try
+                {
+                    await start(server);
+                    return server;
+                }
+                catch
+                {
+                    await server.DisposeAsync();
+                    throw;
+                }
+            },
+            attempts);
 
     public static void TryDeleteDirectory(string directory)
     {

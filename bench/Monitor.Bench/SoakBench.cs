@@ -15,7 +15,7 @@ using Monitor.Output;
 using Monitor.Pipeline;
 using Prometheus;
 
-namespace Monitor.Cli;
+namespace Monitor.Bench;
 
 /// <summary>
 /// Issue 6, "bounded memory": a sustained load with churn of shops, conversations, calls and
@@ -32,12 +32,17 @@ internal static class SoakBench
     private const int ActiveShops = 100;
     private const int OpenPerShop = 16;
     private static readonly long T0 = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
-    private static readonly long ShopLifeMs = (long)TimeSpan.FromMinutes(10).TotalMilliseconds; // the active window slides by one shop this often
+
+    /// <summary>The active window of shops slides by one shop this often (event time) by default.</summary>
+    public static readonly TimeSpan DefaultShopLife = TimeSpan.FromMinutes(10);
 
     /// <summary>Runs until <paramref name="duration"/> has passed or <paramref name="maxEvents"/> were processed; prints one line per sample and a verdict.</summary>
     /// <returns>0 when the heap stayed flat, 1 otherwise.</returns>
-    public static int Run(TimeSpan? duration, long? maxEvents, long sampleEvery, CancellationToken cancellationToken)
+    /// <param name="shopLife">A new shop appears (and the oldest active one retires) this often in event time: 10 min by default, 500 ms passes a million shop ids through in about 25M events.</param>
+    /// <param name="hold">When set, the series TTL, the orders window and the stale-item age are this short, so a shop that went quiet leaves after the hold plus the 5-minute conversation window: a million shop ids pass through without holding hours of them at once.</param>
+    public static int Run(TimeSpan? duration, long? maxEvents, long sampleEvery, CancellationToken cancellationToken, TimeSpan? shopLife = null, TimeSpan? hold = null)
     {
+        var shopLifeMs = Math.Max(1, (long)(shopLife ?? DefaultShopLife).TotalMilliseconds);
         var (rules, errors) = AlertRulesLoader.Load(AlertRulesLoader.DefaultFile);
         if (rules is null)
         {
@@ -52,12 +57,14 @@ internal static class SoakBench
         var intake = new EventIntake(new EventDecoder(), new EventIdDeduplicator(), metrics, new NullDeadLetters()) { ReuseEvents = true };
         // Stale items leave after 2 h of event time here (7 days by default), so a short soak sees
         // many expiry cycles of the abandoned ones; the mechanism is the same.
-        var engine = new EngineOptions { Keywords = KeywordSetup.Load(null).Holder, StaleItemAge = TimeSpan.FromHours(2) };
+        var engine = hold is { } h
+            ? new EngineOptions { Keywords = KeywordSetup.Load(null).Holder, StaleItemAge = h, SeriesTtl = h, OrdersWindow = h }
+            : new EngineOptions { Keywords = KeywordSetup.Load(null).Holder, StaleItemAge = TimeSpan.FromHours(2) };
         var clock = Stopwatch.StartNew();
         var samples = new List<(long Events, long Heap, int Series)>();
         long processed = 0;
         long eventTime = T0;
-        Console.WriteLine($"bench: soak {(duration is { } d ? $"for {d.TotalMinutes:N1} min" : $"of {maxEvents:N0} events")}, {ActiveShops} active shops retiring one every {ShopLifeMs / 60_000} event-minutes, shipped alert rules ({rules.Count}), stale items leave after {engine.StaleItemAge.TotalHours:N0} h");
+        Console.WriteLine($"bench: soak {(duration is { } d ? $"for {d.TotalMinutes:N1} min" : $"of {maxEvents:N0} events")}, {ActiveShops} active shops retiring one every {shopLifeMs / 1000.0:0.###} s of event time, shipped alert rules ({rules.Count}), stale items leave after {engine.StaleItemAge.TotalMinutes:N0} min, series TTL {engine.SeriesTtl.TotalMinutes:N0} min");
         Console.WriteLine("bench: wall s     events   event days   heap MB   /metrics series   events/s");
 
         void Sample()
@@ -71,7 +78,7 @@ internal static class SoakBench
 
         var inputs = Observable.Create<PipelineInput>(observer =>
         {
-            var generator = new ChurnGenerator(seed: 6);
+            var generator = new ChurnGenerator(seed: 6, shopLifeMs);
             foreach (var (topic, json, ts) in generator.Events())
             {
                 if (cancellationToken.IsCancellationRequested
@@ -114,7 +121,7 @@ internal static class SoakBench
         var flat = last <= middle * 1.25 + 16e6;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"bench: soak {(flat ? "flat" : "GROWING")}: heap peak {middle / 1e6:N1} MB in the middle third, {last / 1e6:N1} MB in the last third; " +
-            $"/metrics series {settled[0].Series:N0} -> {samples[^1].Series:N0}; {sink.Points:N0} points for {processed:N0} events, {(eventTime - T0) / 86_400_000.0:N1} days of event time"));
+            $"/metrics series {settled[0].Series:N0} -> {samples[^1].Series:N0}; {sink.Points:N0} points for {processed:N0} events, {(eventTime - T0) / 86_400_000.0:N1} days of event time, {((eventTime - T0) / shopLifeMs) + ActiveShops:N0} shop ids"));
         return flat ? 0 : 1;
     }
 
@@ -130,7 +137,7 @@ internal static class SoakBench
     /// small ring of open conversations, calls and orders. An item pushed out of a full ring is
     /// abandoned (never closed). Its own state is bounded by the active shops.
     /// </summary>
-    private sealed class ChurnGenerator(int seed)
+    private sealed class ChurnGenerator(int seed, long shopLifeMs)
     {
         private static readonly string[] Texts = ["where is my parcel", "我要投诉", "refund please 退款", "要找律师起诉", "thanks", "质量太差了"];
         private readonly Random _random = new(seed);
@@ -143,7 +150,7 @@ internal static class SoakBench
             while (true)
             {
                 ts += _random.Next(1, 40); // about 50 events per event-second
-                var generation = (ts - T0) / ShopLifeMs;
+                var generation = (ts - T0) / shopLifeMs;
                 var index = generation + _random.Next(ActiveShops);
                 if (_shops.Count > ActiveShops * 2)
                 {

@@ -68,26 +68,14 @@ public sealed class PrometheusServer : IAsyncDisposable
     {
         var binary = FindBinary();
         var config = configYaml;
-        for (var attempt = 1; ; attempt++)
-        {
-            var directory = Directory.CreateTempSubdirectory("monitor-prometheus-").FullName;
-            var server = new PrometheusServer(directory, new Uri($"http://127.0.0.1:{FreeTcpPort.Next()}/"));
-            try
+        return await ServerProcess.StartOnAFreePortAsync(
+            () => new PrometheusServer(Directory.CreateTempSubdirectory("monitor-prometheus-").FullName, new Uri($"http://127.0.0.1:{FreeTcpPort.Next()}/")),
+            async server =>
             {
                 await File.WriteAllTextAsync(server.ConfigPath, config, cancellationToken);
                 await server.StartProcessAsync(binary, cancellationToken);
-                return server;
-            }
-            catch (PortInUseException) when (attempt < StartAttempts)
-            {
-                await server.DisposeAsync();
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        }
+            },
+            StartAttempts);
     }
 
     private string ConfigPath => Path.Combine(_directory, "prometheus.yml");

@@ -3,7 +3,7 @@ using Monitor.Core.Alerts;
 using Monitor.Core.Metrics;
 using Monitor.Core.Points;
 
-namespace Monitor.Cli;
+namespace Monitor.Bench;
 
 /// <summary>
 /// Evaluator cost per metric point (issue 4): threshold rules over enough shops to hold the asked
