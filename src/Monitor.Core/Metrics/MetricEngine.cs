@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Monitor.Core.Alerts;
 using Monitor.Core.Events;
 using Monitor.Core.Points;
@@ -460,10 +461,9 @@ public sealed class MetricEngine : IOpenItemSource
             return;
         }
 
-        if (_nextBoundary != long.MinValue && watermarkMs >= _nextBoundary && HoldBoundaries is { } hold && hold())
+        if (HoldBoundaries is not null && _nextBoundary != long.MinValue && watermarkMs >= _nextBoundary)
         {
-            // Up to the last boundary emitted, not past it: an event after that boundary still counts.
-            watermarkMs = _nextBoundary - _stepMs;
+            watermarkMs = HeldWatermark(watermarkMs);
             if (watermarkMs <= Watermark)
             {
                 return;
@@ -485,6 +485,15 @@ public sealed class MetricEngine : IOpenItemSource
 
         EmitBoundariesThrough(watermarkMs);
     }
+
+    /// <summary>
+    /// The watermark to move to when a boundary is due: <paramref name="watermarkMs"/>, or, while
+    /// the output holds boundaries, the last boundary emitted (an event after it still counts).
+    /// Kept out of <see cref="AdvanceTo"/> so the per-event path stays small.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long HeldWatermark(long watermarkMs) =>
+        HoldBoundaries!() ? _nextBoundary - _stepMs : watermarkMs;
 
     /// <summary>End of input (replay): applies everything buffered and emits up to the first boundary after the newest event.</summary>
     public void Flush()
