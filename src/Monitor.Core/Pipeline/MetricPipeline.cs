@@ -90,19 +90,23 @@ public static class MetricPipeline
 
             var stepMs = (long)options.Step.TotalMilliseconds;
             var measuredStep = long.MinValue;
+            var measuredShops = -1;
             void Publish(long watermarkBefore)
             {
                 if (engine.Watermark != watermarkBefore)
                 {
                     hooks?.WatermarkAdvanced?.Invoke(engine.Watermark);
-                    if (hooks?.StateMeasured is { } measured && engine.Watermark / stepMs != measuredStep)
-                    {
-                        measuredStep = engine.Watermark / stepMs;
-                        measured(engine.Shops, engine.ItemsHeld);
-                    }
-
                     early?.OnFinalWatermark(engine.Watermark);
                     gate.OnFinalWatermark(engine.Watermark);
+                }
+
+                // Once a step, and whenever the shops held change: a look-back rebuild hands its
+                // shops over when its partitions catch up, which need not move the watermark.
+                if (hooks?.StateMeasured is { } measured && (engine.Watermark / stepMs != measuredStep || engine.Shops != measuredShops))
+                {
+                    measuredStep = engine.Watermark / stepMs;
+                    measuredShops = engine.Shops;
+                    measured(engine.Shops, engine.ItemsHeld);
                 }
 
                 Flush();

@@ -164,6 +164,26 @@ public sealed class MetricPipelineTests
     }
 
     [Fact]
+    public void StateMeasured_CountsTheShopsALookBackRebuildHandsOver_ThoughTheWatermarkStaysPut()
+    {
+        using var inputs = new Subject<PipelineInput>();
+        var measured = new List<(int Shops, long Items)>();
+        using var subscription = inputs.ToMetricPoints(Options, new PipelineHooks { StateMeasured = (shops, items) => measured.Add((shops, items)) }).Subscribe(_ => { });
+
+        // Partition 0 has moved the watermark when partition 1 arrives: its events are rebuilt apart.
+        inputs.OnNext(PipelineInput.SourceOpened(0));
+        inputs.OnNext(PipelineInput.Of(_chat.Customer("c0", At(200), shop: "s0"), source: 0));
+        inputs.OnNext(PipelineInput.SourceOpened(1));
+        inputs.OnNext(PipelineInput.Of(_chat.Customer("c1", At(100)), source: 1));
+        inputs.OnNext(PipelineInput.Of(_chat.Customer("c2", At(101)), source: 1));
+        Assert.Equal(1, measured[^1].Shops);
+
+        // Caught up: the rebuilt shop joins at the same watermark, and the gauges say so.
+        inputs.OnNext(PipelineInput.SourceIdle(1));
+        Assert.Equal((2, 3L), measured[^1]);
+    }
+
+    [Fact]
     public void ClockTicks_ReadTheTimeProvider_OncePerPeriod_UntilDisposed()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(At(0)));
