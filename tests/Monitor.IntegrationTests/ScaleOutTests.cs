@@ -99,8 +99,8 @@ public sealed class ScaleOutTests(ScaleOutTests.Reference reference, ITestOutput
 
             Assert.True(group[1].Replayed > 0, "the second instance rebuilt nothing: no rebalance happened mid-stream");
             var repeats = GroupRun.AssertSameOutput(reference.Points, group, CutoffMs);
-            Assert.Equal(0, group.Sum(i => i.Late));
             output.WriteLine($"join and leave: {events} events; {string.Join(", ", pauses)}; consumed {string.Join("/", group.Select(i => i.Consumed))}, replayed {string.Join("/", group.Select(i => i.Replayed))}, late {string.Join("/", group.Select(i => i.Late))}, not owned {string.Join("/", group.Select(i => i.NotOwned))}, repeated writes {repeats}, run {run.Elapsed.TotalSeconds:0.0} s");
+            Assert.Equal(0, group.Sum(i => i.Late));
         }
         finally
         {

@@ -126,6 +126,10 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
             foreach (var partition in partitions)
             {
                 var closed = ledger.Close(partition);
+
+                // Not ours any more: its lag is the new owner's to report (a stale value here would
+                // add to the group's total).
+                metrics.ConsumerLag.RemoveLabelled(partition.Topic, partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 if (closed.LiveIds.Count > 0)
                 {
                     intake.Forget(closed.LiveIds);

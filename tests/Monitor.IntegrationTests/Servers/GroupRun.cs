@@ -52,9 +52,11 @@ public sealed class GroupInstance : IAsyncDisposable
 {
     private bool _stopped;
 
-    private GroupInstance(string name, WebApplication app, FakeTimeProvider clock, CapturingSink sink)
+    private GroupInstance(string name, string bootstrapServers, string group, WebApplication app, FakeTimeProvider clock, CapturingSink sink)
     {
         Name = name;
+        BootstrapServers = bootstrapServers;
+        Group = group;
         App = app;
         Clock = clock;
         Sink = sink;
@@ -63,6 +65,10 @@ public sealed class GroupInstance : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    public string BootstrapServers { get; }
+
+    public string Group { get; }
 
     public WebApplication App { get; }
 
@@ -116,7 +122,7 @@ public sealed class GroupInstance : IAsyncDisposable
         };
         var app = LiveHost.Build(options, HostClocks.WithEvents(clock), logging: logging => logging.SetMinimumLevel(LogLevel.Warning), sinks: [sink]);
         await app.StartAsync(cancellationToken);
-        return new GroupInstance(name, app, clock, sink);
+        return new GroupInstance(name, bootstrapServers, group, app, clock, sink);
     }
 
     public async Task StopAsync()
@@ -203,6 +209,28 @@ public static class GroupRun
         Assert.Equal(0, Volatile.Read(ref failures));
     }
 
+    /// <summary>
+    /// True when the running instances report, between them, a consumer lag for every partition
+    /// (a partition reports once its position is known, and stops when it is revoked) and each reads 0.
+    /// </summary>
+    private static bool Drained(IReadOnlyList<GroupInstance> running, int partitions)
+    {
+        var reported = 0;
+        foreach (var instance in running)
+        {
+            foreach (var labels in instance.Metrics.ConsumerLag.GetAllLabelValues())
+            {
+                reported++;
+                if (instance.Metrics.ConsumerLag.WithLabels(labels).Value != 0)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return reported == partitions;
+    }
+
     /// <summary>Polls <paramref name="condition"/> every 50 ms until it holds; fails after <paramref name="limit"/>.</summary>
     public static async Task Until(Func<bool> condition, TimeSpan limit, string what, CancellationToken cancellationToken)
     {
@@ -220,7 +248,7 @@ public static class GroupRun
 
     /// <summary>
     /// After the last event: waits until the running instances stop reading (no counter moved for
-    /// a second) and own every partition, then moves their clocks to <paramref name="finalClock"/>
+    /// a second), own every partition and have read each to its end, then moves their clocks to <paramref name="finalClock"/>
     /// so the watermark passes the last boundaries, waits for that, and stops them.
     /// </summary>
     public static async Task FinishAsync(IReadOnlyList<GroupInstance> instances, int partitions, DateTimeOffset finalClock, CancellationToken cancellationToken)
@@ -231,8 +259,10 @@ public static class GroupRun
         await Until(
             () =>
             {
+                // A second without a counter moving is no proof on a loaded machine: every partition
+                // must also be read to its end, or moving the clocks makes what is unread late.
                 var now = running.Sum(i => i.Consumed + i.Replayed);
-                if (now != last || running.Sum(i => i.Health.AssignedPartitions) != partitions)
+                if (now != last || running.Sum(i => i.Health.AssignedPartitions) != partitions || !Drained(running, partitions))
                 {
                     last = now;
                     still.Restart();
