@@ -148,18 +148,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
         await using var influx = await InfluxServer.StartAsync(timeout);
         await influx.CreateDatabaseAsync("overflow", timeout);
         using var cluster = EmbeddedKafkaCluster.Start(partitions: 2);
-        var options = Options(cluster, influx, "overflow", new InfluxOptions
-        {
-            Url = influx.Url,
-            Database = "overflow",
-            FlushInterval = TimeSpan.FromMilliseconds(200),
-            BufferCapacity = 50,
-            BatchSize = 50,
-            MaxBlock = TimeSpan.FromSeconds(2),
-            MaxBackoff = TimeSpan.FromSeconds(1),
-            RequestTimeout = TimeSpan.FromSeconds(1),
-            ShutdownTimeout = TimeSpan.FromSeconds(1),
-        });
+        var options = Options(cluster, influx, "overflow", BoundedBuffer(influx, "overflow", capacity: 50, batchSize: 50, maxBlock: TimeSpan.FromSeconds(2)));
         var app = LiveHost.Build(options, HostClocks.System, logging: logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(timeout);
         var metrics = app.Services.GetRequiredService<MonitorMetrics>();
@@ -213,18 +202,7 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
         await using var influx = await InfluxServer.StartAsync(timeout);
         await influx.CreateDatabaseAsync("held", timeout);
         using var cluster = EmbeddedKafkaCluster.Start(partitions: 2);
-        var options = Options(cluster, influx, "held", new InfluxOptions
-        {
-            Url = influx.Url,
-            Database = "held",
-            FlushInterval = TimeSpan.FromMilliseconds(200),
-            BufferCapacity = 1_000,
-            BatchSize = 500,
-            MaxBlock = TimeSpan.FromSeconds(90),
-            MaxBackoff = TimeSpan.FromSeconds(1),
-            RequestTimeout = TimeSpan.FromSeconds(1),
-            ShutdownTimeout = TimeSpan.FromSeconds(1),
-        }) with
+        var options = Options(cluster, influx, "held", BoundedBuffer(influx, "held", capacity: 1_000, batchSize: 500, maxBlock: TimeSpan.FromSeconds(90))) with
         {
             Engine = new EngineOptions { AllowedLateness = TimeSpan.FromSeconds(5), Step = TimeSpan.FromSeconds(2) },
         };
@@ -269,6 +247,20 @@ public sealed class InfluxOutageTests(ITestOutputHelper output)
             await app.DisposeAsync();
         }
     }
+
+    /// <summary>A writer with a small buffer and short waits, so an outage fills it within seconds.</summary>
+    private static InfluxOptions BoundedBuffer(InfluxServer influx, string database, int capacity, int batchSize, TimeSpan maxBlock) => new()
+    {
+        Url = influx.Url,
+        Database = database,
+        FlushInterval = TimeSpan.FromMilliseconds(200),
+        BufferCapacity = capacity,
+        BatchSize = batchSize,
+        MaxBlock = maxBlock,
+        MaxBackoff = TimeSpan.FromSeconds(1),
+        RequestTimeout = TimeSpan.FromSeconds(1),
+        ShutdownTimeout = TimeSpan.FromSeconds(1),
+    };
 
     private static LiveOptions Options(EmbeddedKafkaCluster cluster, InfluxServer influx, string group, InfluxOptions writer) => new()
     {
