@@ -2,6 +2,7 @@ using System.Text.Json;
 using Monitor.Alerting;
 using Monitor.Core.Alerts;
 using Monitor.Tests.Influx;
+using static Monitor.Tests.Alerting.AlertChanges;
 
 namespace Monitor.Tests.Alerting;
 
@@ -46,6 +47,19 @@ public abstract class AlertSinkTestBase<TSink> : ScriptedHttpTestBase<TSink>
 
     /// <summary>The next request is answered as a chat robot would (see <see cref="RobotAnswer"/>).</summary>
     protected void Answer(int errcode, string errmsg = "ok") => Handler.Enqueue(_ => Task.FromResult(RobotAnswer(errcode, errmsg)));
+
+    /// <summary>
+    /// Returns once the sink has counted the answer to every request made so far. A request arriving
+    /// says nothing about its answer; but the delivery loop is sequential (it settles one answer before
+    /// it takes the next batch), so a probe change published now is requested only after that. The
+    /// probe's own request is held open until the test ends. Call it last, before reading counters.
+    /// </summary>
+    protected async Task AnswersCountedAsync()
+    {
+        Assert.Equal(0, Handler.Scripted); // else the probe would take a scripted answer, not the held one
+        Handler.EnqueueBlocked();
+        await PublishAndWaitAsync(Fired("answers-counted-probe", Severity.Critical, StartMs), Handler.Requests.Count + 1);
+    }
 
     /// <summary>Publishes <paramref name="change"/> to the sink and waits until <paramref name="requests"/> requests were made in all.</summary>
     protected async Task PublishAndWaitAsync(AlertChange change, int requests)

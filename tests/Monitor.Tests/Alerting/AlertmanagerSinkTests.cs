@@ -63,6 +63,7 @@ public sealed class AlertmanagerSinkTests : AlertSinkTestBase<AlertmanagerSink>
         Assert.Equal("http://grafana.test:3000/d/service-war-room?viewPanel=4", alert.GetProperty("generatorURL").GetString());
         Assert.Contains("\"shop\":\"旗舰店\"", request.Text); // UTF-8 as is, not \u escapes
 
+        await AnswersCountedAsync();
         Assert.Equal(1, Notifications("sent"));
         Assert.Equal(1, Metrics.AlertDelivery.WithLabels(AlertmanagerSink.SinkName).Count);
     }
@@ -102,6 +103,7 @@ public sealed class AlertmanagerSinkTests : AlertSinkTestBase<AlertmanagerSink>
             Assert.All(resent, a => Assert.Equal(Rfc3339(Time.Start.AddSeconds(-60)), a.GetProperty("startsAt").GetString()));
         }
 
+        await AnswersCountedAsync();
         Assert.Equal(2, Metrics.AlertDelivery.WithLabels(AlertmanagerSink.SinkName).Count); // re-sends are not deliveries
         Assert.Equal(6, Notifications("sent"));
     }
@@ -221,6 +223,7 @@ public sealed class AlertmanagerSinkTests : AlertSinkTestBase<AlertmanagerSink>
         var s2 = Assert.Single(alerts, a => a.GetProperty("labels").GetProperty("shop").GetString() == "s2");
         Assert.Equal(ToDictionary(second.Labels), Object(s2.GetProperty("labels")));
 
+        await AnswersCountedAsync();
         Assert.Equal(1, Notifications("retried"));
         Assert.Equal(2, Notifications("sent"));
         Assert.Equal(0, Notifications("failed"));
@@ -247,6 +250,7 @@ public sealed class AlertmanagerSinkTests : AlertSinkTestBase<AlertmanagerSink>
         await Handler.WaitForRequestsAsync(6).WaitAsync(Patience);
         var times = Handler.Requests.Select(r => (r.At - Time.Start).TotalMilliseconds).ToArray();
         Assert.Equal(new double[] { 0, 100, 300, 600, 900, 1200 }, times);
+        await AnswersCountedAsync();
         Assert.Equal(5, Notifications("retried"));
         Assert.Equal(1, Notifications("sent"));
     }

@@ -62,6 +62,7 @@ public sealed class WebhookSinkTests : AlertSinkTestBase<WebhookSink>
         Assert.Equal(JsonValueKind.Null, down.GetProperty("previousSeverity").ValueKind);
         Assert.Equal(Rfc3339(Time.Start.AddSeconds(30)), down.GetProperty("at").GetString());
 
+        await AnswersCountedAsync();
         Assert.Equal(3, Notifications("sent"));
         Assert.Equal(3, Metrics.AlertDelivery.WithLabels("chat-bot").Count);
         Assert.All(Logger.Entries, e => Assert.DoesNotContain("abc123", e.Message));
@@ -104,6 +105,7 @@ public sealed class WebhookSinkTests : AlertSinkTestBase<WebhookSink>
         await Handler.WaitForRequestsAsync(2).WaitAsync(Patience);
 
         Assert.Equal(["s1", "s2"], Shops(Handler.Requests[1]));
+        await AnswersCountedAsync();
         Assert.Equal(1, Notifications("retried"));
         Assert.Equal(2, Notifications("sent"));
     }
@@ -125,6 +127,7 @@ public sealed class WebhookSinkTests : AlertSinkTestBase<WebhookSink>
         // s0 was in flight and is never dropped; of s1, s2, s3 waiting behind it, s1 made room for s3.
         Assert.Equal(["s0"], Shops(Handler.Requests[0]));
         Assert.Equal(["s2", "s3"], Shops(Handler.Requests[1]));
+        await AnswersCountedAsync();
         Assert.Equal(1, Notifications("dropped"));
         Assert.Equal(3, Notifications("sent"));
     }
@@ -141,6 +144,7 @@ public sealed class WebhookSinkTests : AlertSinkTestBase<WebhookSink>
 
         gate.SetResult();
         await Handler.WaitForRequestsAsync(2).WaitAsync(Patience);
+        await AnswersCountedAsync();
 
         double Count(string outcome, string severity) => Metrics.AlertNotifications.WithLabels(sink.Name, outcome, severity).Value;
         Assert.Equal(2, Count("sent", "critical"));

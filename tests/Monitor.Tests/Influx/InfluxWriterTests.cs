@@ -609,6 +609,18 @@ public sealed class ScriptedHandler(TimeProvider time) : HttpMessageHandler
         }
     }
 
+    /// <summary>How many scripted answers are still waiting for their request.</summary>
+    public int Scripted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _script.Count;
+            }
+        }
+    }
+
     public void Enqueue(HttpStatusCode status, Action<HttpResponseMessage>? configure = null) =>
         Enqueue(_ =>
         {
