@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Monitor.Http;
+using Polly;
+using Polly.Retry;
 
 namespace Monitor.Alerting;
 
@@ -27,7 +29,7 @@ internal sealed class DeliveryLoop : IAsyncDisposable
     private readonly AuthenticationHeaderValue? _authorization;
     private readonly AlertingOptions _options;
     private readonly TimeProvider _time;
-    private readonly Random _jitter;
+    private readonly ResiliencePipeline<HttpAttempt> _retry;
     private readonly SinkTelemetry _telemetry;
     private readonly ILogger _logger;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
@@ -37,6 +39,8 @@ internal sealed class DeliveryLoop : IAsyncDisposable
     private volatile bool _draining;
     private int _disposed;
     private int _died;
+    private DeliveryBatch? _current; // the loop's batch in flight (null: dropped while it failed)
+    private int _failures; // failed attempts of the batch in flight
 
     /// <param name="receiver">Names the receiver in log lines (e.g. <c>Alertmanager</c>); holds no secret.</param>
     public DeliveryLoop(
@@ -59,7 +63,7 @@ internal sealed class DeliveryLoop : IAsyncDisposable
         _authorization = authorization;
         _options = options;
         _time = time;
-        _jitter = jitter;
+        _retry = HttpRetry.Pipeline(options.InitialBackoff, options.MaxBackoff, maxRetries: null, time, jitter, OnRetry);
         _telemetry = telemetry;
         _logger = logger;
         _run = Task.Run(RunAsync);
@@ -113,7 +117,6 @@ internal sealed class DeliveryLoop : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var failures = 0;
         try
         {
             while (true)
@@ -132,41 +135,32 @@ internal sealed class DeliveryLoop : IAsyncDisposable
                     continue;
                 }
 
-                var attempt = await PostAsync(batch).ConfigureAwait(false);
-                if (attempt.Problem is null)
+                _current = batch;
+                _failures = 0;
+                var attempt = await _retry.ExecuteAsync(static (self, _) => self.AttemptAsync(), this, _stopping.Token).ConfigureAwait(false);
+                if (_current is not { } sent)
                 {
-                    if (failures > 0)
-                    {
-                        // Before settling, so what this very batch carried is not sent twice.
-                        _logger.LogInformation(
-                            "{Receiver} answers again after {Failures} failed attempts; re-sending the alert state", _receiver, failures);
-                        _queue.Recovered();
-                        failures = 0;
-                    }
-
-                    _queue.Settle(batch);
-                    if (attempt.Accepted)
-                    {
-                        _telemetry.Sent(batch);
-                        _queue.Delivered(batch);
-                    }
-                    else
-                    {
-                        _telemetry.Failed(batch);
-                    }
-
-                    continue;
+                    continue; // what failed was dropped meanwhile: nothing is left to settle
                 }
 
-                failures++;
-                _telemetry.Retried(batch);
-                // A Retry-After of 0 must not turn into a tight loop: never below the first backoff.
-                var backoff = HttpRetry.Backoff(failures, _options.InitialBackoff, _options.MaxBackoff, _jitter);
-                var delay = attempt.RetryAfter is { } retryAfter ? (retryAfter > _options.InitialBackoff ? retryAfter : _options.InitialBackoff) : backoff;
-                _logger.LogWarning(
-                    "{Receiver} did not take {Count} alert notifications ({Problem}); attempt {Failures} failed, trying again in {Delay}",
-                    _receiver, batch.Count, attempt.Problem, failures, delay);
-                await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
+                if (_failures > 0)
+                {
+                    // Before settling, so what this very batch carried is not sent twice.
+                    _logger.LogInformation(
+                        "{Receiver} answers again after {Failures} failed attempts; re-sending the alert state", _receiver, _failures);
+                    _queue.Recovered();
+                }
+
+                _queue.Settle(sent);
+                if (attempt.Accepted)
+                {
+                    _telemetry.Sent(sent);
+                    _queue.Delivered(sent);
+                }
+                else
+                {
+                    _telemetry.Failed(sent);
+                }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -181,6 +175,34 @@ internal sealed class DeliveryLoop : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One attempt of the retry pipeline. A retry asks the queue again, so changes that arrived
+    /// while the receiver was failing ride along with what failed.
+    /// </summary>
+    private async ValueTask<HttpAttempt> AttemptAsync()
+    {
+        if (_failures > 0)
+        {
+            _current = _queue.Take(_time.GetUtcNow());
+            if (_current is null)
+            {
+                return HttpAttempt.Refused;
+            }
+        }
+
+        return await PostAsync(_current!).ConfigureAwait(false);
+    }
+
+    private ValueTask OnRetry(OnRetryArguments<HttpAttempt> args)
+    {
+        _failures++;
+        _telemetry.Retried(_current!);
+        _logger.LogWarning(
+            "{Receiver} did not take {Count} alert notifications ({Problem}); attempt {Failures} failed, trying again in {Delay}",
+            _receiver, _current!.Count, args.Outcome.Result.Problem, _failures, args.RetryDelay);
+        return ValueTask.CompletedTask;
+    }
+
     private async Task WaitForWorkAsync()
     {
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
@@ -193,62 +215,53 @@ internal sealed class DeliveryLoop : IAsyncDisposable
         waiting.Cancel(); // releases the timer or the channel wait that did not fire
     }
 
-    /// <summary>One HTTP attempt; <see cref="Attempt.Problem"/> is set when it is worth trying again.</summary>
-    private async Task<Attempt> PostAsync(DeliveryBatch batch)
-    {
-        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
-        try
+    /// <summary>One HTTP attempt of <paramref name="batch"/>; <see cref="HttpAttempt.Problem"/> is set when it is worth trying again.</summary>
+    private Task<HttpAttempt> PostAsync(DeliveryBatch batch) => HttpRetry.AttemptAsync(
+        _http,
+        () =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, batch.Endpoint ?? _endpoint) { Content = new ByteArrayContent(batch.Body) };
+            var request = new HttpRequestMessage(HttpMethod.Post, batch.Endpoint ?? _endpoint) { Content = new ByteArrayContent(batch.Body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.Authorization = _authorization;
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode)
+            return request;
+        },
+        (response, cancellationToken) => JudgeAsync(batch, response, cancellationToken),
+        _options.RequestTimeout,
+        _time,
+        _stopping.Token);
+
+    private async Task<HttpAttempt> JudgeAsync(DeliveryBatch batch, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            if (batch.JudgeAnswer is not { } judge)
             {
-                if (batch.JudgeAnswer is not { } judge)
-                {
-                    return new Attempt(Accepted: true, null, null);
-                }
-
-                var verdict = judge(await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false));
-                if (verdict.Accepted || verdict.Retry)
-                {
-                    return new Attempt(verdict.Accepted, verdict.Problem, verdict.RetryAfter);
-                }
-
-                _logger.LogError(
-                    "{Receiver} refused {Count} alert notifications: {Problem}; they are dropped, not retried",
-                    _receiver, batch.Count, verdict.Problem);
-                return new Attempt(Accepted: false, null, null);
+                return HttpAttempt.Ok;
             }
 
-            var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
-            if (HttpRetry.IsRetryable(response.StatusCode))
+            var verdict = judge(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            if (verdict.Accepted || verdict.Retry)
             {
-                return new Attempt(false, status, HttpRetry.RetryAfter(response, _time.GetUtcNow(), _options.MaxBackoff));
+                return new HttpAttempt(verdict.Accepted, verdict.Problem, verdict.RetryAfter);
             }
 
-            // The answer's body may echo the payload, so it stays out of the log like the payload itself.
             _logger.LogError(
-                "{Receiver} rejected {Count} alert notifications with {Status}; they are dropped, not retried. " +
-                "Check that the receiver accepts this payload (Alertmanager: API v2, valid label names)",
-                _receiver, batch.Count, status);
-            return new Attempt(Accepted: false, null, null);
+                "{Receiver} refused {Count} alert notifications: {Problem}; they are dropped, not retried",
+                _receiver, batch.Count, verdict.Problem);
+            return HttpAttempt.Refused;
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
-        {
-            return new Attempt(false, $"no answer within {_options.RequestTimeout}", null);
-        }
-        catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException && !_stopping.IsCancellationRequested)
-        {
-            return new Attempt(false, "HttpClient timeout", null);
-        }
-        catch (HttpRequestException ex)
-        {
-            return new Attempt(false, ex.Message, null);
-        }
-    }
 
-    private readonly record struct Attempt(bool Accepted, string? Problem, TimeSpan? RetryAfter);
+        var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+        if (HttpRetry.IsRetryable(response.StatusCode))
+        {
+            return HttpAttempt.Failed(status, HttpRetry.RetryAfter(response, _time.GetUtcNow(), _options.MaxBackoff));
+        }
+
+        // The answer's body may echo the payload, so it stays out of the log like the payload itself.
+        _logger.LogError(
+            "{Receiver} rejected {Count} alert notifications with {Status}; they are dropped, not retried. " +
+            "Check that the receiver accepts this payload (Alertmanager: API v2, valid label names)",
+            _receiver, batch.Count, status);
+        return HttpAttempt.Refused;
+    }
 }

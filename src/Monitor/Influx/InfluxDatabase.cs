@@ -60,7 +60,7 @@ public static class InfluxDatabase
         {
             Content = new FormUrlEncodedContent([new("q", influxQl)]),
         };
-        request.Headers.Authorization = InfluxWriter.AuthorizationFor(options);
+        request.Headers.Authorization = InfluxSender.AuthorizationFor(options);
         using var response = await http.SendAsync(request, cancellationToken);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }

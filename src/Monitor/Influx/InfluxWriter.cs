@@ -28,18 +28,13 @@ namespace Monitor.Influx;
 /// </remarks>
 public sealed class InfluxWriter : IPointSink, IBackPressureSink
 {
-    private const int MaxErrorBodyChars = 512;
-    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromMinutes(1);
 
     private readonly InfluxOptions _options;
-    private readonly HttpClient _http;
     private readonly MonitorMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<InfluxWriter> _logger;
-    private readonly Random _jitter;
-    private readonly Uri _endpoint;
-    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly InfluxSender _sender;
     private readonly Channel<Entry> _channel;
     private readonly StringBuilder _format = new(256);
     private readonly CancellationTokenSource _stopping = new();
@@ -56,10 +51,6 @@ public sealed class InfluxWriter : IPointSink, IBackPressureSink
     private long _holdingSince = long.MinValue; // under _writeGate: when HoldsBoundaries began answering true
     private int _lastWrite; // points of the last WriteAsync: the size to expect of the next boundary
     private long _dropped;
-
-    // Timestamp of the first failed attempt since InfluxDB last answered (long.MinValue: it answers).
-    private long _failingSince = long.MinValue;
-    private volatile string? _lastProblem;
 
     private readonly object _flushGate = new();
     private readonly List<FlushRequest> _flushes = [];
@@ -87,13 +78,11 @@ public sealed class InfluxWriter : IPointSink, IBackPressureSink
         options.Validate();
 
         _options = options;
-        _http = http;
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _jitter = jitter ?? Random.Shared;
-        _endpoint = BuildEndpoint(options);
-        _authorization = AuthorizationFor(options);
+        _sender = new InfluxSender(
+            options, http, metrics, time, logger, jitter ?? Random.Shared, () => (Interlocked.Read(ref _buffered), Interlocked.Read(ref _dropped)));
 
         // Dropping is done by the writers themselves (reading the oldest entry), only once MaxBlock has
         // passed, so the channel always waits and has several readers.
@@ -209,7 +198,7 @@ public sealed class InfluxWriter : IPointSink, IBackPressureSink
     {
         get
         {
-            var failingSince = Interlocked.Read(ref _failingSince);
+            var (failingFor, problem) = _sender.Failing;
             bool dropping;
             lock (_writeGate)
             {
@@ -217,8 +206,8 @@ public sealed class InfluxWriter : IPointSink, IBackPressureSink
             }
 
             return new InfluxWriterStatus(
-                failingSince == long.MinValue ? null : _time.GetElapsedTime(failingSince),
-                failingSince == long.MinValue ? null : _lastProblem,
+                failingFor,
+                problem,
                 Math.Max(0, Interlocked.Read(ref _buffered)),
                 _options.BufferCapacity,
                 Interlocked.Read(ref _dropped),
@@ -556,8 +545,7 @@ public sealed class InfluxWriter : IPointSink, IBackPressureSink
                 return;
             }
 
-            var body = Encode(lines, _options.Gzip);
-            if (await WriteWithRetriesAsync(body, lineCount).ConfigureAwait(false))
+            if (await _sender.SendAsync(lines, lineCount, _stopping.Token).ConfigureAwait(false))
             {
                 _metrics.InfluxPointsWritten.Inc(lineCount);
             }
@@ -585,183 +573,6 @@ public sealed class InfluxWriter : IPointSink, IBackPressureSink
             UpdateBufferedGauge();
             StopDroppingIfDrained();
         }
-    }
-
-    /// <summary>True when InfluxDB accepted the body; false when it was rejected or every retry failed.</summary>
-    private async Task<bool> WriteWithRetriesAsync(byte[] body, int lineCount)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            string problem;
-            TimeSpan? retryAfter = null;
-            using (var timeout = new CancellationTokenSource(_options.RequestTimeout, _time))
-            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token))
-            {
-                try
-                {
-                    using var request = CreateRequest(body);
-                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token)
-                        .ConfigureAwait(false);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        Answered(up: true);
-                        return true;
-                    }
-
-                    var status = (int)response.StatusCode;
-                    var error = await ReadErrorAsync(response, linked.Token).ConfigureAwait(false);
-                    // Refused credentials come back when the secret catches up with a rotation: keep the batch.
-                    var refused = response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden;
-                    if (!refused && !HttpRetry.IsRetryable(response.StatusCode) && response.StatusCode != System.Net.HttpStatusCode.RequestTimeout)
-                    {
-                        // Permanent (bad line protocol, missing database, too large): the same body would fail again.
-                        Answered(up: false);
-                        _logger.LogError(
-                            "InfluxDB rejected {Points} points with HTTP {Status}: {Error}",
-                            lineCount, status, error);
-                        return false;
-                    }
-
-                    problem = $"HTTP {status}: {error}";
-                    retryAfter = HttpRetry.RetryAfter(response, _time.GetUtcNow(), _options.MaxBackoff);
-                }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
-                {
-                    problem = $"no answer within {_options.RequestTimeout}";
-                }
-                catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException && !_stopping.IsCancellationRequested)
-                {
-                    problem = "HttpClient timeout";
-                }
-                catch (HttpRequestException ex)
-                {
-                    problem = ex.Message;
-                }
-            }
-
-            Failing(problem);
-            if (attempt >= _options.MaxRetries)
-            {
-                _logger.LogError(
-                    "InfluxDB write of {Points} points failed after {Retries} retries: {Problem}",
-                    lineCount, attempt, problem);
-                return false;
-            }
-
-            var delay = retryAfter ?? HttpRetry.Backoff(attempt + 1, _options.InitialBackoff, _options.MaxBackoff, _jitter);
-            _metrics.InfluxRetries.Inc();
-            _logger.LogWarning(
-                "InfluxDB write of {Points} points failed ({Problem}); retry {Retry} in {Delay}, {Buffered} points buffered of {Capacity}",
-                lineCount, problem, attempt + 1, delay, Interlocked.Read(ref _buffered), _options.BufferCapacity);
-            await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
-        }
-    }
-
-    private void Failing(string problem)
-    {
-        _lastProblem = problem;
-        _metrics.InfluxUp.Set(0);
-        Interlocked.CompareExchange(ref _failingSince, _time.GetTimestamp(), long.MinValue);
-    }
-
-    /// <summary>InfluxDB answered: <paramref name="up"/> when it accepted the batch, false when it rejected it for good.</summary>
-    private void Answered(bool up)
-    {
-        _metrics.InfluxUp.Set(up ? 1 : 0);
-        var since = Interlocked.Exchange(ref _failingSince, long.MinValue);
-        if (since != long.MinValue)
-        {
-            _logger.LogInformation(
-                "InfluxDB answers again after {Outage}; {Buffered} points buffered of {Capacity}, {Dropped} dropped so far",
-                _time.GetElapsedTime(since), Interlocked.Read(ref _buffered), _options.BufferCapacity, Interlocked.Read(ref _dropped));
-        }
-    }
-
-    private HttpRequestMessage CreateRequest(byte[] body)
-    {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" };
-        if (_options.Gzip)
-        {
-            content.Headers.ContentEncoding.Add("gzip");
-        }
-
-        var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };
-        if (_authorization is not null)
-        {
-            request.Headers.Authorization = _authorization;
-        }
-
-        return request;
-    }
-
-    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(stream, Utf8);
-            var buffer = new char[MaxErrorBodyChars + 1];
-            var read = await reader.ReadBlockAsync(buffer, cancellationToken).ConfigureAwait(false);
-            var text = new string(buffer, 0, Math.Min(read, MaxErrorBodyChars)).Trim();
-            return read > MaxErrorBodyChars ? text + "…" : text;
-        }
-        catch (Exception ex) when (ex is IOException or HttpRequestException)
-        {
-            return $"(error body unreadable: {ex.Message})";
-        }
-    }
-
-    private static byte[] Encode(StringBuilder lines, bool gzip)
-    {
-        using var buffer = new MemoryStream();
-        var target = gzip ? new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true) : (Stream)buffer;
-        using (var writer = new StreamWriter(target, Utf8, bufferSize: 16 * 1024, leaveOpen: !gzip))
-        {
-            foreach (var chunk in lines.GetChunks())
-            {
-                writer.Write(chunk.Span);
-            }
-        }
-
-        return buffer.ToArray();
-    }
-
-    /// <summary>v1 credentials go in a Basic header, never in the URL, where proxies and logs would keep them; v2 sends its token.</summary>
-    /// <summary>
-    /// The credentials of every request: v1 with a user name, HTTP Basic; a token (v2, or v1 against the
-    /// compatibility API of InfluxDB 2.x/3.x, or 1.8's <c>user:password</c> token), <c>Token</c>; else none.
-    /// <see cref="InfluxOptions.Validate"/> refuses a user name and a token together.
-    /// </summary>
-    internal static AuthenticationHeaderValue? AuthorizationFor(InfluxOptions options) =>
-        !string.IsNullOrEmpty(options.Token) && (options.Api == InfluxApi.V2 || string.IsNullOrEmpty(options.Username))
-            ? new AuthenticationHeaderValue("Token", options.Token)
-            : options.Api == InfluxApi.V1 && !string.IsNullOrEmpty(options.Username)
-                ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")))
-                : null;
-
-    private static Uri BuildEndpoint(InfluxOptions options)
-    {
-        var root = options.Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped).TrimEnd('/');
-        var url = new StringBuilder(root);
-        if (options.Api == InfluxApi.V1)
-        {
-            url.Append("/write?db=").Append(Uri.EscapeDataString(options.Database));
-            if (!string.IsNullOrEmpty(options.RetentionPolicy))
-            {
-                url.Append("&rp=").Append(Uri.EscapeDataString(options.RetentionPolicy));
-            }
-
-            url.Append("&precision=ms");
-        }
-        else
-        {
-            url.Append("/api/v2/write?org=").Append(Uri.EscapeDataString(options.Org!))
-               .Append("&bucket=").Append(Uri.EscapeDataString(options.Bucket!))
-               .Append("&precision=ms");
-        }
-
-        return new Uri(url.ToString());
     }
 
     private bool HasPendingFlush()

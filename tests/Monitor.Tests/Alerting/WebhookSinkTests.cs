@@ -111,6 +111,24 @@ public sealed class WebhookSinkTests : AlertSinkTestBase<WebhookSink>
     }
 
     [Fact]
+    public async Task Answer408_IsRetried_AsByEveryHttpClientOfTheMonitor()
+    {
+        // Before the shared retry pipeline, the InfluxDB writer retried a 408 and the alert sinks dropped the notifications.
+        Handler.Enqueue(HttpStatusCode.RequestTimeout);
+        CreateSink();
+        await PublishAndWaitAsync(Fired("s1", Severity.Warning, StartMs), 1);
+        await Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(Patience); // 0.5 × 200 ms
+        Time.Advance(TimeSpan.FromMilliseconds(100));
+        await Handler.WaitForRequestsAsync(2).WaitAsync(Patience);
+
+        Assert.Equal(["s1"], Shops(Handler.Requests[1]));
+        await AnswersCountedAsync();
+        Assert.Equal(1, Notifications("retried"));
+        Assert.Equal(1, Notifications("sent"));
+        Assert.Equal(0, Notifications("failed"));
+    }
+
+    [Fact]
     public async Task Queue_IsBounded_TheOldestChangesAreDroppedAndCounted()
     {
         var gate = Handler.EnqueueBlocked();

@@ -170,6 +170,26 @@ public sealed class InfluxWriterTests : InfluxWriterTestBase
     }
 
     [Fact]
+    public async Task Retry_RetryAfterZero_WaitsTheFirstBackoff_NotATightLoop()
+    {
+        // Before the shared retry pipeline, `Retry-After: 0` made the writer try again at once, as often as InfluxDB answered.
+        Handler.Enqueue(HttpStatusCode.ServiceUnavailable, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.Zero));
+        var writer = CreateWriter(o => o.InitialBackoff = TimeSpan.FromMilliseconds(200));
+
+        await writer.WriteAsync([Point(1)]);
+        var flush = writer.FlushAsync();
+        await Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Patience);
+        Time.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.Single(Handler.Requests);
+
+        Time.Advance(TimeSpan.FromMilliseconds(1));
+        await flush.WaitAsync(Patience);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(200), Handler.Requests[1].At - Handler.Requests[0].At);
+        Assert.Equal(1, Metrics.InfluxPointsWritten.Value);
+    }
+
+    [Fact]
     public async Task Retry_BackoffDoublesAndIsCappedAtMaxBackoff_ThenBatchCountsFailed()
     {
         for (var i = 0; i < 4; i++)
