@@ -1,47 +1,42 @@
 using Monitor.Core.Points;
-using static Monitor.Core.Points.FieldKind;
 
 namespace Monitor.Core.Metrics;
 
 /// <summary>
-/// The fields of every measurement the engine emits (DESIGN §4, docs/metrics.md), in the order
-/// they are written: a series point is laid out from its schema once, and the slot constants name
-/// the fields the emitters write.
+/// The point layout of every measurement the engine emits, derived from <see cref="MetricContract"/>
+/// (fields in the order they are written): a series point is laid out from its schema once, and the
+/// slot constants name the fields the emitters write.
 /// </summary>
 internal static class MetricSchemas
 {
-    public static readonly FieldSchema ResponseTime = new(Measurements.ResponseTime,
-        ("count", Integer), ("p50", Float), ("p90", Float), ("p99", Float), ("mean", Float), ("max", Float), ("within_sla_ratio", Float));
+    public static readonly FieldSchema ResponseTime = From(MetricContract.ResponseTime);
 
-    public static readonly FieldSchema Backlog = new(Measurements.Backlog, ("waiting", Integer), ("oldest_wait_seconds", Float));
+    public static readonly FieldSchema Backlog = From(MetricContract.Backlog);
 
-    public static readonly FieldSchema CallAnswer = new(Measurements.CallAnswer,
-        ("offered", Integer), ("answered", Integer), ("abandoned", Integer), ("abandon_ratio", Float), ("service_level_ratio", Float),
-        ("p50", Float), ("p90", Float), ("p99", Float));
+    public static readonly FieldSchema CallAnswer = From(MetricContract.CallAnswer);
 
-    public static readonly FieldSchema CallHandle = new(Measurements.CallHandle, ("count", Integer), ("p50", Float), ("p90", Float), ("mean", Float));
+    public static readonly FieldSchema CallHandle = From(MetricContract.CallHandle);
 
-    public static readonly FieldSchema Shipping = new(Measurements.Shipping,
-        ("due", Integer), ("on_time", Integer), ("late", Integer), ("overdue_unshipped", Integer), ("stalled", Integer), ("on_time_ratio", Float));
+    public static readonly FieldSchema Shipping = From(MetricContract.Shipping);
 
-    public static readonly FieldSchema Orders = new(Measurements.Orders,
-        ("paid", Integer), ("cancelled", Integer), ("cancel_ratio", Float), ("refund_open", Integer), ("refund_open_amount", Float),
-        ("delivered", Integer), ("damaged", Integer), ("damage_ratio", Float));
+    public static readonly FieldSchema Orders = From(MetricContract.Orders);
 
-    public static readonly FieldSchema ComplaintKeywords = new(Measurements.ComplaintKeywords, ("hits", Integer));
+    public static readonly FieldSchema ComplaintKeywords = From(MetricContract.ComplaintKeywords);
 
-    public static readonly FieldSchema ComplaintRate = new(Measurements.ComplaintRate,
-        ("messages", Integer), ("matched_messages", Integer), ("hits", Integer), ("per_1000_messages", Float));
+    public static readonly FieldSchema ComplaintRate = From(MetricContract.ComplaintRate);
 
-    public static readonly FieldSchema Bot = new(Measurements.Bot,
-        ("closed", Integer), ("bot_resolved", Integer), ("transferred", Integer), ("bot_resolved_ratio", Float));
+    public static readonly FieldSchema Bot = From(MetricContract.Bot);
 
-    public static readonly FieldSchema Crisis = new(Measurements.Crisis,
-        ("volume_per_min", Float), ("capacity_per_min", Float), ("cq", Float), ("level", Integer));
+    public static readonly FieldSchema Crisis = From(MetricContract.Crisis);
 
-    public static readonly FieldSchema ResponseTimeByChannel = new(Measurements.ResponseTimeByChannel, ("count", Integer), ("p90", Float));
+    /// <summary>Internal, not in the contract: never written to InfluxDB (see <see cref="Measurements.ResponseTimeByChannel"/>).</summary>
+    public static readonly FieldSchema ResponseTimeByChannel = From(MetricContract.ResponseTimeByChannel);
 
     public static readonly FieldSchema[] All = [ResponseTime, Backlog, CallAnswer, CallHandle, Shipping, Orders, ComplaintKeywords, ComplaintRate, Bot, Crisis, ResponseTimeByChannel];
+
+    /// <summary>The point layout of a contract measurement: its fields in the contract's order, counts as integers.</summary>
+    private static FieldSchema From(MeasurementShape shape) =>
+        new(shape.Name, shape.Fields.Select(f => (f.Name, f.Kind)).ToArray());
 
     /// <summary>A series point of <paramref name="schema"/> tagged with the shop only.</summary>
     public static MetricPoint Series(FieldSchema schema, string shopId) => new(schema, [new("shop", shopId)]);

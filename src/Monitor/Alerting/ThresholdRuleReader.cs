@@ -1,5 +1,6 @@
 using System.Globalization;
 using Monitor.Core.Alerts;
+using Monitor.Core.Metrics;
 using YamlDotNet.RepresentationModel;
 
 namespace Monitor.Alerting;
@@ -188,7 +189,7 @@ internal static class ThresholdRuleReader
         }
         else if (reader.Text(fieldNode, "minSamples.field") is { } name)
         {
-            var counts = shape?.Fields.Where(f => f.Value == FieldKind.Count).Select(f => f.Key).ToArray();
+            var counts = shape?.Fields.Where(f => f.Unit == FieldUnit.Count).Select(f => f.Name).ToArray();
             if (counts is not null && !counts.Contains(name))
             {
                 reader.Error(fieldNode, $"minSamples.field: '{name}' is not an integer field of {shape!.Name} (integer fields: {string.Join(", ", counts)})");
@@ -271,7 +272,7 @@ internal static class ThresholdRuleReader
     /// Thresholds grow more extreme with severity in the rule's direction; each clear lies on the
     /// good side of (or at) its threshold; ratio fields stay within 0..1.
     /// </summary>
-    private static void CheckLevels(IReadOnlyList<LevelDraft> levels, Direction direction, FieldKind? kind, RuleFileReader reader)
+    private static void CheckLevels(IReadOnlyList<LevelDraft> levels, Direction direction, FieldUnit? kind, RuleFileReader reader)
     {
         var side = Label(direction);
         for (var i = 0; i < levels.Count; i++)
@@ -290,7 +291,7 @@ internal static class ThresholdRuleReader
                 reader.Error(level.ClearNode!, $"{what}.clear {Show(clear)} must be {bound} its threshold {Show(level.Threshold)} for direction {side}");
             }
 
-            if (kind == FieldKind.Ratio)
+            if (kind == FieldUnit.Ratio)
             {
                 CheckRatio(level.Threshold, level.ThresholdNode, $"{what}.threshold", reader);
                 if (level.Clear is { } ratioClear)

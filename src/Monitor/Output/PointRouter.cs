@@ -34,20 +34,20 @@ public sealed class PointRouter
         Board = board;
         _bindings = new GaugeBinding[]
         {
-            new(Measurements.Backlog, "waiting", metrics.BacklogWaiting, ["shop", "queue"]),
-            new(Measurements.Backlog, "oldest_wait_seconds", metrics.BacklogOldestWait, ["shop", "queue"]),
-            new(Measurements.ResponseTimeByChannel, "count", metrics.ResponseCount, ["shop", "channel"]),
-            new(Measurements.ResponseTimeByChannel, "p90", metrics.ResponseTimeP90, ["shop", "channel"]),
-            new(Measurements.CallAnswer, "p90", metrics.CallAnswerP90, ["shop"]),
-            new(Measurements.CallAnswer, "abandon_ratio", metrics.CallAbandonRatio, ["shop"]),
-            new(Measurements.CallAnswer, "service_level_ratio", metrics.CallServiceLevelRatio, ["shop"]),
-            new("shipping", "on_time_ratio", metrics.ShippingOnTimeRatio, ["shop"]),
-            new("shipping", "overdue_unshipped", metrics.ShippingOverdueUnshipped, ["shop"]),
-            new("shipping", "stalled", metrics.ShippingStalled, ["shop"]),
-            new("orders", "cancel_ratio", metrics.OrderCancelRatio, ["shop"]),
-            new(Measurements.Bot, "bot_resolved_ratio", metrics.BotResolvedRatio, ["shop", "channel"]),
-            new(Measurements.Crisis, "cq", metrics.CrisisQuotient, ["shop"]),
-            new(Measurements.Crisis, "level", metrics.CrisisLevel, ["shop"]),
+            Bind(MetricContract.Backlog, "waiting", metrics.BacklogWaiting, "shop", "queue"),
+            Bind(MetricContract.Backlog, "oldest_wait_seconds", metrics.BacklogOldestWait, "shop", "queue"),
+            Bind(MetricContract.ResponseTimeByChannel, "count", metrics.ResponseCount, "shop", "channel"),
+            Bind(MetricContract.ResponseTimeByChannel, "p90", metrics.ResponseTimeP90, "shop", "channel"),
+            Bind(MetricContract.CallAnswer, "p90", metrics.CallAnswerP90, "shop"),
+            Bind(MetricContract.CallAnswer, "abandon_ratio", metrics.CallAbandonRatio, "shop"),
+            Bind(MetricContract.CallAnswer, "service_level_ratio", metrics.CallServiceLevelRatio, "shop"),
+            Bind(MetricContract.Shipping, "on_time_ratio", metrics.ShippingOnTimeRatio, "shop"),
+            Bind(MetricContract.Shipping, "overdue_unshipped", metrics.ShippingOverdueUnshipped, "shop"),
+            Bind(MetricContract.Shipping, "stalled", metrics.ShippingStalled, "shop"),
+            Bind(MetricContract.Orders, "cancel_ratio", metrics.OrderCancelRatio, "shop"),
+            Bind(MetricContract.Bot, "bot_resolved_ratio", metrics.BotResolvedRatio, "shop", "channel"),
+            Bind(MetricContract.Crisis, "cq", metrics.CrisisQuotient, "shop"),
+            Bind(MetricContract.Crisis, "level", metrics.CrisisLevel, "shop"),
         }.GroupBy(b => b.Measurement).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
     }
 
@@ -367,6 +367,17 @@ public sealed class PointRouter
     }
 
     private sealed record GaugeBinding(string Measurement, string Field, Gauge Gauge, string[] Labels);
+
+    /// <summary>A gauge fed by <paramref name="field"/> of <paramref name="shape"/>, labelled by its tags <paramref name="labels"/>: both must be in the contract.</summary>
+    private static GaugeBinding Bind(MeasurementShape shape, string field, Gauge gauge, params string[] labels)
+    {
+        if (shape.Field(field) is null || labels.Any(label => !shape.HasTag(label)))
+        {
+            throw new InvalidOperationException($"gauge {gauge.Name}: {shape.Name} has no field {field} or no tag of {string.Join(", ", labels)} in the metric contract");
+        }
+
+        return new GaugeBinding(shape.Name, field, gauge, labels);
+    }
 
     private sealed class GaugeSeries(Gauge.Child child, string[] labels)
     {
