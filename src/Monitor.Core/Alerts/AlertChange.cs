@@ -55,10 +55,13 @@ public sealed record AlertChange(
     /// <summary>Grafana panel behind the rule (<c>dashboardUid/panelId</c>), for generatorURL.</summary>
     public string? Panel { get; init; }
 
+    /// <summary>True when the instance is still firing after this change (fired, escalated, de-escalated or reminded).</summary>
     public bool IsFiring => Kind is not (AlertChangeKind.Resolved or AlertChangeKind.HandedOver);
 
+    /// <summary>The value of one label, or null when the instance has none by that key.</summary>
     public string? Label(string key) => Find(Labels, key);
 
+    /// <summary>The value of one annotation (summary, description, runbook_url, ...), or null.</summary>
     public string? Annotation(string key) => Find(Annotations, key);
 
     private static string? Find(IReadOnlyList<KeyValuePair<string, string>> pairs, string key)

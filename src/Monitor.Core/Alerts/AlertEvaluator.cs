@@ -13,6 +13,7 @@ namespace Monitor.Core.Alerts;
 /// </summary>
 public sealed class AlertEvaluator : IBoundaryObserver
 {
+    /// <summary>The measurement every state change is written to (DESIGN §4): firing 1/0, value, threshold.</summary>
     public const string Measurement = "alerts";
 
     private readonly AlertRuleSet _rules;
@@ -27,6 +28,7 @@ public sealed class AlertEvaluator : IBoundaryObserver
     private readonly List<OpenItem> _oldestEscalated = [];
     private readonly TimerVisit _timerVisit;
 
+    /// <summary>An evaluator of <paramref name="rules"/> that reports each change to <paramref name="changed"/> and, when <paramref name="points"/> is given, writes it there as an <c>alerts</c> point.</summary>
     public AlertEvaluator(AlertRuleSet rules, Action<AlertChange> changed, Action<MetricPoint>? points = null)
     {
         _rules = rules;

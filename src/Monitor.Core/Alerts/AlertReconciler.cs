@@ -20,8 +20,10 @@ public sealed class AlertReconciler(long finalStepMs, Action<AlertChange> delive
     /// <summary>Instances notified as firing now.</summary>
     public int Firing => _entries.Values.Count(entry => entry.Delivered is not null);
 
+    /// <summary>A change of the early view: a raise goes out at once, a lowering waits until the final view has judged its time.</summary>
     public void OnEarly(AlertChange change) => Update(change, early: true);
 
+    /// <summary>A change of the final view: notified at the higher severity of the two views, so a raise the early view already sent is not paged again.</summary>
     public void OnFinal(AlertChange change) => Update(change, early: false);
 
     /// <summary>The final view has judged every boundary up to <paramref name="watermarkMs"/>: early lowerings it covers go out.</summary>

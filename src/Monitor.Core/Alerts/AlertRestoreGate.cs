@@ -18,6 +18,7 @@ public sealed class AlertRestoreGate(Action<AlertChange> deliver)
     /// <summary>Changes held now.</summary>
     public int Held => _held.Count;
 
+    /// <summary>A source (a partition) starts re-reading its look-back: changes are held from now until the rebuild is complete.</summary>
     public void Rebuilding(int source)
     {
         _rebuilding.Add(source);
@@ -36,6 +37,7 @@ public sealed class AlertRestoreGate(Action<AlertChange> deliver)
         }
     }
 
+    /// <summary>A change to notify: delivered at once outside a rebuild, else held as its instance's latest.</summary>
     public void Publish(AlertChange change)
     {
         if (_holding)

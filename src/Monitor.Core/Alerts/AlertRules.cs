@@ -43,6 +43,7 @@ public sealed record MinSamples(string Field, long Count);
 /// <summary>What every rule carries for the people who receive it.</summary>
 public sealed record AlertText(string Summary, string Description, string? RunbookUrl)
 {
+    /// <summary>No summary, description or runbook URL: the default of a rule that sets none.</summary>
     public static AlertText Empty { get; } = new("", "", null);
 }
 
@@ -64,13 +65,16 @@ public sealed record ThresholdRule(
     /// <summary>Tags that split instances; default <c>shop</c>. Their values become alert labels.</summary>
     public IReadOnlyList<string> GroupBy { get; init; } = ["shop"];
 
+    /// <summary>Skip points with too few samples behind them (e.g. a p90 of two replies); none by default.</summary>
     public MinSamples? MinSamples { get; init; }
 
     /// <summary>An instance with no matching point for this long (event time) resolves. Default 5 minutes.</summary>
     public TimeSpan NoDataAfter { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How the value and threshold are shown in the text. Default <see cref="ValueUnit.Number"/>.</summary>
     public ValueUnit Unit { get; init; } = ValueUnit.Number;
 
+    /// <summary>Summary and description templates and the runbook URL of the rule's alerts.</summary>
     public AlertText Text { get; init; } = AlertText.Empty;
 
     /// <summary>Routing labels (e.g. <c>team</c>), added to every instance.</summary>
@@ -83,11 +87,17 @@ public sealed record ThresholdRule(
 /// <summary>The open items a per-item timer watches; each matches a <c>backlog</c> queue.</summary>
 public enum TimerQueue
 {
+    /// <summary>Chat conversations waiting for a reply.</summary>
     Chat,
+    /// <summary>Email conversations waiting for a reply.</summary>
     Email,
+    /// <summary>Social conversations waiting for a reply.</summary>
     Social,
+    /// <summary>Calls queued, neither answered nor abandoned.</summary>
     Call,
+    /// <summary>Refunds requested, neither completed nor rejected.</summary>
     Refund,
+    /// <summary>Orders past their shipping deadline, neither shipped nor cancelled.</summary>
     Shipment,
 }
 
@@ -104,8 +114,10 @@ public sealed record TimerRule(
     TimeSpan RepeatEvery,
     Severity Severity)
 {
+    /// <summary>How long an item may stay open before its shop's escalation alert fires; null (the default) never escalates.</summary>
     public TimeSpan? EscalateAfter { get; init; }
 
+    /// <summary>The severity of the escalation alert, a separate instance beside the reminder. Default critical.</summary>
     public Severity EscalateSeverity { get; init; } = Severity.Critical;
 
     /// <summary>Labels the escalated alert adds or overrides (e.g. <c>team: cs-leads</c>).</summary>
@@ -114,22 +126,28 @@ public sealed record TimerRule(
     /// <summary>How many of the oldest item ids the annotations carry. Default 5.</summary>
     public int ShowItems { get; init; } = 5;
 
+    /// <summary>Summary and description templates and the runbook URL of the reminder and escalation alerts.</summary>
     public AlertText Text { get; init; } = AlertText.Empty;
 
+    /// <summary>Routing labels (e.g. <c>team</c>), added to the reminder and the escalation.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Grafana panel behind the rule (<c>dashboardUid/panelId</c>), for generatorURL.</summary>
     public string? Panel { get; init; }
 
+    /// <summary>The queue's name in rule files and the <c>backlog</c> <c>queue</c> tag, e.g. <c>shipment</c>.</summary>
     public static string QueueName(TimerQueue queue) => queue.ToString().ToLowerInvariant();
 }
 
 /// <summary>A whole rule file.</summary>
 public sealed record AlertRuleSet(IReadOnlyList<ThresholdRule> Thresholds, IReadOnlyList<TimerRule> Timers)
 {
+    /// <summary>No rules.</summary>
     public static AlertRuleSet Empty { get; } = new([], []);
 
     /// <summary>The <c>service</c> label on every alert. Default <c>service-monitor</c>.</summary>
     public string Service { get; init; } = "service-monitor";
 
+    /// <summary>Rules in the set, threshold and timer rules together.</summary>
     public int Count => Thresholds.Count + Timers.Count;
 }

@@ -31,6 +31,7 @@ public static class AlertTemplate
         }
     }
 
+    /// <summary>Replaces each <c>{{name}}</c> by <paramref name="lookup"/>'s value for it; a name it returns null for stays as written.</summary>
     public static string Render(string template, Func<string, string?> lookup)
     {
         if (!template.Contains("{{", StringComparison.Ordinal))

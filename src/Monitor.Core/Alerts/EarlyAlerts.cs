@@ -37,6 +37,7 @@ public sealed class EarlyAlerts
     private long _nowMs = long.MinValue;
     private long _lastSweepMs = long.MinValue;
 
+    /// <summary>An early view of <paramref name="rules"/> on <paramref name="engine"/>'s state (it turns on the engine's change tracking); the merged notifications go to <paramref name="deliver"/>.</summary>
     public EarlyAlerts(AlertRuleSet rules, MetricEngine engine, Action<AlertChange> deliver)
     {
         _engine = engine;
@@ -56,6 +57,7 @@ public sealed class EarlyAlerts
     /// <summary>Shops scheduled for a read without events (ages, <c>for</c>, timers).</summary>
     public int Scheduled => _wakeAt.Count;
 
+    /// <summary>An event the engine has applied, from partition <paramref name="source"/>: keeps the partition's newest event time, which tells whether it lags.</summary>
     public void Accept(MonitorEvent e, int source)
     {
         if (!_sourceNewestMs.TryGetValue(source, out var newest) || e.TimestampMs > newest)
@@ -154,8 +156,10 @@ public sealed class EarlyAlerts
         }
     }
 
+    /// <summary>A change of the final evaluator, merged with the early view's (<see cref="AlertReconciler.OnFinal"/>).</summary>
     public void OnFinal(AlertChange change) => _reconciler.OnFinal(change);
 
+    /// <summary>The final view has judged every boundary up to <paramref name="watermarkMs"/> (<see cref="AlertReconciler.OnFinalWatermark"/>).</summary>
     public void OnFinalWatermark(long watermarkMs) => _reconciler.OnFinalWatermark(watermarkMs);
 
     private void Schedule(string shop, long wakeMs)

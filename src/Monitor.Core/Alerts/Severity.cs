@@ -6,10 +6,15 @@ namespace Monitor.Core.Alerts;
 /// </summary>
 public enum Severity
 {
+    /// <summary>The lowest severity, label <c>info</c>.</summary>
     Info = 1,
+    /// <summary>Above info, label <c>notice</c>.</summary>
     Notice = 2,
+    /// <summary>The middle severity, label <c>warning</c>.</summary>
     Warning = 3,
+    /// <summary>Above warning, label <c>major</c>.</summary>
     Major = 4,
+    /// <summary>The highest severity, label <c>critical</c>.</summary>
     Critical = 5,
 }
 
@@ -30,6 +35,7 @@ public static class Severities
         _ => throw new ArgumentOutOfRangeException(nameof(severity), severity, "not a severity"),
     };
 
+    /// <summary>Parses a label value (exact, lower case); false for any other text.</summary>
     public static bool TryParse(string? text, out Severity severity)
     {
         foreach (var candidate in All)

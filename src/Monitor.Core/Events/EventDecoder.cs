@@ -40,11 +40,13 @@ public sealed class EventDecoder(DecoderOptions options)
     private bool _spanText;
     private MonitorEvent? _target;
 
+    /// <summary>A decoder with the default <see cref="DecoderOptions"/>.</summary>
     public EventDecoder()
         : this(new DecoderOptions())
     {
     }
 
+    /// <summary>The limits this decoder enforces.</summary>
     public DecoderOptions Options => options;
 
     /// <summary>

@@ -33,6 +33,7 @@ public sealed class EventIdDeduplicator
         _old = new ulong[size];
     }
 
+    /// <summary>Ids remembered at most, both generations together.</summary>
     public int Capacity { get; }
 
     /// <summary>True the first time an id is seen, false for a repeat still remembered.</summary>

@@ -6,6 +6,7 @@ namespace Monitor.Core.Events;
 /// </summary>
 public static class EventRank
 {
+    /// <summary>The rank, 0 (openings) to 4 (closes and ends); <paramref name="sender"/> matters for messages only.</summary>
     public static int Of(EventType type, Sender sender) => type switch
     {
         EventType.ConversationStarted or EventType.CallQueued or EventType.OrderPaid or EventType.AgentStatus => 0,
@@ -15,5 +16,6 @@ public static class EventRank
         _ => 2,
     };
 
+    /// <summary>The rank of an event.</summary>
     public static int Of(MonitorEvent e) => Of(e.Type, e.Sender);
 }

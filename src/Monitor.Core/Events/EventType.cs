@@ -3,67 +3,102 @@ namespace Monitor.Core.Events;
 /// <summary>The event types of DESIGN §3.</summary>
 public enum EventType : byte
 {
+    /// <summary><c>conversation_started</c>: a conversation opens on a text channel.</summary>
     ConversationStarted,
+    /// <summary><c>message</c>: a chat message (customer, agent or bot).</summary>
     Message,
+    /// <summary><c>conversation_transferred</c>: the bot hands the conversation over to a human.</summary>
     ConversationTransferred,
+    /// <summary><c>conversation_closed</c>: the conversation ends, resolved by an agent or the bot.</summary>
     ConversationClosed,
+    /// <summary><c>call_queued</c>: a call enters the queue.</summary>
     CallQueued,
+    /// <summary><c>call_answered</c>: an agent answers a queued call.</summary>
     CallAnswered,
+    /// <summary><c>call_abandoned</c>: the caller hangs up before an answer.</summary>
     CallAbandoned,
+    /// <summary><c>call_ended</c>: an answered call ends.</summary>
     CallEnded,
+    /// <summary><c>call_transcript</c>: a transcribed utterance of a call (customer or agent).</summary>
     CallTranscript,
+    /// <summary><c>order_paid</c>: an order is paid, which starts its shipping deadline.</summary>
     OrderPaid,
+    /// <summary><c>order_shipped</c>: an order leaves with a carrier.</summary>
     OrderShipped,
+    /// <summary><c>order_cancelled</c>: an order is cancelled.</summary>
     OrderCancelled,
+    /// <summary><c>tracking_update</c>: a carrier tracking update for a shipped order.</summary>
     TrackingUpdate,
+    /// <summary><c>order_delivered</c>: an order reaches the customer, possibly damaged.</summary>
     OrderDelivered,
+    /// <summary><c>refund_requested</c>: a refund is requested for an order.</summary>
     RefundRequested,
+    /// <summary><c>refund_completed</c>: a requested refund is paid out.</summary>
     RefundCompleted,
+    /// <summary><c>refund_rejected</c>: a requested refund is rejected.</summary>
     RefundRejected,
+    /// <summary><c>review</c>: a customer rates an order 1..5, optionally with text.</summary>
     Review,
+    /// <summary><c>agent_status</c>: an agent goes online, busy or offline.</summary>
     AgentStatus,
 }
 
 /// <summary>The four input topics; each event type belongs to exactly one.</summary>
 public enum Topic : byte
 {
+    /// <summary><c>chats</c>: conversations and messages on every text channel.</summary>
     Chats,
+    /// <summary><c>calls</c>: phone calls and their transcripts.</summary>
     Calls,
+    /// <summary><c>orders</c>: orders, shipping, refunds and reviews.</summary>
     Orders,
+    /// <summary><c>agents</c>: agent status, the capacity side of the Crisis Quotient.</summary>
     Agents,
 }
 
 /// <summary>Text channels of the chats topic.</summary>
 public enum TextChannel : byte
 {
+    /// <summary>Live chat, the default channel.</summary>
     Chat,
+    /// <summary>Email.</summary>
     Email,
+    /// <summary>Social media messages.</summary>
     Social,
 }
 
 /// <summary>Who wrote a chat message (the <c>sender</c> field).</summary>
 public enum Sender : byte
 {
+    /// <summary>The customer.</summary>
     Customer,
+    /// <summary>A human agent.</summary>
     Agent,
+    /// <summary>The bot.</summary>
     Bot,
 }
 
 /// <summary>An agent's status in an <c>agent_status</c> event: online and free, busy, or offline.</summary>
 public enum AgentState : byte
 {
+    /// <summary>Online and free to take work.</summary>
     Online,
+    /// <summary>Online but busy; still counts as capacity.</summary>
     Busy,
+    /// <summary>Offline; no capacity.</summary>
     Offline,
 }
 
 /// <summary>Names used on the wire and in tags, in one place.</summary>
 public static partial class Names
 {
+    /// <summary>The topic names on the wire, indexed by <see cref="Topic"/>.</summary>
     public static readonly string[] TopicNames = ["chats", "calls", "orders", "agents"];
 
+    /// <summary>The wire name of a topic, e.g. <c>chats</c>.</summary>
     public static string Of(Topic topic) => TopicNames[(int)topic];
 
+    /// <summary>The wire and tag name of a text channel: chat, email or social.</summary>
     public static string Of(TextChannel channel) => channel switch
     {
         TextChannel.Chat => "chat",
@@ -72,6 +107,7 @@ public static partial class Names
         _ => throw new ArgumentOutOfRangeException(nameof(channel)),
     };
 
+    /// <summary>The wire name of a sender: customer, agent or bot.</summary>
     public static string Of(Sender sender) => sender switch
     {
         Sender.Customer => "customer",
@@ -80,6 +116,7 @@ public static partial class Names
         _ => throw new ArgumentOutOfRangeException(nameof(sender)),
     };
 
+    /// <summary>Parses a topic's wire name (exact, case-sensitive); false for any other name.</summary>
     public static bool TryParseTopic(string? name, out Topic topic)
     {
         var index = Array.IndexOf(TopicNames, name);
@@ -87,6 +124,7 @@ public static partial class Names
         return index >= 0;
     }
 
+    /// <summary>The topic an event type belongs to.</summary>
     public static Topic TopicOf(EventType type) => type switch
     {
         <= EventType.ConversationClosed => Topic.Chats,

@@ -40,6 +40,7 @@ public sealed class MonitorEvent
     internal AgentState _agentState;
     internal string? _agentChannel;
 
+    /// <summary>An event built in code (tests, the simulator); set the required members.</summary>
     public MonitorEvent()
     {
     }
@@ -52,23 +53,31 @@ public sealed class MonitorEvent
     {
     }
 
+    /// <summary>The event type (the <c>type</c> field).</summary>
     public required EventType Type { get => _type; init => _type = value; }
 
+    /// <summary>The unique event id; duplicates are ignored.</summary>
     public required string EventId { get => _eventId; init => _eventId = value; }
 
+    /// <summary>The shop the event belongs to, also the Kafka message key.</summary>
     public required string ShopId { get => _shopId; init => _shopId = value; }
 
     /// <summary>Event time, epoch milliseconds UTC.</summary>
     public required long TimestampMs { get => _timestampMs; init => _timestampMs = value; }
 
+    /// <summary>The topic the event type belongs to.</summary>
     public Topic Topic => Names.TopicOf(Type);
 
+    /// <summary>For the chats topic: the conversation.</summary>
     public string? ConversationId { get => _conversationId; init => _conversationId = value; }
 
+    /// <summary>For the chats topic: the text channel (default chat).</summary>
     public TextChannel Channel { get => _channel; init => _channel = value; }
 
+    /// <summary>For <c>message</c>: who wrote it.</summary>
     public Sender Sender { get => _sender; init => _sender = value; }
 
+    /// <summary>The agent: who wrote a message or answered a call, if given; always set for <c>agent_status</c>.</summary>
     public string? AgentId { get => _agentId; init => _agentId = value; }
 
     /// <summary>
@@ -83,36 +92,49 @@ public sealed class MonitorEvent
     /// <summary>The text's characters, wherever they are.</summary>
     public ReadOnlySpan<char> TextSpan => _text is not null ? _text.AsSpan() : _textLength >= 0 ? _textBuffer.AsSpan(0, _textLength) : default;
 
+    /// <summary>For <c>conversation_closed</c>: who resolved it (agent or bot).</summary>
     public Sender ResolvedBy { get => _resolvedBy; init => _resolvedBy = value; }
 
+    /// <summary>For <c>conversation_closed</c>: the customer's satisfaction 1..5, if given.</summary>
     public int? Satisfaction { get => _satisfaction; init => _satisfaction = value; }
 
+    /// <summary>For the calls topic: the call.</summary>
     public string? CallId { get => _callId; init => _callId = value; }
 
+    /// <summary>For <c>call_queued</c>: the call queue, if given.</summary>
     public string? Queue { get => _queue; init => _queue = value; }
 
+    /// <summary>The order, for every orders event except <c>refund_completed</c> and <c>refund_rejected</c>.</summary>
     public string? OrderId { get => _orderId; init => _orderId = value; }
 
+    /// <summary>For <c>order_paid</c> and <c>refund_requested</c>: the amount, if given.</summary>
     public double? Amount { get => _amount; init => _amount = value; }
 
+    /// <summary>For <c>order_paid</c> and <c>tracking_update</c>: the region, if given.</summary>
     public string? Region { get => _region; init => _region = value; }
 
     /// <summary>Shipping deadline, epoch milliseconds UTC, when the event gave one.</summary>
     public long? ShipByMs { get => _shipByMs; init => _shipByMs = value; }
 
+    /// <summary>For <c>order_shipped</c>: the carrier, if given.</summary>
     public string? Carrier { get => _carrier; init => _carrier = value; }
 
+    /// <summary>For <c>tracking_update</c>: the tracking status, if given.</summary>
     public string? Status { get => _status; init => _status = value; }
 
+    /// <summary>For <c>order_delivered</c>: whether it arrived damaged, if given.</summary>
     public bool? Damaged { get => _damaged; init => _damaged = value; }
 
+    /// <summary>For the refund events: the refund.</summary>
     public string? RefundId { get => _refundId; init => _refundId = value; }
 
+    /// <summary>For <c>review</c>: the rating 1..5.</summary>
     public int? Rating { get => _rating; init => _rating = value; }
 
     /// <summary>For call transcripts: who spoke (customer or agent).</summary>
     public Sender Speaker { get => _speaker; init => _speaker = value; }
 
+    /// <summary>For <c>agent_status</c>: online, busy or offline.</summary>
     public AgentState AgentState { get => _agentState; init => _agentState = value; }
 
     /// <summary>For agent_status: the channel the agent serves (chat, email, social, call), if given.</summary>

@@ -3,8 +3,11 @@ namespace Monitor.Core.Keywords;
 /// <summary>How serious a hit of a category is; ordered like alert severities (DESIGN §5).</summary>
 public enum KeywordSeverity
 {
+    /// <summary>The lowest, named <c>info</c>.</summary>
     Info = 1,
+    /// <summary>The middle, named <c>warning</c>.</summary>
     Warning = 2,
+    /// <summary>The highest (e.g. a threat to go to a regulator), named <c>critical</c>.</summary>
     Critical = 3,
 }
 
@@ -31,6 +34,7 @@ public sealed class KeywordDictionaryException(IReadOnlyList<string> problems)
 /// <summary>Severity names as written in keyword files.</summary>
 public static class KeywordSeverities
 {
+    /// <summary>The name as written in keyword files: <c>info</c>, <c>warning</c> or <c>critical</c>.</summary>
     public static string Name(KeywordSeverity severity) => severity switch
     {
         KeywordSeverity.Info => "info",
@@ -39,6 +43,7 @@ public static class KeywordSeverities
         _ => throw new ArgumentOutOfRangeException(nameof(severity)),
     };
 
+    /// <summary>Parses a name as written in keyword files (exact, lower case); false for any other text.</summary>
     public static bool TryParse(string? text, out KeywordSeverity severity)
     {
         switch (text)

@@ -371,7 +371,9 @@ public sealed class KeywordDictionaryHolder(KeywordDictionary initial)
 {
     private KeywordDictionary _current = initial;
 
+    /// <summary>The dictionary in force now; read it once per text, it may be swapped at any time.</summary>
     public KeywordDictionary Current => Volatile.Read(ref _current);
 
+    /// <summary>Puts <paramref name="next"/> in force for every text matched from now on (a reload; any thread).</summary>
     public void Replace(KeywordDictionary next) => Volatile.Write(ref _current, next);
 }

@@ -114,6 +114,7 @@ public sealed record EngineOptions
         };
     }
 
+    /// <summary>The reply SLA of a text channel, the bound of <c>within_sla_ratio</c>.</summary>
     public TimeSpan ReplySla(TextChannel channel) => channel switch
     {
         TextChannel.Email => EmailReplySla,
@@ -182,11 +183,18 @@ public sealed record CrisisOptions
 /// <summary>Settings one shop overrides; null keeps the default.</summary>
 public sealed record ShopOverrides
 {
+    /// <summary>Reply SLA of the shop's chat channel (<see cref="EngineOptions.ChatReplySla"/>).</summary>
     public TimeSpan? ChatReplySla { get; init; }
+    /// <summary>Reply SLA of the shop's social channel (<see cref="EngineOptions.SocialReplySla"/>).</summary>
     public TimeSpan? SocialReplySla { get; init; }
+    /// <summary>Reply SLA of the shop's email channel (<see cref="EngineOptions.EmailReplySla"/>).</summary>
     public TimeSpan? EmailReplySla { get; init; }
+    /// <summary>The answer wait within which the shop's calls count towards service_level_ratio (<see cref="EngineOptions.ServiceLevelThreshold"/>).</summary>
     public TimeSpan? ServiceLevelThreshold { get; init; }
+    /// <summary>The shop's ship deadline after payment when the event gives no shipBy (<see cref="EngineOptions.ShipSla"/>).</summary>
     public TimeSpan? ShipSla { get; init; }
+    /// <summary>How long the shop's shipments may go without a tracking update before they are stalled (<see cref="EngineOptions.StallLimit"/>).</summary>
     public TimeSpan? StallLimit { get; init; }
+    /// <summary>The shop's capacity per minute when it has no agent data (<see cref="CrisisOptions.StaticCapacityPerMinute"/>).</summary>
     public double? StaticCapacityPerMinute { get; init; }
 }

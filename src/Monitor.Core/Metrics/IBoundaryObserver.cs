@@ -8,6 +8,7 @@ namespace Monitor.Core.Metrics;
 /// </summary>
 public interface IBoundaryObserver
 {
+    /// <summary>The boundary <paramref name="boundaryMs"/> (epoch ms) was emitted; <paramref name="items"/> gives each shop's open items at it.</summary>
     void OnBoundary(long boundaryMs, IOpenItemSource items);
 
     /// <summary>Shops whose partition went to another instance: forget them without resolving anything.</summary>
@@ -24,6 +25,7 @@ public interface IOpenItemSource
 /// <summary>Gets each shop's open items of a queue (a cursor valid during the call only).</summary>
 public interface IOpenItemVisitor
 {
+    /// <summary>One shop's open items of the visited queue, oldest first.</summary>
     void Visit(string shop, OpenItemCursor items);
 }
 
@@ -63,12 +65,14 @@ public abstract class OpenItemCursor
 /// <summary>A state with no open items (threshold-only evaluation, tests and benchmarks).</summary>
 public sealed class NoOpenItems : IOpenItemSource
 {
+    /// <summary>The one instance.</summary>
     public static readonly NoOpenItems Instance = new();
 
     private NoOpenItems()
     {
     }
 
+    /// <summary>Visits no shop.</summary>
     public void VisitOpenItems(TimerQueue queue, IOpenItemVisitor visitor)
     {
     }

@@ -15,6 +15,7 @@ public readonly record struct PipelineInput
         Change = change;
     }
 
+    /// <summary>The event to apply; null for a clock reading or a source notice.</summary>
     public MonitorEvent? Event { get; }
 
     /// <summary>Processing-time clock reading in epoch ms (live mode), when <see cref="Event"/> is null.</summary>
@@ -26,8 +27,10 @@ public readonly record struct PipelineInput
     /// <summary>For a source notice: whether <see cref="Source"/> opened or went idle/away.</summary>
     public SourceChange Change { get; }
 
+    /// <summary>An event read from <paramref name="source"/> (a partition id; 0 for a single stream).</summary>
     public static PipelineInput Of(MonitorEvent e, int source = 0) => new(e, 0, source, SourceChange.None);
 
+    /// <summary>Live mode: a processing-time clock reading (epoch ms) that advances an idle stream's watermark.</summary>
     public static PipelineInput Clock(long nowMs) => new(null, nowMs, 0, SourceChange.None);
 
     /// <summary>A partition was assigned: hold the watermark until it delivers.</summary>
@@ -55,12 +58,19 @@ public readonly record struct PipelineInput
 /// <summary>What a pipeline input says about its source (a partition), when it carries no event: see the <see cref="PipelineInput"/> factories.</summary>
 public enum SourceChange : byte
 {
+    /// <summary>No notice: the input is an event or a clock reading.</summary>
     None,
+    /// <summary>The partition was assigned (<see cref="PipelineInput.SourceOpened"/>).</summary>
     Opened,
+    /// <summary>The partition reached its end (<see cref="PipelineInput.SourceIdle"/>).</summary>
     Idle,
+    /// <summary>The partition went to another instance (<see cref="PipelineInput.SourceRevoked"/>).</summary>
     Revoked,
+    /// <summary>The partition is re-read from its look-back (<see cref="PipelineInput.SourceRebuilding"/>).</summary>
     Rebuilding,
+    /// <summary>The re-read reached the committed offset (<see cref="PipelineInput.SourceRebuilt"/>).</summary>
     Rebuilt,
+    /// <summary>The pipeline waited for room in an output (<see cref="PipelineInput.Held"/>).</summary>
     Held,
 }
 

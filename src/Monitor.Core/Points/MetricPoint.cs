@@ -3,15 +3,19 @@ namespace Monitor.Core.Points;
 /// <summary>How a field value is written: integers get the line-protocol <c>i</c> suffix.</summary>
 public enum FieldKind
 {
+    /// <summary>A floating-point value, written as is.</summary>
     Float,
+    /// <summary>A whole number, written with the <c>i</c> suffix.</summary>
     Integer,
 }
 
 /// <summary>One field of a point. Integer fields hold whole numbers in <see cref="Value"/>.</summary>
 public readonly record struct MetricField(string Key, double Value, FieldKind Kind)
 {
+    /// <summary>An integer field (counts).</summary>
     public static MetricField Int(string key, long value) => new(key, value, FieldKind.Integer);
 
+    /// <summary>A floating-point field (ratios, seconds, amounts).</summary>
     public static MetricField Float(string key, double value) => new(key, value, FieldKind.Float);
 }
 
@@ -33,6 +37,7 @@ public sealed class MetricPoint
     private readonly double[]? _values;
     private int _present;
 
+    /// <summary>A point that owns its lists; <paramref name="tags"/> come sorted by key, <paramref name="timestampMs"/> is the boundary in epoch ms.</summary>
     public MetricPoint(string measurement, IReadOnlyList<KeyValuePair<string, string>> tags, IReadOnlyList<MetricField> fields, long timestampMs)
     {
         Measurement = measurement;
@@ -49,8 +54,10 @@ public sealed class MetricPoint
         _values = new double[schema.Count];
     }
 
+    /// <summary>The measurement name, e.g. <c>response_time</c>.</summary>
     public string Measurement { get; }
 
+    /// <summary>The tags, sorted by key.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Tags { get; }
 
     /// <summary>The fields present, in schema order (a series point builds this list on each access: prefer <see cref="FieldAt"/>).</summary>
@@ -73,8 +80,10 @@ public sealed class MetricPoint
         }
     }
 
+    /// <summary>The step boundary the point is stamped with, epoch milliseconds UTC.</summary>
     public long TimestampMs { get; private set; }
 
+    /// <summary>How many fields are present.</summary>
     public int FieldCount => _fields?.Count ?? System.Numerics.BitOperations.PopCount((uint)_present);
 
     /// <summary>Set by the alert evaluators (final and early): the rule instances this series point feeds, found once.</summary>
@@ -111,6 +120,7 @@ public sealed class MetricPoint
         return new MetricField(_schema!.Keys[slot], _values![slot], _schema.Kinds[slot]);
     }
 
+    /// <summary>The value of one tag, or null when the point has none by that key.</summary>
     public string? Tag(string key)
     {
         var tags = Tags;
@@ -125,6 +135,7 @@ public sealed class MetricPoint
         return null;
     }
 
+    /// <summary>One field by key, or null when it is not present.</summary>
     public MetricField? Field(string key)
     {
         if (_fields is not null)
@@ -169,6 +180,7 @@ public sealed class MetricPoint
         return this;
     }
 
+    /// <summary>The point in the shape of a line-protocol line (unescaped, no <c>i</c> suffix, milliseconds), for tests and debugging.</summary>
     public override string ToString() =>
         $"{Measurement},{string.Join(',', Tags.Select(t => $"{t.Key}={t.Value}"))} {string.Join(',', Fields.Select(f => $"{f.Key}={f.Value}"))} {TimestampMs}";
 }
@@ -183,8 +195,10 @@ public sealed class FieldSchema
         Kinds = fields.Select(f => f.Kind).ToArray();
     }
 
+    /// <summary>The measurement the schema lays out.</summary>
     public string Measurement { get; }
 
+    /// <summary>The field keys, in the order they are written.</summary>
     public IReadOnlyList<string> KeyList => Keys;
 
     internal string[] Keys { get; }
@@ -193,6 +207,7 @@ public sealed class FieldSchema
 
     internal int Count => Keys.Length;
 
+    /// <summary>The slot of a field key in <see cref="KeyList"/>, or -1 when the measurement has no such field.</summary>
     public int SlotOf(string key)
     {
         for (var i = 0; i < Keys.Length; i++)
