@@ -14,6 +14,7 @@ public sealed class AlertHistoryWriter(TextWriter output)
     private readonly Dictionary<string, long> _firingSince = new(StringComparer.Ordinal);
     private long _lastMs = long.MinValue;
 
+    /// <summary>Prints one line for <paramref name="change"/> (event time, kind, severity, rule and group, value, summary) and adds it to its rule's totals.</summary>
     public void Write(AlertChange change)
     {
         _lastMs = Math.Max(_lastMs, change.AtMs);
@@ -41,7 +42,7 @@ public sealed class AlertHistoryWriter(TextWriter output)
                 break;
         }
 
-        if (change.IsFiring && change.Severity > tally.Worst)
+        if (change.IsFiring && (tally.Worst is not { } worst || change.Severity > worst))
         {
             tally.Worst = change.Severity;
         }

@@ -129,10 +129,15 @@ internal static class ReplayCommand
             var router = new PointRouter(metrics, sinks);
             var status = StatusLine.ForConsole();
             var history = rules is null ? null : new AlertHistoryWriter(status.Above(Console.Out));
+            var noise = rules is null ? null : new NoiseReport();
             var runner = new ReplayRunner(engine, metrics, router, deadLetters)
             {
                 AlertRules = rules,
-                AlertChanged = history is null ? null : history.Write,
+                AlertChanged = history is null ? null : change =>
+                {
+                    history.Write(change);
+                    noise!.Add(change);
+                },
                 NotAfter = result.GetValue(notAfter) ?? DateTimeOffset.UtcNow + (settings.MaxFuture ?? engine.AllowedLateness),
                 MaxAge = settings.MaxAge,
             };
@@ -155,6 +160,7 @@ internal static class ReplayCommand
                 $"{summary.Duplicates:N0} duplicates, {summary.Late:N0} late, {summary.Points:N0} points in {summary.Elapsed.TotalSeconds:N1} s" +
                 (rules is null ? "" : $", {summary.AlertChanges:N0} alert changes"));
             history?.WriteSummary();
+            noise?.Write(Console.Out, summary.Shops, summary.FirstEventMs, summary.LastEventMs);
             var failed = metrics.InfluxPointsFailed.Value + metrics.InfluxPointsDropped.Value;
             if (failed > 0)
             {

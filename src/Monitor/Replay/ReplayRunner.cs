@@ -16,6 +16,15 @@ public sealed record ReplaySummary(long Lines, long Accepted, long Invalid, long
 {
     /// <summary>Alert state changes the rule set produced (0 without rules).</summary>
     public long AlertChanges { get; init; }
+
+    /// <summary>Distinct shops of the events applied.</summary>
+    public int Shops { get; init; }
+
+    /// <summary>Event time of the earliest and of the latest event applied; null when none was.</summary>
+    public long? FirstEventMs { get; init; }
+
+    /// <summary>See <see cref="FirstEventMs"/>.</summary>
+    public long? LastEventMs { get; init; }
 }
 
 /// <summary>Progress of a replay, reported about four times a second and once at the end.</summary>
@@ -70,6 +79,8 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
         long? notAfterMs = NotAfter?.ToUnixTimeMilliseconds();
         var maxAgeMs = (long)(MaxAge ?? engine.DefaultMaxAge).TotalMilliseconds;
         long? eventTime = null;
+        long? firstEventTime = null;
+        var shops = new HashSet<string>(StringComparer.Ordinal);
         var intake = new EventIntake(
             new EventDecoder(), new EventIdDeduplicator(dedupCapacity), metrics, deadLetters, () => notAfterMs, () => eventTime - maxAgeMs)
         {
@@ -96,6 +107,8 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
                 if (e is not null)
                 {
                     eventTime = Math.Max(eventTime ?? long.MinValue, e.TimestampMs);
+                    firstEventTime = Math.Min(firstEventTime ?? long.MaxValue, e.TimestampMs);
+                    shops.Add(e.ShopId);
                     observer.OnNext(PipelineInput.Of(e));
                 }
 
@@ -138,6 +151,12 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
 
         // Every byte was read, blank lines at the end included.
         progress?.Report(new ReplayProgress(lines, eventTime, lines / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), totalBytes, totalBytes, clock.Elapsed) { Done = true });
-        return new ReplaySummary(lines, intake.Accepted, intake.Invalid, intake.Duplicates, late, router.PointsRouted, clock.Elapsed) { AlertChanges = alertChanges };
+        return new ReplaySummary(lines, intake.Accepted, intake.Invalid, intake.Duplicates, late, router.PointsRouted, clock.Elapsed) 
+        {
+            AlertChanges = alertChanges,
+            Shops = shops.Count,
+            FirstEventMs = firstEventTime,
+            LastEventMs = eventTime,
+        };
     }
 }
