@@ -8,6 +8,7 @@ namespace Monitor.Alerting;
 /// <summary>The alerts firing now (latest change per instance, highest severity first) and the latest changes (newest first).</summary>
 public sealed record AlertsSnapshot(IReadOnlyList<AlertChange> Active, IReadOnlyList<AlertChange> Recent)
 {
+    /// <summary>No alert firing and no change yet.</summary>
     public static AlertsSnapshot Empty { get; } = new([], []);
 }
 
@@ -38,6 +39,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
     private readonly Dictionary<(string AlertName, string Severity), int> _firing = new();
     private int _disposed;
 
+    /// <summary>Takes ownership of <paramref name="sinks"/>; keeps the last <paramref name="recentCapacity"/> changes and at most <paramref name="maxActive"/> firing instances for the view; without <paramref name="metrics"/> nothing is counted.</summary>
     public AlertDispatcher(
         IEnumerable<IAlertSink> sinks,
         MonitorMetrics? metrics = null,
@@ -55,6 +57,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
         _maxActive = maxActive;
     }
 
+    /// <summary>The sinks every change goes to, in publishing order.</summary>
     public IReadOnlyList<IAlertSink> Sinks => _sinks;
 
     /// <summary>Records <paramref name="change"/> and hands it to every sink (in order; one failing sink does not stop the others).</summary>
@@ -79,6 +82,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>A copy of the firing instances and recent changes, safe to read while the pipeline goes on publishing.</summary>
     public AlertsSnapshot Snapshot()
     {
         lock (_gate)

@@ -38,6 +38,7 @@ public sealed class NoiseReport
     /// <summary>Flaps per rule.</summary>
     public IReadOnlyDictionary<string, int> FlapsByRule => _flapsByRule;
 
+    /// <summary>Counts one change of the history, in the order the evaluator made them.</summary>
     public void Add(AlertChange change)
     {
         ArgumentNullException.ThrowIfNull(change);

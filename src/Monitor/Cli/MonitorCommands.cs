@@ -5,6 +5,7 @@ namespace Monitor.Cli;
 /// <summary>The verbs of DESIGN §6.</summary>
 public static class MonitorCommands
 {
+    /// <summary>The <c>monitor</c> root command with every verb: demo, run, replay, simulate, broker, check, notify-test and bench.</summary>
     public static RootCommand Build()
     {
         var root = new RootCommand("Service Monitor: real-time customer-service monitoring for e-commerce war rooms.");

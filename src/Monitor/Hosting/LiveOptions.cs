@@ -9,8 +9,10 @@ namespace Monitor.Hosting;
 /// <summary>Everything a live instance (demo or run) needs.</summary>
 public sealed record LiveOptions
 {
+    /// <summary>The Kafka consumer; its look-back is replaced by <see cref="EffectiveLookBack"/>.</summary>
     public required KafkaSourceOptions Kafka { get; init; }
 
+    /// <summary>The metric engine: step, windows, lateness, caps, crisis settings (defaults as in DESIGN §4).</summary>
     public EngineOptions Engine { get; init; } = new();
 
     /// <summary>InfluxDB to write to; null writes nowhere (Prometheus and the board still work).</summary>

@@ -24,8 +24,10 @@ public sealed class MonitorWorker(
     IHostApplicationLifetime lifetime,
     ILogger<MonitorWorker> logger) : BackgroundService
 {
+    /// <summary>The error that stopped the pipeline, or null while it runs or after a clean stop; /healthz fails while it is set.</summary>
     public Exception? Failure { get; private set; }
 
+    /// <summary>Runs the pipeline until <paramref name="stoppingToken"/> fires or it fails; a failure is kept in <see cref="Failure"/> and stops the host.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var clock = clocks.Events;

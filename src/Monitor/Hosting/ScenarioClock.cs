@@ -9,6 +9,7 @@ public sealed class ScenarioClock(DateTimeOffset start, double speed, TimeSpan r
 {
     private readonly long _origin = System.GetTimestamp();
 
+    /// <summary>The scenario start plus <c>speed</c> × the real time elapsed since this clock was made, less the trail (so just before the start during the first <c>realTrail</c>).</summary>
     public override DateTimeOffset GetUtcNow()
     {
         var elapsed = System.GetElapsedTime(_origin) - realTrail;

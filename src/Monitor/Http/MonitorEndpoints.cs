@@ -13,6 +13,7 @@ namespace Monitor.Http;
 /// </summary>
 public static class MonitorEndpoints
 {
+    /// <summary>Maps /metrics (serving <paramref name="registry"/>), /healthz, /readyz and the /api/alerts endpoints on <paramref name="app"/>; needs <see cref="ConsumerHealth"/> and <see cref="MonitorWorker"/> registered as services.</summary>
     public static void MapMonitorEndpoints(this WebApplication app, CollectorRegistry registry)
     {
         app.MapMetrics("/metrics", registry);

@@ -29,15 +29,25 @@ public sealed class EmbeddedKafkaCluster : IDisposable
     /// <summary>Kafka protocol API keys for <see cref="PushRequestErrors"/>.</summary>
     public static class ApiKeys
     {
+        /// <summary>Produce: a producer writing messages.</summary>
         public const short Produce = 0;
+        /// <summary>Fetch: a consumer reading messages.</summary>
         public const short Fetch = 1;
+        /// <summary>ListOffsets: offset look-ups (by time, earliest, latest).</summary>
         public const short ListOffsets = 2;
+        /// <summary>Metadata: brokers, topics and partition leaders.</summary>
         public const short Metadata = 3;
+        /// <summary>OffsetCommit: a consumer group committing offsets.</summary>
         public const short OffsetCommit = 8;
+        /// <summary>OffsetFetch: a consumer group reading its committed offsets.</summary>
         public const short OffsetFetch = 9;
+        /// <summary>FindCoordinator: finding a group's coordinator broker.</summary>
         public const short FindCoordinator = 10;
+        /// <summary>JoinGroup: a member joining a consumer group (start of a rebalance).</summary>
         public const short JoinGroup = 11;
+        /// <summary>Heartbeat: a group member saying it is alive.</summary>
         public const short Heartbeat = 12;
+        /// <summary>SyncGroup: a group member receiving its partition assignment.</summary>
         public const short SyncGroup = 14;
     }
 
@@ -158,6 +168,7 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         }
     }
 
+    /// <summary>Stops the mock brokers, losing their messages, and frees the librdkafka handle; a second call does nothing.</summary>
     public void Dispose()
     {
         if (_cluster != IntPtr.Zero)

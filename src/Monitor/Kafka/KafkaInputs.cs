@@ -12,11 +12,13 @@ namespace Monitor.Kafka;
 /// <summary>Settings of the pipeline's Kafka consumer.</summary>
 public sealed record KafkaSourceOptions
 {
+    /// <summary>Kafka bootstrap servers (<c>host:port</c>, comma-separated).</summary>
     public required string BootstrapServers { get; init; }
 
     /// <summary>Consumer group (default "monitor"); instances in one group share the partitions.</summary>
     public string GroupId { get; init; } = "monitor";
 
+    /// <summary>Topics consumed (default chats, calls, orders, agents).</summary>
     public IReadOnlyList<string> Topics { get; init; } = ["chats", "calls", "orders", "agents"];
 
     /// <summary>Extra librdkafka settings (security.protocol, sasl.*, ...), passed through.</summary>
@@ -41,10 +43,13 @@ public sealed class ConsumerHealth
 {
     private int _assignedPartitions;
 
+    /// <summary>True while the consumer loop runs (from subscribing until it stops); /readyz needs it.</summary>
     public bool Running { get; set; }
 
+    /// <summary>Why consumption stopped for good (a fatal Kafka error, a consumer that could not be created, a pipeline failure); null while healthy. /healthz fails while it is set.</summary>
     public string? FatalError { get; set; }
 
+    /// <summary>Partitions currently assigned to this instance; /readyz needs at least one.</summary>
     public int AssignedPartitions => Volatile.Read(ref _assignedPartitions);
 
     internal void Adjust(int delta) => Interlocked.Add(ref _assignedPartitions, delta);
@@ -68,6 +73,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
     private static readonly TimeSpan LagRefresh = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The consumer as an observable: each subscription starts its own consumer thread, and disposing it stops and closes the consumer (waiting up to 15 s).</summary>
     public IObservable<PipelineInput> Create() => Observable.Create<PipelineInput>(observer =>
     {
         var stop = new CancellationTokenSource();
@@ -419,5 +425,6 @@ public sealed class WatermarkView
     /// <summary>Event time (epoch ms) below which every event has been applied.</summary>
     public long Current => Volatile.Read(ref _current);
 
+    /// <summary>Records the watermark (epoch ms) the engine has reached; called from the pipeline thread.</summary>
     public void Set(long watermarkMs) => Volatile.Write(ref _current, watermarkMs);
 }

@@ -26,6 +26,7 @@ public static class KeywordDictionaryLoader
     /// <summary>Longest keyword, in characters after normalisation (100).</summary>
     public const int MaxKeywordLength = 100;
 
+    /// <summary>Reads the keyword file at <paramref name="path"/>; a missing, unreadable or larger than <see cref="MaxFileBytes"/> file is one error.</summary>
     public static (KeywordDictionary? Dictionary, IReadOnlyList<SettingsError> Errors) Load(string path)
     {
         if (!File.Exists(path))

@@ -29,6 +29,7 @@ public sealed class KeywordDictionaryWatcher : IDisposable
     private bool _disposed;
     private byte[] _loaded;
 
+    /// <summary>Starts watching <paramref name="path"/>'s directory at once; <paramref name="holder"/> must already hold the dictionary loaded from the file as it is now (its bytes are read here to compare against). <paramref name="debounce"/> defaults to 500 ms.</summary>
     public KeywordDictionaryWatcher(string path, KeywordDictionaryHolder holder, TimeProvider time, ILogger logger, TimeSpan? debounce = null)
     {
         _path = Path.GetFullPath(path);
@@ -107,6 +108,7 @@ public sealed class KeywordDictionaryWatcher : IDisposable
         }
     }
 
+    /// <summary>Stops watching; a reload already scheduled does nothing.</summary>
     public void Dispose()
     {
         lock (_gate)

@@ -11,6 +11,7 @@ namespace Monitor.Observability;
 /// </summary>
 public sealed class MonitorMetrics
 {
+    /// <summary>Creates every collector in <paramref name="registry"/>.</summary>
     public MonitorMetrics(CollectorRegistry registry)
     {
         Registry = registry;
@@ -114,6 +115,7 @@ public sealed class MonitorMetrics
             "monitor_complaint_keyword_hits", "Complaint keyword hits in customer texts over the window, summed per category.", "shop", "category");
     }
 
+    /// <summary>The registry every collector here was created in; serving it exports them all.</summary>
     public CollectorRegistry Registry { get; }
 
     /// <summary>
@@ -156,39 +158,66 @@ public sealed class MonitorMetrics
         }
     }
 
+    /// <summary><c>monitor_events_consumed_total{topic}</c>: events read from Kafka or a replay file.</summary>
     public Counter EventsConsumed { get; }
+    /// <summary><c>monitor_events_invalid_total{topic,reason}</c>: events rejected by decoding or validation and dead-lettered.</summary>
     public Counter EventsInvalid { get; }
+    /// <summary><c>monitor_duplicate_events_total{topic}</c>: events dropped because their eventId was already seen.</summary>
     public Counter EventsDuplicate { get; }
 
+    /// <summary><c>monitor_events_replayed_total{topic}</c>: events read again on partition assignment to rebuild state from the look-back window, not counted as consumed.</summary>
     public Counter EventsReplayed { get; }
+    /// <summary><c>monitor_events_rebuild_rejected_total{topic,reason}</c>: look-back events rejected by the live validation; dead-lettered the first time, not again.</summary>
     public Counter EventsRebuildRejected { get; }
+    /// <summary><c>monitor_late_events_total{topic}</c>: events behind the watermark; applied to state, not to windows already emitted.</summary>
     public Counter EventsLate { get; }
+    /// <summary><c>monitor_dead_letter_failures_total{topic}</c>: invalid events that could not be written to the dead-letter topic.</summary>
     public Counter DeadLetterFailures { get; }
+    /// <summary><c>monitor_kafka_consume_errors_total</c>: errors reported by the Kafka consumer; the loop goes on.</summary>
     public Counter ConsumeErrors { get; }
+    /// <summary><c>monitor_kafka_messages_not_owned_total</c>: messages fetched for a partition a rebalance has since revoked, left to its new owner.</summary>
     public Counter EventsNotOwned { get; }
+    /// <summary><c>monitor_kafka_consumer_lag_messages{topic,partition}</c>: messages between the consumer position and the end of the partition.</summary>
     public Gauge ConsumerLag { get; }
 
+    /// <summary><c>monitor_engine_shops</c>: shops the engine holds state for, at the latest step boundary.</summary>
     public Gauge EngineShops { get; }
 
+    /// <summary><c>monitor_engine_shops_capacity</c>: the <c>pipeline.maxShops</c> cap; beyond it a new shop is over_capacity.</summary>
     public Gauge EngineShopsCapacity { get; }
 
+    /// <summary><c>monitor_engine_items</c>: open items (conversations, calls, orders, refunds, agents) over all shops, at the latest step boundary.</summary>
     public Gauge EngineItems { get; }
 
+    /// <summary><c>monitor_engine_items_capacity</c>: the <c>pipeline.maxItems</c> cap; beyond it a new item is over_capacity.</summary>
     public Gauge EngineItemsCapacity { get; }
+    /// <summary><c>monitor_watermark_lag_seconds</c>: wall clock minus the event-time watermark, in seconds.</summary>
     public Gauge WatermarkLag { get; }
+    /// <summary><c>monitor_points_emitted_total{measurement}</c>: metric points produced by the pipeline.</summary>
     public Counter PointsEmitted { get; }
 
+    /// <summary><c>monitor_influx_points_written_total</c>: points InfluxDB accepted.</summary>
     public Counter InfluxPointsWritten { get; }
+    /// <summary><c>monitor_influx_points_failed_total</c>: points InfluxDB rejected or that failed after every retry.</summary>
     public Counter InfluxPointsFailed { get; }
+    /// <summary><c>monitor_influx_points_dropped_total</c>: points dropped because the write buffer was full.</summary>
     public Counter InfluxPointsDropped { get; }
+    /// <summary><c>monitor_influx_points_buffered</c>: points waiting in the write buffer.</summary>
     public Gauge InfluxPointsBuffered { get; }
+    /// <summary><c>monitor_influx_write_retries_total</c>: write attempts retried after a 408, a 429, a 5xx, a network error or a timeout.</summary>
     public Counter InfluxRetries { get; }
+    /// <summary><c>monitor_influx_up</c>: 1 while the last write to InfluxDB succeeded (or none was made yet), 0 while writes fail and are retried.</summary>
     public Gauge InfluxUp { get; }
+    /// <summary><c>monitor_influx_buffer_capacity_points</c>: capacity of the InfluxDB write buffer, in points.</summary>
     public Gauge InfluxBufferCapacity { get; }
+    /// <summary><c>monitor_influx_write_blocked_seconds_total</c>: time the pipeline waited for room in the full write buffer (back-pressure), in seconds.</summary>
     public Counter InfluxWriteBlocked { get; }
+    /// <summary><c>monitor_influx_write_duration_seconds</c>: duration of one batch write to InfluxDB including retries, in seconds.</summary>
     public Histogram InfluxWriteDuration { get; }
 
+    /// <summary><c>monitor_alerts_firing{alertname,severity}</c>: alert instances firing now.</summary>
     public Gauge AlertsFiring { get; }
+    /// <summary><c>monitor_alert_notifications_total{sink,outcome,severity}</c>: alert notifications per sink, outcome (sent, retried, failed, dropped) and severity.</summary>
     public Counter AlertNotifications { get; }
 
     /// <summary>The <c>severity</c> label of a notification counted in <see cref="AlertNotifications"/>: the alert's own, or <c>unknown</c> when it has none.</summary>
@@ -210,22 +239,38 @@ public sealed class MonitorMetrics
         AlertNotifications.GetAllLabelValues()
             .Where(l => l[0] == sink && l[1] == outcome)
             .Sum(l => AlertNotifications.WithLabels(l).Value);
+    /// <summary><c>monitor_alert_delivery_seconds{sink}</c>: time from an alert change reaching a sink to the receiver accepting it, retries included, in seconds.</summary>
     public Histogram AlertDelivery { get; }
 
+    /// <summary><c>monitor_backlog_waiting{shop,queue}</c>: items waiting in a queue at the latest step boundary.</summary>
     public Gauge BacklogWaiting { get; }
+    /// <summary><c>monitor_backlog_oldest_wait_seconds{shop,queue}</c>: age of the oldest waiting item at the latest step boundary, in seconds.</summary>
     public Gauge BacklogOldestWait { get; }
+    /// <summary><c>monitor_response_time_p90_seconds{shop,channel}</c>: nearest-rank 90th percentile of chat response times over the window, all kinds and responders, in seconds.</summary>
     public Gauge ResponseTimeP90 { get; }
+    /// <summary><c>monitor_responses_in_window{shop,channel}</c>: responses in the window, all kinds and responders.</summary>
     public Gauge ResponseCount { get; }
 
+    /// <summary><c>monitor_call_answer_p90_seconds{shop}</c>: nearest-rank 90th percentile of call answer times over the window, in seconds.</summary>
     public Gauge CallAnswerP90 { get; }
+    /// <summary><c>monitor_call_abandon_ratio{shop}</c>: abandoned over offered calls in the window (0..1).</summary>
     public Gauge CallAbandonRatio { get; }
+    /// <summary><c>monitor_call_service_level_ratio{shop}</c>: calls answered within the service-level threshold over offered calls in the window (0..1).</summary>
     public Gauge CallServiceLevelRatio { get; }
+    /// <summary><c>monitor_shipping_on_time_ratio{shop}</c>: orders due in the window shipped by their deadline, over orders due (0..1).</summary>
     public Gauge ShippingOnTimeRatio { get; }
+    /// <summary><c>monitor_shipping_overdue_unshipped{shop}</c>: orders past their ship deadline, neither shipped nor cancelled.</summary>
     public Gauge ShippingOverdueUnshipped { get; }
+    /// <summary><c>monitor_shipping_stalled{shop}</c>: shipments with no tracking update for longer than the stall limit.</summary>
     public Gauge ShippingStalled { get; }
+    /// <summary><c>monitor_order_cancel_ratio{shop}</c>: orders cancelled over orders paid in the window (0..1).</summary>
     public Gauge OrderCancelRatio { get; }
+    /// <summary><c>monitor_bot_resolved_ratio{shop,channel}</c>: conversations closed by the bot over all closed in the window (0..1).</summary>
     public Gauge BotResolvedRatio { get; }
+    /// <summary><c>monitor_crisis_quotient{shop}</c>: incoming volume per minute over agent capacity per minute.</summary>
     public Gauge CrisisQuotient { get; }
+    /// <summary><c>monitor_crisis_level{shop}</c>: crisis level 0..4 from the Crisis Quotient thresholds.</summary>
     public Gauge CrisisLevel { get; }
+    /// <summary><c>monitor_complaint_keyword_hits{shop,category}</c>: complaint keyword hits in customer texts over the window, summed per category.</summary>
     public Gauge ComplaintKeywordHits { get; }
 }

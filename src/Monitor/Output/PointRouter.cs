@@ -26,6 +26,7 @@ public sealed class PointRouter
     private readonly List<MetricPoint> _external = [];
     private long _keywordBoundary = long.MinValue;
 
+    /// <summary>Routes to <paramref name="sinks"/> in order, to the business gauges of <paramref name="metrics"/> and, when given, to <paramref name="board"/>.</summary>
     public PointRouter(MonitorMetrics metrics, IEnumerable<IPointSink> sinks, ShopBoard? board = null)
     {
         _metrics = metrics;
@@ -51,8 +52,10 @@ public sealed class PointRouter
         }.GroupBy(b => b.Measurement).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
     }
 
+    /// <summary>The board every point is shown to, or null when none was given (replay, the benchmark).</summary>
     public ShopBoard? Board { get; }
 
+    /// <summary>Contract points (internal measurements left out) handed to the sinks so far, or that would have been without a sink.</summary>
     public long PointsRouted { get; private set; }
 
     /// <summary>True while a sink asks the pipeline to hold its next boundary (see <see cref="IBackPressureSink"/>).</summary>

@@ -12,6 +12,7 @@ public sealed class ShopBoard
     /// <summary>Newest boundary seen (epoch ms), or null before the first point.</summary>
     public long? BoundaryMs { get; private set; }
 
+    /// <summary>Adds <paramref name="point"/> to its shop's line when it is one the board shows (backlog, chat response time, crisis, complaint keywords); a newer boundary starts the shop a fresh line, a point without a shop tag is ignored.</summary>
     public void Observe(MetricPoint point)
     {
         var shop = point.Tag("shop");
@@ -70,6 +71,7 @@ public sealed class ShopBoard
         }
     }
 
+    /// <summary>Shops with a line at the newest boundary.</summary>
     public int ShopCount
     {
         get
@@ -85,13 +87,22 @@ public sealed class ShopBoard
 /// <summary>One shop's row on the demo board: its latest boundary and the values the board shows.</summary>
 public sealed record ShopLine
 {
+    /// <summary>The shop id.</summary>
     public required string Shop { get; init; }
+    /// <summary>The step boundary (epoch ms) these values are from.</summary>
     public long BoundaryMs { get; init; }
+    /// <summary>Items waiting at the boundary, over every backlog queue.</summary>
     public long Waiting { get; set; }
+    /// <summary>Age of the oldest waiting item of any queue at the boundary, in seconds.</summary>
     public double OldestWaitSeconds { get; set; }
+    /// <summary>Chat-channel responses in the window, all kinds and responders.</summary>
     public long ChatResponses { get; set; }
+    /// <summary>90th percentile of chat-channel response times over the window, in seconds; null without responses.</summary>
     public double? ChatP90Seconds { get; set; }
+    /// <summary>Crisis level 0..4; null when the shop has no capacity (no crisis point).</summary>
     public int? CrisisLevel { get; set; }
+    /// <summary>Crisis Quotient: incoming volume per minute over agent capacity per minute; null without capacity.</summary>
     public double? Cq { get; set; }
+    /// <summary>Complaint keyword hits over the window, all channels, categories and keywords.</summary>
     public long ComplaintHits { get; set; }
 }

@@ -28,6 +28,7 @@ public sealed class KafkaDeadLetterSink(IProducer<byte[]?, byte[]> producer, Mon
     /// <summary>The payload limit for a producer whose <c>message.max.bytes</c> is <paramref name="messageMaxBytes"/>.</summary>
     public static int MaxPayloadFor(int? messageMaxBytes) => Math.Max(1024, (messageMaxBytes ?? 1_000_000) - 65_536);
 
+    /// <summary>Produces the message to <c>&lt;sourceTopic&gt;.dlq</c> without waiting for delivery; a failure is counted and logged, never thrown.</summary>
     public void Send(string sourceTopic, byte[]? key, byte[] payload, InvalidReason reason, string detail, string origin)
     {
         var headers = new Headers
@@ -62,6 +63,7 @@ public sealed class KafkaDeadLetterSink(IProducer<byte[]?, byte[]> producer, Mon
         }
     }
 
+    /// <summary>Waits up to 5 s for dead letters still in flight, then disposes the producer.</summary>
     public void Dispose()
     {
         producer.Flush(TimeSpan.FromSeconds(5));
@@ -77,8 +79,10 @@ public sealed class FileDeadLetterSink(string? path, ILogger logger) : IDeadLett
 {
     private readonly FileStream? _file = path is null ? null : new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
 
+    /// <summary>Lines rejected so far; only the first 20 are logged one by one.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Counts and (for the first 20) logs the rejected line, and appends its raw bytes to the dead-letter file when there is one.</summary>
     public void Send(string sourceTopic, byte[]? key, byte[] payload, InvalidReason reason, string detail, string origin)
     {
         Count++;
@@ -98,5 +102,6 @@ public sealed class FileDeadLetterSink(string? path, ILogger logger) : IDeadLett
         }
     }
 
+    /// <summary>Closes the dead-letter file, if any.</summary>
     public void Dispose() => _file?.Dispose();
 }

@@ -49,10 +49,13 @@ public sealed class EventIntake
     /// <summary>The cap on shops (<see cref="ShopAdmission"/>); null admits every shop.</summary>
     public ShopAdmission? Admission { get; init; }
 
+    /// <summary>Live messages handed on to the pipeline so far, less those it then refused; look-back re-reads are not counted.</summary>
     public long Accepted { get; private set; }
 
+    /// <summary>Live messages rejected so far (by decoding, validation or a capacity cap) and dead-lettered; look-back re-reads are not counted.</summary>
     public long Invalid { get; private set; }
 
+    /// <summary>Live messages dropped so far because their eventId was already seen.</summary>
     public long Duplicates { get; private set; }
 
     /// <summary>Forgets the ids of events read but not applied (their partition was revoked): they will be read again.</summary>

@@ -17,6 +17,7 @@ public sealed class ShopAdmission(int maxShops, TimeSpan forgetAfter)
     private long _newestMs = long.MinValue;
     private long _sweptAtMs = long.MinValue;
 
+    /// <summary>The cap: shops admitted at once (<c>pipeline.maxShops</c>).</summary>
     public int MaxShops => maxShops;
 
     /// <summary>The cap of <paramref name="engine"/>: <see cref="EngineOptions.MaxShops"/>, a shop forgotten after the TTL plus the longest window.</summary>

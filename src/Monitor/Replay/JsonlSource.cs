@@ -14,6 +14,7 @@ public readonly record struct JsonlLine(string File, long LineNumber, string? Fi
 /// </summary>
 public static class JsonlSource
 {
+    /// <summary>The topic a file name starts with (chats, calls, orders or agents, any case; <c>orders-day1.jsonl</c> gives orders), or null when it starts with none.</summary>
     public static string? TopicFromFileName(string path)
     {
         var name = Path.GetFileName(path);
@@ -28,6 +29,7 @@ public static class JsonlSource
         return null;
     }
 
+    /// <summary>The non-blank lines of <paramref name="files"/>, in order, read lazily one file after another; a trailing <c>\r</c> is dropped.</summary>
     public static IEnumerable<JsonlLine> Read(IEnumerable<string> files)
     {
         long before = 0; // bytes of the files already read

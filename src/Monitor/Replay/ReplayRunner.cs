@@ -56,6 +56,7 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
     /// <summary>Rules to evaluate over the replay; their changes go to <see cref="AlertChanged"/> and the <c>alerts</c> measurement.</summary>
     public AlertRuleSet? AlertRules { get; init; }
 
+    /// <summary>Called with each alert change of <see cref="AlertRules"/>, in event time (the printed history, the noise report).</summary>
     public Action<AlertChange>? AlertChanged { get; init; }
 
     /// <summary>
@@ -74,6 +75,10 @@ public sealed class ReplayRunner(EngineOptions engine, MonitorMetrics metrics, P
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Replays <paramref name="files"/> (JSONL, in the order given) through the pipeline and flushes
+    /// the last windows; <paramref name="progress"/> hears about four times a second and once at the end.
+    /// </summary>
     public ReplaySummary Run(IEnumerable<string> files, IProgress<ReplayProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         long? notAfterMs = NotAfter?.ToUnixTimeMilliseconds();

@@ -5,6 +5,7 @@ namespace Monitor.Settings;
 /// <summary>Durations as people write them: "250ms", "10s", "5m", "1h", "2d", or a plain number of seconds.</summary>
 public static class Durations
 {
+    /// <summary>Parses <paramref name="text"/> (surrounding spaces allowed); false for empty, negative, non-finite or too large values.</summary>
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = default;
@@ -33,6 +34,7 @@ public static class Durations
         return true;
     }
 
+    /// <summary>Parses <paramref name="text"/>, or throws a <see cref="FormatException"/> naming <paramref name="what"/> and giving examples.</summary>
     public static TimeSpan Parse(string text, string what) =>
         TryParse(text, out var value) ? value : throw new FormatException($"{what}: '{text}' is not a duration (examples: 250ms, 10s, 5m, 1h)");
 }

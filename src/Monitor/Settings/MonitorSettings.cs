@@ -13,17 +13,23 @@ namespace Monitor.Settings;
 /// </summary>
 public sealed class MonitorSettings
 {
+    /// <summary>Kafka bootstrap servers (<c>kafka.bootstrapServers</c>, MONITOR_KAFKA_BOOTSTRAP_SERVERS); default localhost:9092.</summary>
     public string KafkaBootstrapServers { get; set; } = "localhost:9092";
+    /// <summary>Consumer group (<c>kafka.groupId</c>); default "monitor".</summary>
     public string KafkaGroupId { get; set; } = "monitor";
+    /// <summary>Extra librdkafka settings (<c>kafka.properties</c>, secrets from <c>kafka.secretFiles</c> and MONITOR_KAFKA_SASL_PASSWORD), passed through.</summary>
     public Dictionary<string, string> KafkaProperties { get; } = new(StringComparer.Ordinal);
 
     /// <summary>False for a broker without a time index (the embedded broker): the look-back rebuild then starts at the first retained message.</summary>
     public bool KafkaTimeIndex { get; set; } = true;
 
+    /// <summary>InfluxDB output (<c>influx</c>, MONITOR_INFLUX_URL); null writes no points to InfluxDB.</summary>
     public InfluxOptions? Influx { get; set; }
 
+    /// <summary>Windows, step, lateness, caps, per-shop overrides and crisis settings (<c>pipeline</c>, <c>shops</c>, <c>crisis</c>).</summary>
     public EngineOptions Engine { get; set; } = new();
 
+    /// <summary>Where /metrics, /healthz, /readyz and /api/alerts are served (<c>metrics.listen</c>); default http://127.0.0.1:9464.</summary>
     public string MetricsUrl { get; set; } = "http://127.0.0.1:9464";
 
     /// <summary>Furthest an event may be stamped ahead of the clock (<c>pipeline.maxFuture</c>); null: the lateness.</summary>
@@ -53,6 +59,7 @@ public sealed class MonitorSettings
     /// <summary>Where alerts go: Alertmanager, webhooks, Grafana links.</summary>
     public AlertingOptions Alerting { get; set; } = new();
 
+    /// <summary>The consumer settings these give (servers, group, extra properties, time index); topics and look-back keep their defaults.</summary>
     public KafkaSourceOptions ToKafkaSource() => new()
     {
         BootstrapServers = KafkaBootstrapServers,
@@ -65,5 +72,6 @@ public sealed class MonitorSettings
 /// <summary>A problem in a settings file, with its place.</summary>
 public sealed record SettingsError(string File, int Line, int Column, string Message)
 {
+    /// <summary><c>file:line:column: message</c>, or <c>file: message</c> when the place is unknown (line 0).</summary>
     public override string ToString() => Line > 0 ? $"{File}:{Line}:{Column}: {Message}" : $"{File}: {Message}";
 }

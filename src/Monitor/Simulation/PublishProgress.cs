@@ -7,6 +7,7 @@ namespace Monitor.Simulation;
 /// </summary>
 public readonly record struct PublishProgress(long Produced, long Delivered, long Failed, DateTimeOffset EventTime, TimeSpan Behind)
 {
+    /// <summary>One line for the console, e.g. <c>1,200 produced, 1,180 delivered, 0 failed, event time 2025-11-11 00:05:00Z, 0.0 s behind</c>.</summary>
     public override string ToString() =>
         $"{Produced:N0} produced, {Delivered:N0} delivered, {Failed:N0} failed, event time {EventTime.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, {Behind.TotalSeconds:N1} s behind";
 }
