@@ -68,6 +68,35 @@ public sealed class InfluxCredentialsTests
     }
 
     [Fact]
+    public async Task Replay_WithInfluxOnTheCommandLine_TakesTheCredentialsFromTheEnvironment()
+    {
+        // A child process, so the environment is its own: before, `--influx URL` without a settings
+        // file built bare options and the write went without credentials (401, points failed).
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var influx = await StartSecuredAsync(timeout.Token);
+        var directory = Directory.CreateTempSubdirectory("monitor-influx-credentials-").FullName;
+        try
+        {
+            var events = Path.Combine(directory, "events.jsonl");
+            Assert.Equal(0, await MonitorCommands.Build().Parse(["simulate", "--out", events, "--duration", "3m"]).InvokeAsync(cancellationToken: timeout.Token));
+
+            var (exit, output, error) = await ToolRun.RunAsync(
+                "dotnet", directory, [("MONITOR_INFLUX_USERNAME", "writer"), ("MONITOR_INFLUX_PASSWORD", "writer-pw")],
+                Path.Combine(AppContext.BaseDirectory, "monitor.dll"), "replay", "--input", events, "--influx", influx.Url.ToString(),
+                "--database", Database, "--not-after", "2100-01-01T00:00:00Z");
+
+            Assert.True(exit == 0, $"replay exited {exit}: {output}{error}");
+            var counted = await influx.QueryAsync(Database, "SELECT count(\"waiting\") FROM \"autogen\".\"backlog\"", timeout.Token);
+            Assert.True(counted.Count > 0 && counted.Single().Values.Single()[1].GetInt64() > 0, "no backlog points in the secured database");
+            Assert.DoesNotContain("writer-pw", output + error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            ServerProcess.TryDeleteDirectory(directory);
+        }
+    }
+
+    [Fact]
     public async Task Ensure_WithAUserThatHoldsNoGrant_SaysWhatTheAdminMustDo()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

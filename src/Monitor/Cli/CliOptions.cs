@@ -59,7 +59,7 @@ internal static class CliOptions
             return null;
         }
 
-        var options = settings.Influx ?? new InfluxOptions();
+        var options = settings.Influx ?? settings.InfluxWithoutSection ?? new InfluxOptions();
         options.Url = explicitUrl ?? options.Url;
         if (result.GetResult(database) is { Implicit: false })
         {

@@ -26,6 +26,14 @@ public sealed class MonitorSettings
     /// <summary>InfluxDB output (<c>influx</c>, MONITOR_INFLUX_URL); null writes no points to InfluxDB.</summary>
     public InfluxOptions? Influx { get; set; }
 
+    /// <summary>
+    /// What a verb writes to when only its command line names an InfluxDB (<c>--influx URL</c>, with no
+    /// <c>influx</c> section and no MONITOR_INFLUX_URL): the defaults with the credentials of
+    /// MONITOR_INFLUX_USERNAME, MONITOR_INFLUX_PASSWORD and MONITOR_INFLUX_TOKEN. Null when
+    /// <see cref="Influx"/> is set.
+    /// </summary>
+    public InfluxOptions? InfluxWithoutSection { get; set; }
+
     /// <summary>Windows, step, lateness, caps, per-shop overrides and crisis settings (<c>pipeline</c>, <c>shops</c>, <c>crisis</c>).</summary>
     public EngineOptions Engine { get; set; } = new();
 

@@ -678,11 +678,16 @@ public static class SettingsLoader
             context.Errors.Add(new SettingsError(context.File, 0, 0, ex.Message));
         }
 
+        if (settings.Influx is null)
+        {
+            // `replay --influx URL` with the credentials in the environment, as run takes them.
+            settings.InfluxWithoutSection = new InfluxOptions();
+            ApplyInfluxCredentials(settings.InfluxWithoutSection, environment);
+        }
+
         if (settings.Influx is { } influx)
         {
-            influx.Username = environment("MONITOR_INFLUX_USERNAME") is { Length: > 0 } username ? username : influx.Username;
-            influx.Token = environment("MONITOR_INFLUX_TOKEN") is { Length: > 0 } token ? token : influx.Token;
-            influx.Password = environment("MONITOR_INFLUX_PASSWORD") is { Length: > 0 } password ? password : influx.Password;
+            ApplyInfluxCredentials(influx, environment);
             if (influx.Api == InfluxApi.V2 && string.IsNullOrEmpty(influx.Token))
             {
                 context.Errors.Add(new SettingsError(context.File, 0, 0, "influx api v2 needs a token: set MONITOR_INFLUX_TOKEN or influx.tokenFile"));
@@ -695,6 +700,13 @@ public static class SettingsLoader
                     "influx api v1 has both a user name and a token (MONITOR_INFLUX_TOKEN or influx.tokenFile): give a user name with MONITOR_INFLUX_PASSWORD for HTTP Basic, or only the token (InfluxDB 2.x/3.x v1 compatibility, or 1.8's user:password token)"));
             }
         }
+    }
+
+    private static void ApplyInfluxCredentials(InfluxOptions influx, Func<string, string?> environment)
+    {
+        influx.Username = environment("MONITOR_INFLUX_USERNAME") is { Length: > 0 } username ? username : influx.Username;
+        influx.Token = environment("MONITOR_INFLUX_TOKEN") is { Length: > 0 } token ? token : influx.Token;
+        influx.Password = environment("MONITOR_INFLUX_PASSWORD") is { Length: > 0 } password ? password : influx.Password;
     }
 
     private sealed record Context(string File, List<SettingsError> Errors, Func<string, string?>? Environment = null)

@@ -309,6 +309,25 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void NoFile_NoInfluxUrl_TheEnvironmentsCredentials_WaitForAnInfluxDbNamedOnTheCommandLine()
+    {
+        // `replay --influx URL` / `demo --influx URL` with the credentials in the environment: before,
+        // they were applied only to an influx section, so such a write went without credentials (a 401).
+        var environment = new Dictionary<string, string>
+        {
+            ["MONITOR_INFLUX_USERNAME"] = "writer",
+            ["MONITOR_INFLUX_PASSWORD"] = "pw",
+        };
+
+        var (settings, errors) = SettingsLoader.Load(null, name => environment.GetValueOrDefault(name));
+
+        Assert.Empty(errors);
+        Assert.Null(settings.Influx); // nothing names a server: run writes nowhere
+        Assert.Equal("writer", settings.InfluxWithoutSection!.Username);
+        Assert.Equal("pw", settings.InfluxWithoutSection.Password);
+    }
+
+    [Fact]
     public void InfluxPasswordFile_IsRead_AndTheEnvironmentWinsOverIt()
     {
         var dir = Directory.CreateTempSubdirectory("monitor-settings-");
