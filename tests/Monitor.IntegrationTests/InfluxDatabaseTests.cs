@@ -57,4 +57,45 @@ public sealed class InfluxDatabaseTests
             ServerProcess.TryDeleteDirectory(directory);
         }
     }
+
+    [Fact]
+    public async Task Demo_WritesIntoADatabaseThatDidNotExist()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var influx = await InfluxServer.StartAsync(timeout.Token);
+
+        var exit = await MonitorCommands.Build()
+            .Parse([
+                "demo", "--duration", "6s", "--speed", "60", "--scenario", "now", "--shops", "5",
+                "--influx", influx.Url.ToString(), "--database", "fresh", "--metrics-url", $"http://127.0.0.1:{FreeTcpPort.Next()}",
+            ])
+            .InvokeAsync(cancellationToken: timeout.Token);
+
+        Assert.Equal(0, exit);
+        var counted = await influx.QueryAsync("fresh", "SELECT count(\"waiting\") FROM \"backlog\"", timeout.Token);
+        Assert.True(counted.Single().Values.Single()[1].GetInt64() > 0, "no backlog points in the database the demo created");
+    }
+
+    [Fact]
+    public async Task Demo_WithAnUnreachableInflux_SaysSoInOneLine_AndExits1BeforeItStarts()
+    {
+        var url = $"http://127.0.0.1:{FreeTcpPort.Next()}/";
+        var directory = Directory.CreateTempSubdirectory("monitor-demo-influx-").FullName;
+        try
+        {
+            var (exit, output, error) = await ToolRun.RunAsync(
+                "dotnet", directory, [], Path.Combine(AppContext.BaseDirectory, "monitor.dll"),
+                "demo", "--duration", "30s", "--influx", url, "--metrics-url", $"http://127.0.0.1:{FreeTcpPort.Next()}");
+
+            Assert.Equal(1, exit);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith($"demo: InfluxDB at {url} is unreachable", line, StringComparison.Ordinal);
+            Assert.EndsWith("(start InfluxDB 1.x, or leave out --influx)", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("events consumed", output, StringComparison.Ordinal); // it never ran
+        }
+        finally
+        {
+            ServerProcess.TryDeleteDirectory(directory);
+        }
+    }
 }
