@@ -150,12 +150,18 @@ internal static class DemoCommand
                 stop.CancelAfter(limit);
             }
 
+            // The simulator's own librdkafka lines go onto the board too, not through it on stderr.
+            var simulatorLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("simulator");
             var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
             {
                 BootstrapServers = cluster.BootstrapServers,
                 LingerMs = 5,
                 CompressionType = CompressionType.None,
-            }).Build();
+            })
+                .SetLogHandler((_, log) => simulatorLog.Log(
+                    log.Level <= SyslogLevel.Warning ? LogLevel.Warning : LogLevel.Debug, "librdkafka {Facility}: {Message}", log.Facility, log.Message))
+                .SetErrorHandler((_, error) => simulatorLog.LogWarning("Kafka: {Reason} ({Code})", error.Reason, error.Code))
+                .Build();
             var simulation = new SimulationOptions
             {
                 Seed = result.GetValue(seed),

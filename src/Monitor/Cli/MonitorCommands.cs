@@ -30,4 +30,12 @@ public static class MonitorCommands
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout stays the verb's output
             .AddFilter("Microsoft", LogLevel.Warning)
             .SetMinimumLevel(minimum));
+
+    /// <summary>Logging of a verb that shows a progress line: one line per entry to <paramref name="output"/> (a <see cref="StatusLine.Above"/> writer), never through the bar.</summary>
+    internal static ILoggerFactory Logging(TextWriter output, LogLevel minimum = LogLevel.Information) =>
+        LoggerFactory.Create(builder => builder
+            .AddProvider(new WriterLog(output, TimeProvider.System))
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning) // request lines carry full URLs
+            .SetMinimumLevel(minimum));
 }

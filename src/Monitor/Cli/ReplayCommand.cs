@@ -100,7 +100,8 @@ internal static class ReplayCommand
                 return 2;
             }
 
-            using var logging = MonitorCommands.Logging();
+            var status = StatusLine.ForConsole();
+            using var logging = MonitorCommands.Logging(status.Above(Console.Error));
             var metrics = new MonitorMetrics(Metrics.NewCustomRegistry());
             if (influxOptions is not null)
             {
@@ -127,7 +128,6 @@ internal static class ReplayCommand
 
             using var deadLetters = new FileDeadLetterSink(result.GetValue(deadLetter)?.FullName, logging.CreateLogger("replay"));
             var router = new PointRouter(metrics, sinks);
-            var status = StatusLine.ForConsole();
             var history = rules is null ? null : new AlertHistoryWriter(status.Above(Console.Out));
             var noise = rules is null ? null : new NoiseReport();
             var runner = new ReplayRunner(engine, metrics, router, deadLetters)

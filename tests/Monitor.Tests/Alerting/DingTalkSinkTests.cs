@@ -91,6 +91,24 @@ public sealed class DingTalkSinkTests : AlertSinkTestBase<DingTalkSink>
     }
 
     [Fact]
+    public async Task TheRunbookLink_IsTheRulesLinkResolvedAgainstTheBaseUrl_SoItOpensOnAPhone()
+    {
+        // Issue 18 item 6 through a chat robot: the shipped rule's docs/runbook.md#… under alerting.runbookBaseUrl.
+        var baseUrl = new Uri("https://wiki.example.test/monitor/");
+        var (rules, errors) = AlertRulesLoader.Load(Support.RepoFiles.Path("deploy", "monitor", "rules.yaml"), baseUrl);
+        Assert.Empty(errors);
+        var rule = rules!.Thresholds.Single(r => r.Name == "ChatFirstResponseSlow");
+        var annotations = Annotations().Select(a => a.Key == "runbook_url" ? KeyValuePair.Create(a.Key, rule.Text.RunbookUrl!) : a).ToArray();
+        Answer(0);
+        CreateSink(secret: null);
+
+        await PublishAndWaitAsync(Fired("s1", Severity.Critical, StartMs, annotations: annotations), 1);
+
+        var (_, text) = Markdown(Handler.Requests[0]);
+        Assert.Contains("[runbook](https://wiki.example.test/monitor/docs/runbook.md#chatfirstresponseslow)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoMoreThan20MessagesAMinute_TheRestWaitAndGoTogether()
     {
         for (var i = 0; i < 21; i++)

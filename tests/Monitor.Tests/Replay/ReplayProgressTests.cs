@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Monitor.Cli;
 using Monitor.Core.Metrics;
@@ -92,6 +93,25 @@ public sealed class ReplayProgressTests : IDisposable
 
         Assert.Equal("\rreplay 10%\u001b[K" + "\r\u001b[K" + "replay 10%" + "\rreplay 100%\u001b[K" + Environment.NewLine, error.ToString());
         Assert.Equal("FIRED ChatOldestWaitHigh" + Environment.NewLine + "summary" + Environment.NewLine, output.ToString());
+    }
+
+    [Fact]
+    public void ALogWarning_DuringTheReplay_LandsAboveTheBar_NotThroughIt()
+    {
+        // Issue 18 item 7: replay's log went through the console logger, which writes from its own
+        // thread straight to stderr, into the middle of the progress line.
+        var error = new StringWriter();
+        var status = new StatusLine(error, inPlace: true);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 8, 1, 2, 3, TimeSpan.Zero));
+        time.SetLocalTimeZone(TimeZoneInfo.Utc);
+        using var logging = LoggerFactory.Create(builder => builder.AddProvider(new WriterLog(status.Above(error), time)));
+
+        status.Show("replay 10%", TimeSpan.FromSeconds(1));
+        logging.CreateLogger("Monitor.Influx.InfluxWriter").LogWarning("InfluxDB write failed (HTTP {Status})", 503);
+
+        Assert.Equal(
+            "\rreplay 10%\u001b[K" + "\r\u001b[K" + "01:02:03 warn: Monitor.Influx.InfluxWriter: InfluxDB write failed (HTTP 503)" + Environment.NewLine + "replay 10%",
+            error.ToString());
     }
 
     [Fact]
