@@ -32,6 +32,41 @@ public sealed class KubernetesDeployArtifactTests
     }
 
     [Fact]
+    public async Task PlainPrometheusConfig_ScrapesThePodsAsJobMonitor_LoadsTheHealthRules_AndSendsToAnAlertmanager()
+    {
+        // Issue 18 item 1 for Kubernetes without the operator: the health alerts must leave Prometheus.
+        var text = await File.ReadAllTextAsync(Path.Combine(Manifests, "prometheus.yml"));
+        var config = Load(Path.Combine(Manifests, "prometheus.yml"));
+        var job = (YamlMappingNode)((YamlSequenceNode)config["scrape_configs"]).Single();
+        Assert.Equal("monitor", Scalar(job, "job_name"));
+        var discovery = (YamlMappingNode)((YamlSequenceNode)job["kubernetes_sd_configs"]).Single();
+        Assert.Equal("pod", Scalar(discovery, "role"));
+        Assert.Equal("service-monitor", ((YamlScalarNode)((YamlSequenceNode)((YamlMappingNode)discovery["namespaces"])["names"]).Single()).Value);
+        Assert.Equal(["monitor-rules.yml"], ((YamlSequenceNode)config["rule_files"]).Select(r => ((YamlScalarNode)r).Value));
+        Assert.NotEmpty((YamlSequenceNode)((YamlMappingNode)config["alerting"])["alertmanagers"]);
+
+        // Debian's promtool is built without Kubernetes discovery: check the rest with the pods' discovery
+        // swapped for a static target, and the repo's health rules beside it.
+        var directory = Directory.CreateTempSubdirectory("monitor-k8s-prometheus-").FullName;
+        try
+        {
+            var start = text.IndexOf("    kubernetes_sd_configs:", StringComparison.Ordinal);
+            var end = text.IndexOf("    relabel_configs:", StringComparison.Ordinal);
+            await File.WriteAllTextAsync(
+                Path.Combine(directory, "prometheus.yml"),
+                text[..start] + "    static_configs:\n      - targets: [\"monitor:9464\"]\n" + text[end..]);
+            File.Copy(Path.Combine(RepoRoot(), "deploy", "prometheus", "monitor-rules.yml"), Path.Combine(directory, "monitor-rules.yml"));
+            var (exit, output, error) = await Servers.ToolRun.RunAsync("promtool", directory, [], "check", "config", "prometheus.yml");
+            Assert.True(exit == 0, output + error);
+            Assert.Contains("SUCCESS", output + error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Monitor.Servers.ServerProcess.TryDeleteDirectory(directory);
+        }
+    }
+
+    [Fact]
     public void Deployment_RunsThreeNonRootInstances_WithProbesOnTheMetricsPort_AndSecretsFromEnv()
     {
         var deployment = Load(Path.Combine(Manifests, "deployment.yaml"));
