@@ -28,6 +28,9 @@ public sealed class AlertDispatcher : IAsyncDisposable
     /// <summary>The <c>sink</c> label of instances left out of the view.</summary>
     public const string ViewName = "dispatcher";
 
+    /// <summary>The <c>sink</c> label under which changes held back by inhibition are counted (outcome <c>held</c>).</summary>
+    public const string InhibitionName = "inhibition";
+
     private readonly IAlertSink[] _sinks;
     private readonly MonitorMetrics? _metrics;
     private readonly ILogger _logger;
@@ -37,15 +40,21 @@ public sealed class AlertDispatcher : IAsyncDisposable
     private readonly Dictionary<string, AlertChange> _active = new(StringComparer.Ordinal);
     private readonly Queue<AlertChange> _recent = new();
     private readonly Dictionary<(string AlertName, string Severity), int> _firing = new();
+    private readonly ShopInhibition? _inhibition;
     private int _disposed;
 
-    /// <summary>Takes ownership of <paramref name="sinks"/>; keeps the last <paramref name="recentCapacity"/> changes and at most <paramref name="maxActive"/> firing instances for the view; without <paramref name="metrics"/> nothing is counted.</summary>
+    /// <summary>
+    /// Takes ownership of <paramref name="sinks"/>; keeps the last <paramref name="recentCapacity"/> changes and at most
+    /// <paramref name="maxActive"/> firing instances for the view; without <paramref name="metrics"/> nothing is counted.
+    /// With <paramref name="inhibition"/>, the sinks get what it lets through (the view keeps every change).
+    /// </summary>
     public AlertDispatcher(
         IEnumerable<IAlertSink> sinks,
         MonitorMetrics? metrics = null,
         ILogger<AlertDispatcher>? logger = null,
         int recentCapacity = 200,
-        int maxActive = 50_000)
+        int maxActive = 50_000,
+        ShopInhibition? inhibition = null)
     {
         ArgumentNullException.ThrowIfNull(sinks);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(recentCapacity);
@@ -55,29 +64,54 @@ public sealed class AlertDispatcher : IAsyncDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _recentCapacity = recentCapacity;
         _maxActive = maxActive;
+        _inhibition = inhibition;
     }
+
 
     /// <summary>The sinks every change goes to, in publishing order.</summary>
     public IReadOnlyList<IAlertSink> Sinks => _sinks;
 
-    /// <summary>Records <paramref name="change"/> and hands it to every sink (in order; one failing sink does not stop the others).</summary>
+    /// <summary>
+    /// Records <paramref name="change"/> and hands it, or what the inhibition lets through of it, to every
+    /// sink (in order; one failing sink does not stop the others).
+    /// </summary>
     public void Publish(AlertChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
         lock (_gate)
         {
             Record(change);
-            foreach (var sink in _sinks)
+            if (_inhibition is null)
             {
-                try
-                {
-                    sink.Publish(change);
-                }
-                catch (Exception ex)
-                {
-                    _metrics?.AlertNotifications.WithLabels(sink.Name, "failed", MonitorMetrics.NotificationSeverity(change.Labels)).Inc();
-                    _logger.LogError("Alert sink {Sink} threw {Error} on publish; the change is lost for that sink", sink.Name, ex.GetType().Name);
-                }
+                Fan(change);
+                return;
+            }
+
+            var held = _inhibition.Held;
+            foreach (var outgoing in _inhibition.Filter(change))
+            {
+                Fan(outgoing);
+            }
+
+            if (_inhibition.Held > held)
+            {
+                _metrics?.AlertNotifications.WithLabels(InhibitionName, "held", MonitorMetrics.NotificationSeverity(change.Labels)).Inc();
+            }
+        }
+    }
+
+    private void Fan(AlertChange change)
+    {
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                sink.Publish(change);
+            }
+            catch (Exception ex)
+            {
+                _metrics?.AlertNotifications.WithLabels(sink.Name, "failed", MonitorMetrics.NotificationSeverity(change.Labels)).Inc();
+                _logger.LogError("Alert sink {Sink} threw {Error} on publish; the change is lost for that sink", sink.Name, ex.GetType().Name);
             }
         }
     }

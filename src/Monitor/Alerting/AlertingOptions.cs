@@ -60,6 +60,12 @@ public sealed record AlertingOptions
     /// </summary>
     public int MaxActiveAlertsPerShop { get; init; } = 100;
 
+    /// <summary>
+    /// Rules whose critical alert holds back its shop's lesser alerts (<see cref="ShopInhibition"/>,
+    /// <c>alerting.inhibitBy</c>); default <c>CrisisLevelRaised</c>; empty turns inhibition off.
+    /// </summary>
+    public IReadOnlyList<string> InhibitBy { get; init; } = ShopInhibition.DefaultRules;
+
     /// <summary>Most notifications waiting to be sent per sink (Alertmanager resolves, webhook changes); the oldest is dropped and counted beyond. Default 10 000.</summary>
     public int MaxPendingNotifications { get; init; } = 10_000;
 
@@ -177,6 +183,7 @@ public sealed record AlertingOptions
             (nameof(MaxPendingNotifications), MaxPendingNotifications),
             (nameof(MaxBatchSize), MaxBatchSize),
             (nameof(ShutdownTimeout), ShutdownTimeout),
+            (nameof(InhibitBy), "[" + string.Join(", ", InhibitBy) + "]"),
         ];
         return "AlertingOptions { " + string.Join(", ", settings.Select(s => $"{s.Name} = {s.Value}")) + " }";
     }

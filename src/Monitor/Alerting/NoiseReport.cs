@@ -14,7 +14,8 @@ namespace Monitor.Alerting;
 /// Every change but a hand-over is a notification (fired, escalated, de-escalated, reminded,
 /// resolved): that is what the Alertmanager, webhook and chat-robot sinks send. Times are event time.
 /// </remarks>
-public sealed class NoiseReport
+/// <param name="inhibition">The receivers' inhibition (<c>alerting.inhibitBy</c>), to say how many notifications it leaves; null: none.</param>
+public sealed class NoiseReport(ShopInhibition? inhibition = null)
 {
     /// <summary>A fire this soon after the same instance resolved counts as a flap.</summary>
     public static readonly TimeSpan FlapWindow = TimeSpan.FromMinutes(10);
@@ -32,6 +33,9 @@ public sealed class NoiseReport
     /// <summary>Notifications counted so far.</summary>
     public int Notifications { get; private set; }
 
+    /// <summary>Of <see cref="Notifications"/>, those the inhibition lets through to the receivers (all without one).</summary>
+    public int AfterInhibition { get; private set; }
+
     /// <summary>Fires within <see cref="FlapWindow"/> of the same instance's resolve.</summary>
     public int Flaps { get; private set; }
 
@@ -45,6 +49,7 @@ public sealed class NoiseReport
         _lastMs = Math.Max(_lastMs, change.AtMs);
         if (change.Kind == AlertChangeKind.HandedOver)
         {
+            inhibition?.Filter(change); // keeps its state; a hand-over is no notification
             // Another instance evaluates it from now on: it was firing here until now.
             if (_firing.Remove(change.InstanceKey, out var handedOver))
             {
@@ -55,6 +60,7 @@ public sealed class NoiseReport
         }
 
         Notifications++;
+        AfterInhibition += inhibition is null ? 1 : inhibition.Filter(change).Count;
         var key = (change.Label("shop") ?? NoShop, change.AtMs / HourMs); // event times are after 2000: positive
         _perShopHour[key] = _perShopHour.GetValueOrDefault(key) + 1;
 
@@ -132,6 +138,12 @@ public sealed class NoiseReport
         var span = TimeSpan.FromMilliseconds(to - from);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  notifications: {Notifications:N0} over {shops:N0} shops and {AlertTemplate.Duration(span.TotalSeconds)} of event time: {PerShopHour(shops, from, to):0.0} per shop-hour"));
+        if (inhibition is not null)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  after inhibition (a shop's critical crisis alert holds its lesser ones): {AfterInhibition:N0} sent, {Notifications - AfterInhibition:N0} held back"));
+        }
+
         output.WriteLine("  busiest shop-hours:");
         foreach (var (shop, hour, count) in BusiestShopHours(5))
         {

@@ -207,7 +207,8 @@ public abstract class RobotSink : QueuedAlertSink<RobotSink.Queued>
         // The war room reads China Standard Time.
         var at = DateTimeOffset.FromUnixTimeMilliseconds(change.AtMs).ToOffset(TimeSpan.FromHours(8)).ToString("HH:mm:ss", CultureInfo.InvariantCulture);
         var runbook = change.Annotation("runbook_url") is { } url ? $" [runbook]({url})" : "";
-        return $"- {status} {change.Rule}{shop} at {at}: {what}{runbook}\n";
+        var held = change.Annotation(ShopInhibition.HeldAnnotation) is { } list ? $" (held back behind it: {list})" : "";
+        return $"- {status} {change.Rule}{shop} at {at}: {what}{held}{runbook}\n";
     }
 
     private AnswerVerdict Answer(string body)

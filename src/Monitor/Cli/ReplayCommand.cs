@@ -129,7 +129,7 @@ internal static class ReplayCommand
             using var deadLetters = new FileDeadLetterSink(result.GetValue(deadLetter)?.FullName, logging.CreateLogger("replay"));
             var router = new PointRouter(metrics, sinks);
             var history = rules is null ? null : new AlertHistoryWriter(status.Above(Console.Out));
-            var noise = rules is null ? null : new NoiseReport();
+            var noise = rules is null ? null : new NoiseReport(settings.Alerting.InhibitBy.Count == 0 ? null : new ShopInhibition(settings.Alerting.InhibitBy));
             var runner = new ReplayRunner(engine, metrics, router, deadLetters)
             {
                 AlertRules = rules,

@@ -85,7 +85,8 @@ public static class LiveHost
                 metrics,
                 sp.GetRequiredService<ILoggerFactory>()),
             metrics,
-            sp.GetRequiredService<ILogger<AlertDispatcher>>()));
+            sp.GetRequiredService<ILogger<AlertDispatcher>>(),
+            inhibition: options.Alerting.InhibitBy.Count == 0 ? null : new ShopInhibition(options.Alerting.InhibitBy)));
         services.AddSingleton(sp => new PointRouter(metrics, sp.GetServices<IPointSink>(), sp.GetRequiredService<ShopBoard>()));
         services.AddSingleton<IDeadLetterSink>(sp =>
         {

@@ -169,7 +169,16 @@ public static class SettingsLoader
                 case "grafanaUrl": alerting = alerting with { GrafanaUrl = context.Url(value, "alerting.grafanaUrl") }; break;
                 case "runbookBaseUrl": alerting = alerting with { RunbookBaseUrl = context.Url(value, "alerting.runbookBaseUrl") ?? alerting.RunbookBaseUrl }; break;
                 case "early": settings.EarlyAlerts = context.Bool(value, "alerting.early") ?? settings.EarlyAlerts; break;
-                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, receivers, grafanaUrl, runbookBaseUrl"); break;
+                case "inhibitBy":
+                    if (value is not YamlSequenceNode inhibitBy || inhibitBy.Children.Any(n => n is not YamlScalarNode { Value.Length: > 0 }))
+                    {
+                        context.Error(value, "alerting.inhibitBy must be a list of rule names (empty: no inhibition)");
+                        break;
+                    }
+
+                    alerting = alerting with { InhibitBy = inhibitBy.Children.Select(n => ((YamlScalarNode)n).Value!).ToArray() };
+                    break;
+                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, receivers, grafanaUrl, runbookBaseUrl, inhibitBy"); break;
             }
         }
 

@@ -40,6 +40,23 @@ public sealed class AlertDispatcherTests
     }
 
     [Fact]
+    public async Task Inhibition_HoldsBackTheSinksCopy_CountsIt_AndApiAlertsStillShowsEverything()
+    {
+        var sink = new RecordingSink("a");
+        await using var dispatcher = new AlertDispatcher([sink], _metrics, inhibition: new ShopInhibition(ShopInhibition.DefaultRules));
+        var crisis = Fired("s1", Severity.Critical, T0, rule: "CrisisLevelRaised");
+        var slow = Fired("s1", Severity.Warning, T0 + 1000);
+
+        dispatcher.Publish(crisis);
+        dispatcher.Publish(slow);
+
+        Assert.Equal([crisis], sink.Changes);
+        Assert.Equal(1, _metrics.Notifications(AlertDispatcher.InhibitionName, "held"));
+        Assert.Equal(2, dispatcher.Snapshot().Active.Count);
+        Assert.Equal(1, Firing("ChatFirstResponseSlow", Severity.Warning));
+    }
+
+    [Fact]
     public async Task Dispose_DisposesEverySink()
     {
         var sinks = new[] { new RecordingSink("a"), new RecordingSink("b") };

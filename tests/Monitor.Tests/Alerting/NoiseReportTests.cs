@@ -91,6 +91,25 @@ public sealed class NoiseReportTests
     }
 
     [Fact]
+    public void WithInhibition_ItSaysHowManyTheReceiversWouldStillGet()
+    {
+        var report = new NoiseReport(new ShopInhibition(ShopInhibition.DefaultRules));
+        var crisis = Grouped(Fired("s1", Severity.Critical, At(0), rule: "CrisisLevelRaised"));
+        var slow = Grouped(Fired("s1", Severity.Warning, At(1)));
+        foreach (var change in new[] { crisis, slow, Resolved(slow, At(2)), Resolved(crisis, At(3)) })
+        {
+            report.Add(change);
+        }
+
+        var output = new StringWriter();
+        report.Write(output, shops: 1, At(0), At(60));
+
+        Assert.Equal(4, report.Notifications);
+        Assert.Equal(2, report.AfterInhibition); // the crisis fired and resolved; the warning came and went behind it
+        Assert.Contains("after inhibition (a shop's critical crisis alert holds its lesser ones): 2 sent, 2 held back", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Write_WithoutNotifications_SaysSo()
     {
         var output = new StringWriter();

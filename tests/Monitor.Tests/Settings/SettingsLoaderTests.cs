@@ -64,6 +64,27 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void InhibitBy_NamesTheInhibitingRules_EmptyTurnsItOff_AndItDefaultsToTheCrisisRule()
+    {
+        File.WriteAllText(_path, "alerting:\n  inhibitBy: [CrisisLevelRaised, ShipOnTimeLow]\n");
+        var (named, namedErrors) = SettingsLoader.Load(_path, _ => null);
+        File.WriteAllText(_path, "alerting:\n  inhibitBy: []\n");
+        var (off, offErrors) = SettingsLoader.Load(_path, _ => null);
+        File.WriteAllText(_path, "alerting:\n  inhibitBy: CrisisLevelRaised\n");
+        var (_, badErrors) = SettingsLoader.Load(_path, _ => null);
+        var (defaults, _) = SettingsLoader.Load(null, _ => null);
+
+        Assert.Empty(namedErrors);
+        Assert.Equal(["CrisisLevelRaised", "ShipOnTimeLow"], named.Alerting.InhibitBy);
+        Assert.Empty(offErrors);
+        Assert.Empty(off.Alerting.InhibitBy);
+        Assert.Contains(badErrors, e => e.ToString().Contains(":2:14: alerting.inhibitBy must be a list of rule names", StringComparison.Ordinal));
+        Assert.Equal(["CrisisLevelRaised"], defaults.Alerting.InhibitBy);
+        var (rules, _) = Monitor.Alerting.AlertRulesLoader.Load(Support.RepoFiles.Path("deploy", "monitor", "rules.yaml"), new Uri("https://x.test/"));
+        Assert.Contains(rules!.Thresholds, r => r.Name == "CrisisLevelRaised"); // the default names a shipped rule
+    }
+
+    [Fact]
     public void WindowShorterThanStep_IsReported()
     {
         File.WriteAllText(_path, "pipeline:\n  step: 10s\n  window: 5s\n");
