@@ -60,6 +60,9 @@ public sealed record AlertingOptions
     /// </summary>
     public int MaxActiveAlertsPerShop { get; init; } = 100;
 
+    /// <summary>Who is on call per shop (<c>alerting.onCall</c>): the people chat robots @-mention for that shop's alerts. Default: nobody.</summary>
+    public IReadOnlyDictionary<string, ShopOnCall> OnCall { get; init; } = new Dictionary<string, ShopOnCall>(StringComparer.Ordinal);
+
     /// <summary>
     /// Rules whose critical alert holds back its shop's lesser alerts (<see cref="ShopInhibition"/>,
     /// <c>alerting.inhibitBy</c>); default <c>CrisisLevelRaised</c>; empty turns inhibition off.
@@ -184,6 +187,7 @@ public sealed record AlertingOptions
             (nameof(MaxBatchSize), MaxBatchSize),
             (nameof(ShutdownTimeout), ShutdownTimeout),
             (nameof(InhibitBy), "[" + string.Join(", ", InhibitBy) + "]"),
+            (nameof(OnCall), $"{OnCall.Count} shops"),
         ];
         return "AlertingOptions { " + string.Join(", ", settings.Select(s => $"{s.Name} = {s.Value}")) + " }";
     }

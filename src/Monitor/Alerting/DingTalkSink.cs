@@ -56,7 +56,7 @@ public sealed class DingTalkSink : RobotSink
 
     private protected override Uri? Endpoint(DateTimeOffset now) => _secret is null ? null : Sign(Url, _secret, now);
 
-    private protected override byte[] Body(string title, string text, DateTimeOffset now) => AlertJson.Write(writer =>
+    private protected override byte[] Body(string title, string text, Mentions mentions, DateTimeOffset now) => AlertJson.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("msgtype", "markdown");
@@ -65,10 +65,28 @@ public sealed class DingTalkSink : RobotSink
         writer.WriteString("text", text);
         writer.WriteEndObject();
         writer.WriteStartObject("at");
+        if (mentions.Mobiles.Count > 0)
+        {
+            writer.WriteStartArray("atMobiles");
+            mentions.Mobiles.ToList().ForEach(writer.WriteStringValue);
+            writer.WriteEndArray();
+        }
+
+        if (mentions.UserIds.Count > 0)
+        {
+            writer.WriteStartArray("atUserIds");
+            mentions.UserIds.ToList().ForEach(writer.WriteStringValue);
+            writer.WriteEndArray();
+        }
+
         writer.WriteBoolean("isAtAll", false);
         writer.WriteEndObject();
         writer.WriteEndObject();
     });
+
+    /// <summary>In a markdown message DingTalk mentions only the people whose <c>@mobile</c> or <c>@userId</c> is in the text as well as in <c>at</c>.</summary>
+    private protected override string MentionLine(Mentions mentions) =>
+        string.Join(" ", mentions.Mobiles.Concat(mentions.UserIds).Select(who => "@" + who));
 
     private protected override AnswerVerdict Judge(long errcode, string? errmsg) => errcode switch
     {

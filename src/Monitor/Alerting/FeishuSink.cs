@@ -51,7 +51,11 @@ public sealed class FeishuSink : RobotSink
     public static string Sign(string secret, long timestamp) =>
         Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes($"{timestamp.ToString(CultureInfo.InvariantCulture)}\n{secret}"), Array.Empty<byte>()));
 
-    private protected override byte[] Body(string title, string text, DateTimeOffset now) => AlertJson.Write(writer =>
+    /// <summary>A card's markdown mentions by <c>&lt;at id=open_id&gt;&lt;/at&gt;</c>: user ids are Feishu open_ids; phone numbers are left out.</summary>
+    private protected override string MentionLine(Mentions mentions) =>
+        string.Join(" ", mentions.UserIds.Select(id => $"<at id={id}></at>"));
+
+    private protected override byte[] Body(string title, string text, Mentions mentions, DateTimeOffset now) => AlertJson.Write(writer =>
     {
         writer.WriteStartObject();
         if (_secret is not null)

@@ -32,14 +32,26 @@ public sealed record ReceiverOptions(string Name, ReceiverType Type, Uri Url, st
     /// <summary>The <c>team</c> label values this receiver gets (<c>teams</c>); empty (default): every team.</summary>
     public IReadOnlyList<string> Teams { get; init; } = [];
 
-    /// <summary>True when <paramref name="change"/> is for this receiver: its severity and team pass the filters.</summary>
+    /// <summary>The <c>shop</c> label values this receiver gets (<c>shops</c>): a shop's own group; empty (default): every shop.</summary>
+    public IReadOnlyList<string> Shops { get; init; } = [];
+
+    /// <summary>
+    /// Least severity at which a firing change @-mentions its shop's on-call people
+    /// (<see cref="AlertingOptions.OnCall"/>, <c>mentionFrom</c>); default critical. Resolves never mention.
+    /// </summary>
+    public Severity MentionFrom { get; init; } = Severity.Critical;
+
+    /// <summary>True when <paramref name="change"/> is for this receiver: its severity, team and shop pass the filters.</summary>
     public bool Wants(AlertChange change) =>
-        change.Severity >= MinSeverity && (Teams.Count == 0 || (change.Label("team") is { } team && Teams.Contains(team, StringComparer.Ordinal)));
+        change.Severity >= MinSeverity
+        && (Teams.Count == 0 || (change.Label("team") is { } team && Teams.Contains(team, StringComparer.Ordinal)))
+        && (Shops.Count == 0 || (change.Label("shop") is { } shop && Shops.Contains(shop, StringComparer.Ordinal)));
 
     /// <summary>Record equality over the filters' contents too.</summary>
     public bool Equals(ReceiverOptions? other) =>
         other is not null && Name == other.Name && Type == other.Type && Url == other.Url && Secret == other.Secret
-        && MinSeverity == other.MinSeverity && Teams.SequenceEqual(other.Teams, StringComparer.Ordinal);
+        && MinSeverity == other.MinSeverity && MentionFrom == other.MentionFrom
+        && Teams.SequenceEqual(other.Teams, StringComparer.Ordinal) && Shops.SequenceEqual(other.Shops, StringComparer.Ordinal);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Name, Type, Url, MinSeverity);
@@ -47,4 +59,24 @@ public sealed record ReceiverOptions(string Name, ReceiverType Type, Uri Url, st
     /// <inheritdoc />
     public override string ToString() =>
         $"{Name} ({Type}, {AlertingOptions.Redact(Url)}, secret {(Secret is null ? "none" : "(set)")})";
+}
+
+/// <summary>
+/// Who is on call for one shop (<c>alerting.onCall.&lt;shop&gt;</c>): the people a chat robot
+/// @-mentions when one of the shop's alerts fires at the receiver's <see cref="ReceiverOptions.MentionFrom"/>.
+/// Phone numbers and user ids are personal data: they go to the chat vendor in the message, never to a log.
+/// </summary>
+/// <param name="Mobiles">Phone numbers as the group members registered them (DingTalk <c>atMobiles</c>).</param>
+/// <param name="UserIds">User ids of the vendor: DingTalk user ids, WeCom userids, Feishu open_ids.</param>
+public sealed record ShopOnCall(IReadOnlyList<string> Mobiles, IReadOnlyList<string> UserIds)
+{
+    /// <summary>Record equality over the lists' contents.</summary>
+    public bool Equals(ShopOnCall? other) =>
+        other is not null && Mobiles.SequenceEqual(other.Mobiles, StringComparer.Ordinal) && UserIds.SequenceEqual(other.UserIds, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Mobiles.Count, UserIds.Count);
+
+    /// <summary>Counts only: the numbers and ids stay out of logs.</summary>
+    public override string ToString() => $"{Mobiles.Count} mobiles, {UserIds.Count} user ids";
 }

@@ -48,8 +48,11 @@ public abstract class RobotSink : QueuedAlertSink<RobotSink.Queued>
     /// <summary>The robot's address, with its key.</summary>
     private protected Uri Url { get; }
 
-    /// <summary>The JSON body of a message sent at <paramref name="now"/> (a body may carry its signature).</summary>
-    private protected abstract byte[] Body(string title, string text, DateTimeOffset now);
+    /// <summary>The JSON body of a message sent at <paramref name="now"/> (a body may carry its signature) that @-mentions <paramref name="mentions"/>.</summary>
+    private protected abstract byte[] Body(string title, string text, Mentions mentions, DateTimeOffset now);
+
+    /// <summary>The line the vendor's markup needs in the text to @-mention <paramref name="mentions"/> (not empty).</summary>
+    private protected abstract string MentionLine(Mentions mentions);
 
     /// <summary>Where to POST at <paramref name="now"/> (a signed address), or null for <see cref="Url"/>.</summary>
     private protected virtual Uri? Endpoint(DateTimeOffset now) => null;
@@ -119,13 +122,44 @@ public abstract class RobotSink : QueuedAlertSink<RobotSink.Queued>
 
         var (title, text, taken) = Message(peeked.Select(p => p.Item.Change).ToArray(), MaxTextBytes);
         var batch = peeked.Take(taken).ToArray();
-        return new DeliveryBatch(Body(title, text, now), batch.Length, batch.Select(p => p.Item.Received).ToArray(), batch[^1].Sequence)
+        var mentions = MentionsFor(batch.Select(p => p.Item.Change));
+        if (!mentions.IsEmpty && MentionLine(mentions) is { Length: > 0 } line)
+        {
+            text += "\n" + line + "\n";
+        }
+
+        return new DeliveryBatch(Body(title, text, mentions, now), batch.Length, batch.Select(p => p.Item.Received).ToArray(), batch[^1].Sequence)
         {
             Labels = batch.Select(p => p.Item.Change.Labels).ToArray(),
             Endpoint = Endpoint(now),
             JudgeAnswer = Answer,
         };
     }
+
+    /// <summary>
+    /// The on-call people of the shops whose alerts fire in <paramref name="changes"/> at the receiver's
+    /// <see cref="ReceiverOptions.MentionFrom"/> or above (resolves never mention), each once, at most
+    /// <see cref="MaxMentions"/> of each kind.
+    /// </summary>
+    private Mentions MentionsFor(IEnumerable<AlertChange> changes)
+    {
+        if (Options.OnCall.Count == 0)
+        {
+            return Mentions.None;
+        }
+
+        var onCall = changes
+            .Where(c => c.IsFiring && c.Severity >= Receiver.MentionFrom)
+            .Select(c => c.Label("shop") is { } shop && Options.OnCall.TryGetValue(shop, out var people) ? people : null)
+            .OfType<ShopOnCall>()
+            .ToArray();
+        return new Mentions(
+            onCall.SelectMany(p => p.Mobiles).Distinct(StringComparer.Ordinal).Take(MaxMentions).ToArray(),
+            onCall.SelectMany(p => p.UserIds).Distinct(StringComparer.Ordinal).Take(MaxMentions).ToArray());
+    }
+
+    /// <summary>Most phone numbers, and most user ids, one message @-mentions.</summary>
+    public const int MaxMentions = 10;
 
     /// <summary>
     /// The message for <paramref name="changes"/> (oldest first): a title naming the worst firing
@@ -233,4 +267,12 @@ public abstract class RobotSink : QueuedAlertSink<RobotSink.Queued>
 
     /// <summary>A change waiting, with when it reached the sink.</summary>
     public sealed record Queued(AlertChange Change, long Received);
+
+    /// <summary>The people one message @-mentions: phone numbers and the vendor's user ids.</summary>
+    private protected readonly record struct Mentions(IReadOnlyList<string> Mobiles, IReadOnlyList<string> UserIds)
+    {
+        public static Mentions None { get; } = new([], []);
+
+        public bool IsEmpty => Mobiles.Count == 0 && UserIds.Count == 0;
+    }
 }

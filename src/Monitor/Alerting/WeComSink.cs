@@ -37,7 +37,11 @@ public sealed class WeComSink : RobotSink
 
     private protected override int MaxTextBytes => MaxTextLength;
 
-    private protected override byte[] Body(string title, string text, DateTimeOffset now) => AlertJson.Write(writer =>
+    /// <summary>WeCom markdown mentions by <c>&lt;@userid&gt;</c> only (<c>mentioned_mobile_list</c> is for text messages): phone numbers are left out.</summary>
+    private protected override string MentionLine(Mentions mentions) =>
+        string.Join(" ", mentions.UserIds.Select(id => $"<@{id}>"));
+
+    private protected override byte[] Body(string title, string text, Mentions mentions, DateTimeOffset now) => AlertJson.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("msgtype", "markdown");

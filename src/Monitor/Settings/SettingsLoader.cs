@@ -169,6 +169,7 @@ public static class SettingsLoader
                 case "grafanaUrl": alerting = alerting with { GrafanaUrl = context.Url(value, "alerting.grafanaUrl") }; break;
                 case "runbookBaseUrl": alerting = alerting with { RunbookBaseUrl = context.Url(value, "alerting.runbookBaseUrl") ?? alerting.RunbookBaseUrl }; break;
                 case "early": settings.EarlyAlerts = context.Bool(value, "alerting.early") ?? settings.EarlyAlerts; break;
+                case "onCall": alerting = alerting with { OnCall = ReadOnCall(value, context) }; break;
                 case "inhibitBy":
                     if (value is not YamlSequenceNode inhibitBy || inhibitBy.Children.Any(n => n is not YamlScalarNode { Value.Length: > 0 }))
                     {
@@ -178,7 +179,7 @@ public static class SettingsLoader
 
                     alerting = alerting with { InhibitBy = inhibitBy.Children.Select(n => ((YamlScalarNode)n).Value!).ToArray() };
                     break;
-                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, receivers, grafanaUrl, runbookBaseUrl, inhibitBy"); break;
+                default: context.Unknown(value, "alerting", key, "rules, early, alertmanager, webhooks, receivers, grafanaUrl, runbookBaseUrl, inhibitBy, onCall"); break;
             }
         }
 
@@ -199,7 +200,9 @@ public static class SettingsLoader
         var sources = 0;
         var typeNamed = false;
         var minSeverity = Severity.Info;
+        var mentionFrom = Severity.Critical;
         string[] teams = [];
+        string[] shops = [];
         foreach (var (key, value) in context.Mapping(node, where))
         {
             switch (key)
@@ -234,18 +237,21 @@ public static class SettingsLoader
                     }
 
                     break;
-                case "teams":
-                    if (value is YamlSequenceNode teamList)
+                case "mentionFrom":
+                    var mentionText = context.String(value, $"{where}.mentionFrom");
+                    if (Severities.TryParse(mentionText, out var parsedMention))
                     {
-                        teams = teamList.Children.Select((n, i) => context.String(n, $"{where}.teams[{i}]")).OfType<string>().ToArray();
+                        mentionFrom = parsedMention;
                     }
-                    else
+                    else if (mentionText is not null)
                     {
-                        context.Error(value, $"{where}.teams must be a list of team label values");
+                        context.Error(value, $"{where}.mentionFrom must be {string.Join(", ", Severities.All.Select(s => s.Label()))}, not '{mentionText}'");
                     }
 
                     break;
-                default: context.Unknown(value, where, key, "name, type, url, urlEnv, urlFile, secretEnv, secretFile, minSeverity, teams"); break;
+                case "teams": teams = Strings(value, $"{where}.teams", "team label values", context); break;
+                case "shops": shops = Strings(value, $"{where}.shops", "shop ids", context); break;
+                default: context.Unknown(value, where, key, "name, type, url, urlEnv, urlFile, secretEnv, secretFile, minSeverity, mentionFrom, teams, shops"); break;
             }
         }
 
@@ -260,7 +266,7 @@ public static class SettingsLoader
             return null;
         }
 
-        return url is null ? null : new ReceiverOptions(name, type.Value, url, secret) { MinSeverity = minSeverity, Teams = teams };
+        return url is null ? null : new ReceiverOptions(name, type.Value, url, secret) { MinSeverity = minSeverity, MentionFrom = mentionFrom, Teams = teams, Shops = shops };
 
         Uri? UrlOf(string? text, YamlNode value)
         {
@@ -457,6 +463,42 @@ public static class SettingsLoader
             settings.LookBack = context.Duration(value, "pipeline.lookBack") ?? settings.LookBack;
             return engine;
         }
+    }
+
+    /// <summary>A list of strings, or an error saying it must be a list of <paramref name="what"/>.</summary>
+    private static string[] Strings(YamlNode value, string where, string what, Context context)
+    {
+        if (value is YamlSequenceNode list)
+        {
+            return list.Children.Select((n, i) => context.String(n, $"{where}[{i}]")).OfType<string>().ToArray();
+        }
+
+        context.Error(value, $"{where} must be a list of {what}");
+        return [];
+    }
+
+    /// <summary><c>alerting.onCall</c>: per shop id, <c>{mobiles: [...], userIds: [...]}</c>.</summary>
+    private static Dictionary<string, ShopOnCall> ReadOnCall(YamlNode node, Context context)
+    {
+        var onCall = new Dictionary<string, ShopOnCall>(StringComparer.Ordinal);
+        foreach (var (shop, shopNode) in context.Mapping(node, "alerting.onCall"))
+        {
+            string[] mobiles = [];
+            string[] userIds = [];
+            foreach (var (key, value) in context.Mapping(shopNode, $"alerting.onCall.{shop}"))
+            {
+                switch (key)
+                {
+                    case "mobiles": mobiles = Strings(value, $"alerting.onCall.{shop}.mobiles", "phone numbers", context); break;
+                    case "userIds": userIds = Strings(value, $"alerting.onCall.{shop}.userIds", "user ids", context); break;
+                    default: context.Unknown(value, $"alerting.onCall.{shop}", key, "mobiles, userIds"); break;
+                }
+            }
+
+            onCall[shop] = new ShopOnCall(mobiles, userIds);
+        }
+
+        return onCall;
     }
 
     private static void ReadShops(YamlNode node, MonitorSettings settings, Context context)

@@ -109,6 +109,33 @@ public sealed class DingTalkSinkTests : AlertSinkTestBase<DingTalkSink>
     }
 
     [Fact]
+    public async Task AShopsGroup_GetsOnlyItsAlerts_AndACriticalOneMentionsItsOnCallPeople_InTextAndAt()
+    {
+        // Issue 14 part 3, routing by shop: shop s1's group robot, s1's lead @-mentioned for s1 only.
+        var options = new AlertingOptions { InitialBackoff = TimeSpan.FromMilliseconds(200), OnCall = new Dictionary<string, ShopOnCall> { ["s1"] = new(["13800000001"], ["lead-s1"]), ["s2"] = new(["13800000002"], ["lead-s2"]) } };
+        var receiver = new ReceiverOptions("s1-group", ReceiverType.DingTalk, Robot) { Shops = ["s1"] };
+        Answer(0);
+        Answer(0);
+        Sink = new DingTalkSink(receiver, options, Http, Time, Metrics, Logger, new FixedRandom(0.5));
+
+        var warning = Fired("s1", Severity.Warning, StartMs, rule: "ChatOldestWaitHigh");
+        await PublishAndWaitAsync(warning, 1);
+        Sink.Publish(Fired("s2", Severity.Critical, StartMs)); // another shop's: not for this group
+        await PublishAndWaitAsync(Fired("s1", Severity.Critical, StartMs), 2);
+
+        var below = JsonDocument.Parse(Handler.Requests[0].Text).RootElement.GetProperty("at");
+        Assert.False(below.TryGetProperty("atMobiles", out _)); // a warning mentions no one (mentionFrom: critical)
+        var root = JsonDocument.Parse(Handler.Requests[1].Text).RootElement;
+        Assert.Equal(["13800000001"], root.GetProperty("at").GetProperty("atMobiles").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["lead-s1"], root.GetProperty("at").GetProperty("atUserIds").EnumerateArray().Select(e => e.GetString()));
+        var (_, text) = Markdown(Handler.Requests[1]);
+        Assert.EndsWith("\n@13800000001 @lead-s1\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("s2", text, StringComparison.Ordinal);
+        Assert.Equal(2, Handler.Requests.Count);
+        AssertNeverLogged("13800000001", "lead-s1");
+    }
+
+    [Fact]
     public async Task NoMoreThan20MessagesAMinute_TheRestWaitAndGoTogether()
     {
         for (var i = 0; i < 21; i++)

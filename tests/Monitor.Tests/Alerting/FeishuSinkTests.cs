@@ -52,6 +52,20 @@ public sealed class FeishuSinkTests : AlertSinkTestBase<FeishuSink>
     }
 
     [Fact]
+    public async Task ACriticalAlert_MentionsItsShopsOnCallOpenIds_InTheCardsMarkdown()
+    {
+        var options = new AlertingOptions { InitialBackoff = TimeSpan.FromMilliseconds(200), OnCall = new Dictionary<string, ShopOnCall> { ["s1"] = new(["13800000001"], ["lead-s1"]), ["s2"] = new(["13800000002"], ["lead-s2"]) } };
+        Handler.Enqueue(_ => Task.FromResult(FeishuAnswer(0, "success")));
+        Sink = new FeishuSink(new ReceiverOptions("war-room-feishu", ReceiverType.Feishu, Bot, Secret), options, Http, Time, Metrics, Logger, new FixedRandom(0.5));
+
+        Sink.Publish(Fired("s1", Severity.Critical, StartMs));
+        await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
+
+        var content = SignedCard(Handler.Requests[0]);
+        Assert.EndsWith("\n<at id=lead-s1></at>\n", content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Changes_GoAsASignedCard_NoFasterThanFiveASecond_AndARefusalIsCountedWithItsCode()
     {
         Handler.Enqueue(_ => Task.FromResult(FeishuAnswer(0, "success")));

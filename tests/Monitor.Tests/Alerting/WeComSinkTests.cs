@@ -60,6 +60,20 @@ public sealed class WeComSinkTests : AlertSinkTestBase<WeComSink>
     }
 
     [Fact]
+    public async Task ACriticalAlert_MentionsItsShopsOnCallUserIds_TheWeComMarkdownWay()
+    {
+        var options = new AlertingOptions { InitialBackoff = TimeSpan.FromMilliseconds(200), OnCall = new Dictionary<string, ShopOnCall> { ["s1"] = new(["13800000001"], ["lead-s1"]), ["s2"] = new(["13800000002"], ["lead-s2"]) } };
+        Answer(0);
+        Sink = new WeComSink(new ReceiverOptions("shop-leads", ReceiverType.WeCom, Robot), options, Http, Time, Metrics, Logger, new FixedRandom(0.5));
+
+        await PublishAndWaitAsync(Fired("s2", Severity.Critical, StartMs), 1);
+
+        var content = Content(Handler.Requests[0]);
+        Assert.EndsWith("\n<@lead-s2>\n", content, StringComparison.Ordinal); // markdown takes userids only, no phone numbers
+        Assert.DoesNotContain("13800000002", content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ManyChanges_AreSplitIntoMessagesWithin4096Bytes_EachChangeSentOnce_InOrder()
     {
         for (var i = 0; i < 10; i++)

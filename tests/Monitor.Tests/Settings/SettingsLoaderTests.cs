@@ -85,6 +85,31 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void OnCallPerShop_AndAReceiversShopsAndMentionFrom_AreRead()
+    {
+        File.WriteAllText(_path, """
+            alerting:
+              onCall:
+                s1: {mobiles: ["13800000001"], userIds: [lead-s1]}
+              receivers:
+                - name: s1-group
+                  type: dingtalk
+                  url: https://oapi.dingtalk.test/robot/send?access_token=t
+                  shops: [s1]
+                  mentionFrom: major
+            """);
+
+        var (settings, errors) = SettingsLoader.Load(_path, _ => null);
+
+        Assert.Empty(errors);
+        Assert.Equal(new ShopOnCall(["13800000001"], ["lead-s1"]), settings.Alerting.OnCall["s1"]);
+        var receiver = Assert.Single(settings.Alerting.Receivers!);
+        Assert.Equal(["s1"], receiver.Shops);
+        Assert.Equal(Monitor.Core.Alerts.Severity.Major, receiver.MentionFrom);
+        Assert.DoesNotContain("13800000001", settings.Alerting.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WindowShorterThanStep_IsReported()
     {
         File.WriteAllText(_path, "pipeline:\n  step: 10s\n  window: 5s\n");
