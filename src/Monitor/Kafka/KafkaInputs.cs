@@ -378,19 +378,15 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
             return starts.Select(start =>
             {
                 var done = committed.GetValueOrDefault(start.TopicPartition, Offset.Unset);
-                var from = start.Offset;
-                if (from.IsSpecial && !done.IsSpecial && !options.BrokerHasTimeIndex)
-                {
-                    from = consumer.QueryWatermarkOffsets(start.TopicPartition, BrokerTimeout).Low;
-                }
-
-                if (done.IsSpecial || from.IsSpecial || from.Value >= done.Value)
+                var from = LookBackStart.RebuildFrom(
+                    done, start.Offset, () => consumer.QueryWatermarkOffsets(start.TopicPartition, BrokerTimeout).Low, options.BrokerHasTimeIndex);
+                if (from is not { } rebuildFrom)
                 {
                     return new TopicPartitionOffset(start.TopicPartition, Offset.Unset);
                 }
 
                 floors.SetFloor(start.TopicPartition, done.Value);
-                return new TopicPartitionOffset(start.TopicPartition, from);
+                return new TopicPartitionOffset(start.TopicPartition, rebuildFrom);
             }).ToList();
         }
         catch (KafkaException ex)
