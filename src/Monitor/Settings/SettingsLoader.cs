@@ -225,30 +225,8 @@ public static class SettingsLoader
                 case "secretEnv": secret = context.FromEnvironment(value, $"{where}.secretEnv"); break;
                 case "secretFile": secret = context.SecretFile(value, $"{where}.secretFile"); break;
                 case "secret": context.Error(value, $"{where}.secret: secrets do not belong in the file; use secretEnv or secretFile"); break;
-                case "minSeverity":
-                    var severityText = context.String(value, $"{where}.minSeverity");
-                    if (Severities.TryParse(severityText, out var parsedSeverity))
-                    {
-                        minSeverity = parsedSeverity;
-                    }
-                    else if (severityText is not null)
-                    {
-                        context.Error(value, $"{where}.minSeverity must be {string.Join(", ", Severities.All.Select(s => s.Label()))}, not '{severityText}'");
-                    }
-
-                    break;
-                case "mentionFrom":
-                    var mentionText = context.String(value, $"{where}.mentionFrom");
-                    if (Severities.TryParse(mentionText, out var parsedMention))
-                    {
-                        mentionFrom = parsedMention;
-                    }
-                    else if (mentionText is not null)
-                    {
-                        context.Error(value, $"{where}.mentionFrom must be {string.Join(", ", Severities.All.Select(s => s.Label()))}, not '{mentionText}'");
-                    }
-
-                    break;
+                case "minSeverity": minSeverity = SeverityOf(value, $"{where}.minSeverity", context) ?? minSeverity; break;
+                case "mentionFrom": mentionFrom = SeverityOf(value, $"{where}.mentionFrom", context) ?? mentionFrom; break;
                 case "teams": teams = Strings(value, $"{where}.teams", "team label values", context); break;
                 case "shops": shops = Strings(value, $"{where}.shops", "shop ids", context); break;
                 default: context.Unknown(value, where, key, "name, type, url, urlEnv, urlFile, secretEnv, secretFile, minSeverity, mentionFrom, teams, shops"); break;
@@ -463,6 +441,23 @@ public static class SettingsLoader
             settings.LookBack = context.Duration(value, "pipeline.lookBack") ?? settings.LookBack;
             return engine;
         }
+    }
+
+    /// <summary>A severity label (<c>info</c> … <c>critical</c>), or null with an error naming the labels.</summary>
+    private static Severity? SeverityOf(YamlNode value, string where, Context context)
+    {
+        var text = context.String(value, where);
+        if (Severities.TryParse(text, out var severity))
+        {
+            return severity;
+        }
+
+        if (text is not null)
+        {
+            context.Error(value, $"{where} must be {string.Join(", ", Severities.All.Select(s => s.Label()))}, not '{text}'");
+        }
+
+        return null;
     }
 
     /// <summary>A list of strings, or an error saying it must be a list of <paramref name="what"/>.</summary>
