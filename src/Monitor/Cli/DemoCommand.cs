@@ -169,6 +169,7 @@ internal static class DemoCommand
                 Start = start.Value,
                 EventsPerSecond = result.GetValue(rate),
             };
+            clock.Begin(); // the scenario's time runs from the simulator's first event, not from the host's start-up
             var publishing = Task.Run(
                 () => SimulationPublisher.PublishAsync(new Double11Scenario().Generate(simulation), producer, speedValue, TimeProvider.System, null, stop.Token),
                 CancellationToken.None);
