@@ -64,7 +64,7 @@ public sealed class ConsumerHealth
 /// Range assignment, so a shop's partitions of all topics go to one instance. A consume error is counted and the loop goes on; a fatal error
 /// ends the observable with an error.
 /// </summary>
-public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, MonitorMetrics metrics, ConsumerHealth health, WatermarkView watermark, HostClocks clocks, ILogger logger)
+public sealed partial class KafkaInputs(KafkaSourceOptions options, EventIntake intake, MonitorMetrics metrics, ConsumerHealth health, WatermarkView watermark, HostClocks clocks, ILogger logger)
 {
     // Real elapsed time (the lag refresh); the look-back is dated by the event clock.
     private readonly TimeProvider time = clocks.Processing;
@@ -91,136 +91,17 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
         });
     });
 
+    /// <summary>
+    /// The consumer loop: a thin adapter between the consumer and the <see cref="Session"/> that keeps
+    /// the books (the <see cref="PartitionLedger"/>) and feeds the pipeline.
+    /// </summary>
     private void Run(IObserver<PipelineInput> observer, CancellationToken stop)
     {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = options.BootstrapServers,
-            GroupId = options.GroupId,
-            EnableAutoOffsetStore = false,
-            EnableAutoCommit = true,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            // Range gives each instance the same partition numbers of every topic (the topics have
-            // equal partition counts and key = shopId), so all of a shop's topics stay on one
-            // instance, which cross-topic metrics (crisis: chats + calls + agents) need.
-            // Cooperative-sticky moves partitions one by one and splits a shop's topics across
-            // instances after a rebalance.
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
-            EnablePartitionEof = true,
-            ClientId = $"monitor-{Environment.MachineName}",
-        };
-        foreach (var (key, value) in options.Extra)
-        {
-            config.Set(key, value);
-        }
-
-        // Sources, assignment, store-after-apply, rebuilds and live ids per partition (see PartitionLedger).
-        var ledger = new PartitionLedger();
-        var toStore = new List<TopicPartitionOffset>();
-
-        void Rebuilt(TopicPartition partition)
-        {
-            if (ledger.EndRebuild(partition))
-            {
-                observer.OnNext(PipelineInput.SourceRebuilt(ledger.SourceOf(partition)));
-                logger.LogInformation("Rebuilt state of {Partition} from the look-back", partition);
-            }
-        }
-
-        void Close(IEnumerable<TopicPartition> partitions)
-        {
-            foreach (var partition in partitions)
-            {
-                var closed = ledger.Close(partition);
-
-                // Not ours any more: its lag is the new owner's to report (a stale value here would
-                // add to the group's total).
-                metrics.ConsumerLag.RemoveLabelled(partition.Topic, partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                if (closed.LiveIds.Count > 0)
-                {
-                    intake.Forget(closed.LiveIds);
-                }
-
-                if (closed.WasRebuilding)
-                {
-                    observer.OnNext(PipelineInput.SourceRebuilt(ledger.SourceOf(partition)));
-                    logger.LogInformation("Rebuilt state of {Partition} from the look-back", partition);
-                }
-
-                if (closed.Source is { } id)
-                {
-                    observer.OnNext(PipelineInput.SourceRevoked(id));
-                }
-            }
-        }
-
+        var session = new Session(this, observer, intake, metrics, health, logger);
         IConsumer<byte[]?, byte[]?> consumer;
         try
         {
-            consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-                .SetErrorHandler((_, error) =>
-                {
-                    if (error.IsFatal)
-                    {
-                        health.FatalError = error.Reason;
-                    }
-
-                    logger.LogWarning("Kafka: {Reason} ({Code})", error.Reason, error.Code);
-                })
-                .SetLogHandler((_, log) =>
-                {
-                    if (log.Level <= SyslogLevel.Warning)
-                    {
-                        logger.LogInformation("librdkafka {Facility}: {Message}", log.Facility, log.Message);
-                    }
-                })
-                .SetPartitionsAssignedHandler((assigned, partitions) =>
-                {
-                    health.Adjust(partitions.Count);
-                    ledger.Assign(partitions);
-                    var starts = StartOffsets(assigned, partitions, ledger);
-                    foreach (var start in starts)
-                    {
-                        var source = ledger.SourceOf(start.TopicPartition);
-                        observer.OnNext(PipelineInput.SourceOpened(source));
-                        if (start.Offset.IsSpecial)
-                        {
-                            continue;
-                        }
-
-                        var committed = ledger.StartRebuild(start.TopicPartition);
-                        observer.OnNext(PipelineInput.SourceRebuilding(source));
-                        logger.LogInformation("Rebuilding {Partition} from offset {Start} up to the committed {Committed}", start.TopicPartition, start.Offset.Value, committed);
-                    }
-
-                    logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
-                    return starts;
-                })
-                .SetOffsetsCommittedHandler((_, committed) =>
-                {
-                    // Runs on this loop's thread, inside Consume: events below a committed offset are
-                    // never read again as live events, so their ids need not be forgotten later.
-                    foreach (var offset in committed.Offsets)
-                    {
-                        if (!offset.Error.IsError && !offset.Offset.IsSpecial)
-                        {
-                            ledger.Committed(offset.TopicPartition, offset.Offset.Value);
-                        }
-                    }
-                })
-                .SetPartitionsRevokedHandler((_, partitions) =>
-                {
-                    health.Adjust(-partitions.Count);
-                    Close(partitions.Select(p => p.TopicPartition));
-                    logger.LogInformation("Revoked {Partitions}", string.Join(", ", partitions.Select(p => p.TopicPartition)));
-                })
-                .SetPartitionsLostHandler((_, partitions) =>
-                {
-                    health.Adjust(-partitions.Count);
-                    Close(partitions.Select(p => p.TopicPartition));
-                    logger.LogWarning("Lost {Partitions}", string.Join(", ", partitions.Select(p => p.TopicPartition)));
-                })
-                .Build();
+            consumer = session.Build(BuildConfig());
         }
         catch (Exception ex) when (ex is KafkaException or ArgumentException or InvalidOperationException)
         {
@@ -265,51 +146,7 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
                     RefreshLag(consumer);
                 }
 
-                if (result is null)
-                {
-                    // The clock may have moved the watermark meanwhile.
-                    StoreApplied(consumer, ledger, toStore);
-                    continue;
-                }
-
-                if (!ledger.IsAssigned(result.TopicPartition))
-                {
-                    metrics.EventsNotOwned.Inc();
-                    continue;
-                }
-
-                if (result.IsPartitionEOF)
-                {
-                    // Caught up: an idle partition must not hold event time back.
-                    Rebuilt(result.TopicPartition);
-                    observer.OnNext(PipelineInput.SourceIdle(ledger.SourceOf(result.TopicPartition)));
-                    continue;
-                }
-
-                var origin = result.TopicPartitionOffset.ToString();
-                var topic = Names.TryParseTopic(result.Topic, out var parsed) ? parsed : (Topic?)null;
-                var replayed = ledger.IsReplay(result.TopicPartition, result.Offset.Value);
-                var e = replayed
-                    ? intake.AcceptReplayed(topic, result.Message.Value ?? [], ledger.RebuildIds!)
-                    : intake.Accept(result.Topic, topic, result.Message.Key, result.Message.Value ?? [], origin);
-                if (e is not null)
-                {
-                    if (!replayed)
-                    {
-                        ledger.ReadLive(result.TopicPartition, result.Offset.Value, e.EventId);
-                    }
-
-                    observer.OnNext(PipelineInput.Of(e, ledger.SourceOf(result.TopicPartition)));
-                }
-
-                if (ledger.EndsRebuild(result.TopicPartition, result.Offset.Value))
-                {
-                    Rebuilt(result.TopicPartition);
-                }
-
-                // A rejected or duplicate message needs nothing applied: it only waits for those before it.
-                ledger.Read(result.TopicPartition, result.Offset.Value, e?.TimestampMs);
-                StoreApplied(consumer, ledger, toStore);
+                session.Handle(consumer, result);
             }
 
             observer.OnCompleted();
@@ -335,6 +172,32 @@ public sealed class KafkaInputs(KafkaSourceOptions options, EventIntake intake, 
 
             consumer.Dispose();
         }
+    }
+
+    private ConsumerConfig BuildConfig()
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            GroupId = options.GroupId,
+            EnableAutoOffsetStore = false,
+            EnableAutoCommit = true,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            // Range gives each instance the same partition numbers of every topic (the topics have
+            // equal partition counts and key = shopId), so all of a shop's topics stay on one
+            // instance, which cross-topic metrics (crisis: chats + calls + agents) need.
+            // Cooperative-sticky moves partitions one by one and splits a shop's topics across
+            // instances after a rebalance.
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            EnablePartitionEof = true,
+            ClientId = $"monitor-{Environment.MachineName}",
+        };
+        foreach (var (key, value) in options.Extra)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
     }
 
     /// <summary>Stores, per partition, what <see cref="PartitionLedger.Applied"/> says the engine's watermark allows.</summary>
