@@ -58,7 +58,7 @@ public sealed class MonitorWorker(
             AlertChanged = alerts.Publish,
             // A full InfluxDB buffer holds boundaries back instead of blocking this pipeline, so
             // events are still read and the early alerts judge them (docs/reliability.md#influxdb-outage).
-            HoldBoundaries = () => router.HoldsBoundaries,
+            HoldBoundaries = router.ShouldHoldBoundary,
             StateMeasured = (shops, items) =>
             {
                 metrics.EngineShops.Set(shops);

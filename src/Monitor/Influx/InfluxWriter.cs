@@ -48,7 +48,7 @@ public sealed class InfluxWriter : IPointSink, IBackPressureSink
     private long _droppedSinceLog;
     private long _lastDropLog = long.MinValue;
     private bool _dropping; // under _writeGate: the buffer stayed full for MaxBlock; writes drop the oldest points
-    private long _holdingSince = long.MinValue; // under _writeGate: when HoldsBoundaries began answering true
+    private long _holdingSince = long.MinValue; // under _writeGate: when ShouldHoldBoundary began answering true
     private int _lastWrite; // points of the last WriteAsync: the size to expect of the next boundary
     private long _dropped;
 
@@ -144,53 +144,50 @@ public sealed class InfluxWriter : IPointSink, IBackPressureSink
     /// dropping the oldest points (false from then on), and <see cref="BufferFullMode.Wait"/> lets the
     /// next write block as before. The time held counts in <c>monitor_influx_write_blocked_seconds_total</c>.
     /// </summary>
-    public bool HoldsBoundaries
+    public bool ShouldHoldBoundary()
     {
-        get
+        StopDroppingIfDrained();
+        TimeSpan? held = null;
+        var maxBlockPassed = false;
+        lock (_writeGate)
         {
-            StopDroppingIfDrained();
-            TimeSpan? held = null;
-            var maxBlockPassed = false;
-            lock (_writeGate)
+            var expected = Volatile.Read(ref _lastWrite);
+            var holding = _holdingSince != long.MinValue;
+            if (!_dropping && !_completing && expected <= _options.BufferCapacity && _channel.Reader.Count + expected > _options.BufferCapacity)
             {
-                var expected = Volatile.Read(ref _lastWrite);
-                var holding = _holdingSince != long.MinValue;
-                if (!_dropping && !_completing && expected <= _options.BufferCapacity && _channel.Reader.Count + expected > _options.BufferCapacity)
+                var now = _time.GetTimestamp();
+                if (!holding)
                 {
-                    var now = _time.GetTimestamp();
-                    if (!holding)
-                    {
-                        _holdingSince = now;
-                        return true;
-                    }
-
-                    if (_time.GetElapsedTime(_holdingSince, now) < _options.MaxBlock)
-                    {
-                        return true;
-                    }
-
-                    maxBlockPassed = true;
+                    _holdingSince = now;
+                    return true;
                 }
 
-                if (_holdingSince != long.MinValue)
+                if (_time.GetElapsedTime(_holdingSince, now) < _options.MaxBlock)
                 {
-                    held = _time.GetElapsedTime(_holdingSince);
-                    _holdingSince = long.MinValue;
+                    return true;
                 }
+
+                maxBlockPassed = true;
             }
 
-            if (held is { } seconds)
+            if (_holdingSince != long.MinValue)
             {
-                _metrics.InfluxWriteBlocked.Inc(seconds.TotalSeconds);
+                held = _time.GetElapsedTime(_holdingSince);
+                _holdingSince = long.MinValue;
             }
-
-            if (maxBlockPassed && _options.BufferFullMode == BufferFullMode.DropOldest)
-            {
-                StartDropping();
-            }
-
-            return false;
         }
+
+        if (held is { } seconds)
+        {
+            _metrics.InfluxWriteBlocked.Inc(seconds.TotalSeconds);
+        }
+
+        if (maxBlockPassed && _options.BufferFullMode == BufferFullMode.DropOldest)
+        {
+            StartDropping();
+        }
+
+        return false;
     }
 
     /// <summary>What /readyz reports: whether InfluxDB answers, and how full the buffer is.</summary>

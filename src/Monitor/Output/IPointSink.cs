@@ -18,11 +18,15 @@ public interface IPointSink : IAsyncDisposable
 
 /// <summary>
 /// A sink that would rather the pipeline held its next boundary than blocked in a write: live mode
-/// asks it before each boundary (<see cref="PointRouter.HoldsBoundaries"/>), so a full buffer stops
+/// asks it before each boundary (<see cref="PointRouter.ShouldHoldBoundary"/>), so a full buffer stops
 /// emission while events are still read, applied and judged by the early alerts.
 /// </summary>
 public interface IBackPressureSink
 {
-    /// <summary>True while the next boundary's points should wait (the buffer is full, for at most a bounded time).</summary>
-    bool HoldsBoundaries { get; }
+    /// <summary>
+    /// True while the next boundary's points should wait (the buffer is full, for at most a bounded time).
+    /// A method, not a property: asking it may start the sink's own fallback (counting the time held,
+    /// dropping the oldest points once the bound has passed).
+    /// </summary>
+    bool ShouldHoldBoundary();
 }

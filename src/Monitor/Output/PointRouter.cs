@@ -59,20 +59,17 @@ public sealed class PointRouter
     public long PointsRouted { get; private set; }
 
     /// <summary>True while a sink asks the pipeline to hold its next boundary (see <see cref="IBackPressureSink"/>).</summary>
-    public bool HoldsBoundaries
+    public bool ShouldHoldBoundary()
     {
-        get
+        foreach (var holder in _holders)
         {
-            foreach (var holder in _holders)
+            if (holder.ShouldHoldBoundary())
             {
-                if (holder.HoldsBoundaries)
-                {
-                    return true;
-                }
+                return true;
             }
-
-            return false;
         }
+
+        return false;
     }
 
     /// <summary>

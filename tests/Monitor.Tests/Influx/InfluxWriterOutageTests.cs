@@ -249,24 +249,24 @@ public sealed class InfluxWriterOutageTests : InfluxWriterTestBase
         var firstFlush = writer.FlushAsync();
         await Handler.WaitForRequestsAsync(1).WaitAsync(Patience); // point 1 in flight
         await writer.WriteAsync(Points(2, 2));
-        Assert.False(writer.HoldsBoundaries); // 2 of 4 waiting: room for another write of 2
+        Assert.False(writer.ShouldHoldBoundary()); // 2 of 4 waiting: room for another write of 2
 
         await writer.WriteAsync(Points(4, 2)); // full: the next boundary (as large) would not fit
-        Assert.True(writer.HoldsBoundaries);
+        Assert.True(writer.ShouldHoldBoundary());
         Time.Advance(TimeSpan.FromSeconds(29));
-        Assert.True(writer.HoldsBoundaries);
+        Assert.True(writer.ShouldHoldBoundary());
         Assert.Equal(0, Metrics.InfluxPointsDropped.Value);
 
         // MaxBlock: DropOldest starts dropping (writes make room), Wait lets the next write block.
         Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.False(writer.HoldsBoundaries);
+        Assert.False(writer.ShouldHoldBoundary());
         Assert.Equal(mode == BufferFullMode.DropOldest, writer.Status.Dropping);
         Assert.Equal(30, Metrics.InfluxWriteBlocked.Value, precision: 3);
 
         outage.SetResult();
         await firstFlush.WaitAsync(Patience);
         await writer.FlushAsync().WaitAsync(Patience);
-        Assert.False(writer.HoldsBoundaries);
+        Assert.False(writer.ShouldHoldBoundary());
         Assert.Equal(5, Metrics.InfluxPointsWritten.Value);
     }
 
@@ -286,16 +286,16 @@ public sealed class InfluxWriterOutageTests : InfluxWriterTestBase
         var flush = writer.FlushAsync();
         await Handler.WaitForRequestsAsync(1).WaitAsync(Patience);
         await writer.WriteAsync(Points(2, 4)); // 4 waiting: full
-        Assert.True(writer.HoldsBoundaries);
+        Assert.True(writer.ShouldHoldBoundary());
 
         outage.SetResult(); // InfluxDB answers again; the rest go one per request
         await flush.WaitAsync(Patience);
         await writer.FlushAsync().WaitAsync(Patience);
-        Assert.False(writer.HoldsBoundaries);
+        Assert.False(writer.ShouldHoldBoundary());
         Assert.Equal(5, Metrics.InfluxPointsWritten.Value);
 
         await writer.WriteAsync(Points(6, 5)); // more than the whole buffer: holding cannot help
-        Assert.False(writer.HoldsBoundaries);
+        Assert.False(writer.ShouldHoldBoundary());
         await writer.FlushAsync().WaitAsync(Patience);
     }
 }
